@@ -1,0 +1,221 @@
+"""Call generation: arrival times, and every draw a call needs, made before the model runs.
+
+Each quantity comes from its own named stream, indexed by call, so a call is the same in
+every scenario that shares the demand: common random numbers by construction.
+
+Repeat crises form chains: repeat j of primary call i takes row i of generation j's draws,
+so whether a repeat happens may differ between scenarios (it depends on linkage), but a
+repeat that happens is the same call everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .distributions import _Dist
+from .schema import DAYS, DISPOSITIONS, RISKS, Demand, Scenario
+from .streams import stream, uniforms
+
+MIN_PER_HOUR = 60
+MIN_PER_DAY = 24 * 60
+MIN_PER_WEEK = 7 * MIN_PER_DAY
+
+
+def hourly_rate_per_min(demand: Demand, per_day: float) -> np.ndarray:
+    """Rate (per minute) for each of the 168 hours of the week, Monday 00:00 first.
+
+    Each profile is normalised to mean 1, so the weekly mean rate is `per_day` / 1440.
+    """
+    hourly = np.asarray(demand.hourly_profile or [1.0] * 24, dtype=float)
+    weekday = np.asarray(demand.weekday_profile or [1.0] * 7, dtype=float)
+    hourly = hourly / hourly.mean()
+    weekday = weekday / weekday.mean()
+    return (per_day / MIN_PER_DAY) * np.outer(weekday, hourly).ravel()
+
+
+def poisson_arrivals(rate_per_min_by_hour: np.ndarray, horizon_min: float, rng: np.random.Generator) -> np.ndarray:
+    """Non-homogeneous Poisson arrival times on [0, horizon) by inverting the cumulative rate.
+
+    Unit-rate exponential gaps are mapped through the inverse of the cumulative intensity
+    (piecewise linear by hour). A higher rate maps the same gaps to more, earlier calls, which
+    keeps demand sweeps well coupled.
+    """
+    n_hours = int(np.ceil(horizon_min / MIN_PER_HOUR))
+    rates = np.resize(rate_per_min_by_hour, n_hours) * MIN_PER_HOUR  # expected calls per hour bin
+    edges = np.arange(n_hours + 1, dtype=float) * MIN_PER_HOUR
+    edges[-1] = min(edges[-1], horizon_min)
+    widths = np.diff(edges)
+    cum = np.concatenate([[0.0], np.cumsum(rates * widths / MIN_PER_HOUR)])
+    total = cum[-1]
+    if total <= 0:
+        return np.empty(0)
+    gaps = rng.exponential(1.0, int(total + 6 * np.sqrt(total) + 20))
+    points = np.cumsum(gaps)
+    while points[-1] < total:
+        more = np.cumsum(rng.exponential(1.0, int(0.1 * total) + 20)) + points[-1]
+        points = np.concatenate([points, more])
+    points = points[points < total]
+    bins = np.searchsorted(cum, points, side="right") - 1
+    bins = np.minimum(bins, n_hours - 1)
+    frac = (points - cum[bins]) / (cum[bins + 1] - cum[bins])
+    return edges[bins] + frac * widths[bins]
+
+
+@dataclass
+class TeamDraws:
+    """One team's times for every call of a generation."""
+
+    response_min: np.ndarray
+    on_scene_min: np.ndarray
+    transport_min: dict[int, np.ndarray]  # disposition index -> minutes
+    follow_up_min: np.ndarray | None
+
+
+@dataclass
+class Generation:
+    """Draws for all calls of one repeat generation (0 = first crises)."""
+
+    call_type: np.ndarray  # int index into call type names
+    risk: np.ndarray  # 0 low, 1 medium, 2 high
+    phone: np.ndarray  # bool
+    u_outcome: np.ndarray
+    u_force: np.ndarray
+    u_injury: np.ndarray
+    u_backup: np.ndarray
+    u_follow_up: np.ndarray
+    u_follow_up_link: np.ndarray
+    u_repeat: np.ndarray
+    repeat_delay_min: np.ndarray
+    teams: list[TeamDraws]
+
+
+def _choice_from_uniform(u: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    cum = np.cumsum(probs)
+    cum[-1] = 1.0 + 1e-12
+    return np.searchsorted(cum, u, side="right")
+
+
+@dataclass
+class CallBook:
+    """Every crisis call of one replication: primary arrivals and lazily drawn repeat generations."""
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    arrival_min: np.ndarray
+    type_names: list[str]
+    team_names: list[str]
+    generations: list[Generation] = field(default_factory=list)
+
+    @property
+    def n_primary(self) -> int:
+        return len(self.arrival_min)
+
+    def generation(self, j: int) -> Generation:
+        while len(self.generations) <= j:
+            self.generations.append(self._draw_generation(len(self.generations)))
+        return self.generations[j]
+
+    def _stream_name(self, j: int, name: str) -> str:
+        return name if j == 0 else f"repeat{j}.{name}"
+
+    def _u(self, j: int, name: str) -> np.ndarray:
+        return uniforms(self.seed, self.replication, self._stream_name(j, name), self.n_primary)
+
+    def _times(self, j: int, name: str, dist: _Dist) -> np.ndarray:
+        return dist.from_uniform(self._u(j, name))
+
+    def _draw_generation(self, j: int) -> Generation:
+        sc = self.scenario
+        demand = sc.demand
+        n = self.n_primary
+        shares = np.array([demand.call_types[t].share for t in self.type_names])
+        call_type = _choice_from_uniform(self._u(j, "call.type"), shares)
+        u_risk = self._u(j, "call.risk")
+        risk = np.zeros(n, dtype=np.int8)
+        phone_p = np.zeros(n)
+        for k, t in enumerate(self.type_names):
+            mask = call_type == k
+            risk[mask] = _choice_from_uniform(u_risk[mask], np.array(demand.call_types[t].risk_shares()))
+            phone_p[mask] = demand.phone_resolution.get(t, 0.0)
+        phone = self._u(j, "call.phone") < phone_p
+        within = demand.repeat.within_days * MIN_PER_DAY if demand.repeat else 0.0
+        teams = []
+        for t_name in self.team_names:
+            team = sc.teams[t_name]
+            on_scene = self._times(j, f"{t_name}.on_scene", team.on_scene_min)
+            for ct, dist in team.on_scene_min_by_type.items():
+                mask = call_type == self.type_names.index(ct)
+                on_scene[mask] = self._times(j, f"{t_name}.on_scene.{ct}", dist)[mask]
+            transport = {
+                DISPOSITIONS.index(d): self._times(j, f"{t_name}.transport.{d}", dist)
+                for d, dist in team.transport_min.items()
+            }
+            follow = team.follow_up
+            teams.append(
+                TeamDraws(
+                    response_min=self._times(j, f"{t_name}.response", team.response_min),
+                    on_scene_min=on_scene,
+                    transport_min=transport,
+                    follow_up_min=self._times(j, f"{t_name}.follow_up", follow.duration_min) if follow else None,
+                )
+            )
+        return Generation(
+            call_type=call_type,
+            risk=risk,
+            phone=phone,
+            u_outcome=self._u(j, "call.outcome"),
+            u_force=self._u(j, "call.use_of_force"),
+            u_injury=self._u(j, "call.injury"),
+            u_backup=self._u(j, "call.backup"),
+            u_follow_up=self._u(j, "call.follow_up"),
+            u_follow_up_link=self._u(j, "call.follow_up_link"),
+            u_repeat=self._u(j, "call.repeat"),
+            repeat_delay_min=self._u(j, "call.repeat_delay") * within,
+            teams=teams,
+        )
+
+
+def make_call_book(scenario: Scenario, seed: int, replication: int, horizon_min: float) -> CallBook:
+    """Primary crisis calls of one replication and the means to draw their repeats."""
+    rates = hourly_rate_per_min(scenario.demand, scenario.demand.crisis_calls_per_day)
+    arrivals = poisson_arrivals(rates, horizon_min, stream(seed, replication, "arrivals"))
+    book = CallBook(
+        scenario=scenario,
+        seed=seed,
+        replication=replication,
+        arrival_min=arrivals,
+        type_names=list(scenario.demand.call_types),
+        team_names=list(scenario.teams),
+    )
+    book.generation(0)
+    return book
+
+
+@dataclass
+class OtherCalls:
+    """Non-crisis police calls: arrival times and busy minutes (travel + on scene)."""
+
+    arrival_min: np.ndarray
+    busy_min: np.ndarray
+    priority: int
+    team: str
+
+
+def make_other_calls(scenario: Scenario, seed: int, replication: int, horizon_min: float) -> OtherCalls | None:
+    other = scenario.demand.other_police_calls
+    if other is None or other.per_day <= 0:
+        return None
+    team_name = scenario.other_calls_team()
+    team = scenario.teams[team_name]
+    rates = hourly_rate_per_min(scenario.demand, other.per_day)
+    arrivals = poisson_arrivals(rates, horizon_min, stream(seed, replication, "other.arrivals"))
+    n = len(arrivals)
+    busy = team.response_min.from_uniform(uniforms(seed, replication, "other.response", n))
+    busy = busy + other.on_scene_min.from_uniform(uniforms(seed, replication, "other.on_scene", n))
+    return OtherCalls(arrival_min=arrivals, busy_min=busy, priority=other.priority, team=team_name)
+
+
+__all__ = ["CallBook", "OtherCalls", "make_call_book", "make_other_calls", "hourly_rate_per_min", "RISKS", "DAYS"]

@@ -1,0 +1,187 @@
+"""The `crisis-sim` command line: a thin layer over the Python API.
+
+Bad input (scenario files, arguments) prints a message naming the file and key path and
+exits with code 2, writing nothing. Anything else that fails exits with code 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import ScenarioError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Simulate crisis response with police, co-responder and peer-embedded teams.")
+err_console = Console(stderr=True)
+console = Console()
+
+OUT_HELP = "Results folder to create (must not already hold results). Default: results/<name>/<timestamp>/."
+WORKERS_HELP = "Local worker processes (1 = serial in this process). Default: the machine's cores."
+SCHEDULER_HELP = "Run replications on a Dask distributed cluster, e.g. tcp://host:8786."
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn bad input into a clear message and exit code 2, without a traceback."""
+    try:
+        yield
+    except ScenarioError as exc:
+        err_console.print(f"[bold red]error[/]: {exc}", highlight=False, markup=True, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+def command_line() -> str:
+    return "crisis-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
+def progress_counter(total: int, quiet: bool, description: str = "replications"):
+    """A rich progress bar (a no-op when quiet or not on a terminal); returns (context, advance)."""
+    if quiet or not sys.stdout.isatty():
+        return contextlib.nullcontext(), None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=console)
+    task = progress.add_task(description, total=total)
+    return progress, lambda n: progress.advance(task, n)
+
+
+def _fmt(value: float, metric: str) -> str:
+    if value != value:
+        return "–"
+    if abs(value) == float("inf"):
+        return "∞" if value > 0 else "-∞"
+    if "share" in metric:
+        return f"{value:.1%}"
+    if "cost" in metric:
+        return f"{value:,.0f}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.2f}"
+
+
+def print_headline(experiment) -> None:
+    """A table of headline metrics per scenario with 95% CIs, and differences to the baseline."""
+    head = experiment.headline()
+    comp = experiment.comparison
+    table = Table(title=f"Headline metrics: mean [95% CI] over {experiment.replications} replications "
+                        f"× {experiment.days:g} days (simulated)")
+    table.add_column("metric")
+    for s in experiment.scenarios:
+        table.add_column(s.display_label, justify="right")
+    for metric in dict.fromkeys(head["metric"]):
+        cells = []
+        for s in experiment.scenarios:
+            row = head[(head["scenario"] == s.name) & (head["metric"] == metric)]
+            if row.empty:
+                cells.append("")
+                continue
+            r = row.iloc[0]
+            text = f"{_fmt(r['mean'], metric)} [{_fmt(r['ci_low'], metric)}, {_fmt(r['ci_high'], metric)}]"
+            if comp is not None and s.name != experiment.baseline:
+                c = comp[(comp["scenario"] == s.name) & (comp["metric"] == metric) & (comp["team"] == "")]
+                if not c.empty:
+                    c = c.iloc[0]
+                    sign = "+" if c["diff_mean"] >= 0 else ""
+                    text += f"\n{sign}{_fmt(c['diff_mean'], metric)} vs baseline [{_fmt(c['ci_low'], metric)}, {_fmt(c['ci_high'], metric)}]"
+            cells.append(text)
+        table.add_row(metric, *cells)
+    console.print(table)
+
+
+@app.command()
+def run(
+    scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files; the first is the baseline unless --baseline."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", help="Scenario name to compare the others with."),
+    replications: Optional[int] = typer.Option(None, "-r", "--replications", min=1, help="Replications (default: the scenario's run.replications)."),
+    days: Optional[float] = typer.Option(None, "--days", min=0.001, help="Simulated days after warm-up."),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Base seed."),
+    out: Optional[Path] = typer.Option(None, "--out", help=OUT_HELP),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar and no table."),
+    no_charts: bool = typer.Option(False, "--no-charts", help="Skip drawing charts."),
+    style: str = typer.Option("talk", "--style", help="Chart style: talk (slides) or paper (compact, grayscale-safe)."),
+) -> None:
+    """Run scenarios with common random numbers and compare each with the baseline."""
+    from .experiment import run_experiment
+    from .loading import load_scenario
+    from .results import check_out_dir
+
+    with user_errors():
+        if style not in ("talk", "paper"):
+            raise ScenarioError(f"--style must be talk or paper, got {style!r}")
+        loaded = [load_scenario(p) for p in scenarios]
+        check_out_dir(out)
+        n_workers = workers or default_workers()
+        total = len(loaded) * (replications or loaded[0].run.replications)
+        context, advance = progress_counter(total, quiet)
+        with context:
+            experiment = run_experiment(loaded, replications=replications, seed=seed, days=days, workers=n_workers,
+                                        scheduler=scheduler, baseline=baseline, on_done=advance)
+        folder = experiment.save(out, command=command_line(), charts=not no_charts, style=style)
+    if not quiet:
+        print_headline(experiment)
+        for warning in experiment.precision_warnings():
+            err_console.print(f"[yellow]precision[/]: {warning}", highlight=False)
+    console.print(f"Results: {folder}", highlight=False)
+
+
+@app.command()
+def check(scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files to validate.")) -> None:
+    """Validate scenarios and print a summary of each (teams, staffed hours, routing)."""
+    from .loading import load_scenario
+
+    with user_errors():
+        loaded = [load_scenario(p) for p in scenarios]
+    for path, s in zip(scenarios, loaded):
+        console.print(f"[bold]{s.name}[/] ({s.display_label}) — {path}: OK", highlight=False)
+        d = s.demand
+        console.print(f"  demand: {d.crisis_calls_per_day:g} crisis calls/day; types "
+                      + ", ".join(f"{k} {v.share:.0%}" for k, v in d.call_types.items())
+                      + (f"; other police calls {d.other_police_calls.per_day:g}/day" if d.other_police_calls else ""),
+                      highlight=False)
+        teams = Table(show_edge=False, box=None, pad_edge=False)
+        for col in ("team", "kind", "unit-hours/week", "cost/unit-hour", "on-scene mean (min)"):
+            teams.add_column(col)
+        for name, t in s.teams.items():
+            teams.add_row(name, t.kind, f"{t.unit_hours_per_week():,.0f}", f"{t.cost_per_unit_hour:,.0f}",
+                          f"{t.on_scene_min.mean:.0f}")
+        console.print(teams)
+        routes = Table(show_edge=False, box=None, pad_edge=False)
+        for col in ("rule", "call types", "risk", "send", "max wait (min)"):
+            routes.add_column(col)
+        for i, rule in enumerate(s.routing):
+            routes.add_row(str(i), ", ".join(rule.match.call_type or ["any"]), ", ".join(rule.match.risk or ["any"]),
+                           " → ".join(rule.send), "no limit" if rule.max_wait_min is None else f"{rule.max_wait_min:g}")
+        console.print(routes)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario file (for editors)."""
+    from .schema import Scenario
+
+    typer.echo(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
+
+
+def main() -> None:
+    app(prog_name="crisis-sim")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""Experiments: every scenario for the same replications, with common random numbers.
+
+The Python API for notebooks lives here; the command line is a thin layer over it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pandas as pd
+
+from .errors import ScenarioError
+from .executors import describe, run_jobs
+from .loading import load_scenario
+from .metrics import HEADLINE_METRICS, replication_tables
+from .model import simulate
+from .schema import Scenario
+from .stats import compare, replications_needed, summarise
+
+
+@dataclass(frozen=True)
+class ReplicationJob:
+    """One replication of one scenario: all a worker needs, picklable."""
+
+    scenario: Scenario
+    replication: int
+    seed: int
+    days: float
+    warmup_days: float
+
+
+def run_replication(job: ReplicationJob) -> dict[str, pd.DataFrame]:
+    """Simulate one replication and turn its event log into tidy tables."""
+    log = simulate(job.scenario, job.replication, job.seed, job.days, job.warmup_days)
+    return replication_tables(log, job.scenario, job.replication)
+
+
+def same_demand(a: Scenario, b: Scenario) -> bool:
+    """True when two scenarios generate identical calls (so they pair by replication)."""
+    return a.demand == b.demand
+
+
+@dataclass
+class Experiment:
+    """The results of running scenarios side by side: tidy tables and how they were made."""
+
+    scenarios: list[Scenario]
+    replications: int
+    seed: int
+    days: float
+    warmup_days: float
+    baseline: str
+    calls: pd.DataFrame
+    summary: pd.DataFrame
+    hourly: pd.DataFrame
+    metrics: pd.DataFrame
+    comparison: pd.DataFrame | None
+    executor: str
+    wall_time_s: float
+    paired: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.scenarios]
+
+    def scenario(self, name: str) -> Scenario:
+        return next(s for s in self.scenarios if s.name == name)
+
+    def headline(self) -> pd.DataFrame:
+        """System-wide headline metrics, one row per scenario and metric."""
+        m = self.metrics
+        return m[(m["team"] == "") & m["metric"].isin(HEADLINE_METRICS)]
+
+    def precision_warnings(self, target: float = 0.10) -> list[str]:
+        """Headline metrics whose 95% CI half-width exceeds `target` of the mean, with the replications that would fix it."""
+        out = []
+        for row in self.headline().itertuples():
+            if row.n > 1 and row.rel_half_width == row.rel_half_width and row.rel_half_width > target:
+                values = self.summary[(self.summary["scenario"] == row.scenario) & (self.summary["metric"] == row.metric)
+                                      & (self.summary["team"] == "")]["value"]
+                need = replications_needed(values.to_numpy(), target)
+                more = f"about {need} replications would bring it under" if need else "more replications would narrow it"
+                out.append(f"{row.scenario}: {row.metric} 95% CI is ±{row.rel_half_width:.0%} of its mean; {more} "
+                           f"{target:.0%}")
+        return out
+
+    def save(self, out: str | Path | None = None, command: str | None = None, charts: bool = True,
+             style: str = "talk") -> Path:
+        """Write the results folder (atomically) and return its path."""
+        from .results import write_results
+
+        return write_results(self, out, command=command, charts=charts, style=style)
+
+
+def run_experiment(
+    scenarios: Sequence[Scenario | str | os.PathLike],
+    replications: int | None = None,
+    seed: int | None = None,
+    days: float | None = None,
+    warmup_days: float | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    baseline: str | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> Experiment:
+    """Run each scenario for the same replications with common random numbers.
+
+    Run settings not given here come from the first scenario's `run:` block. Results are
+    identical whatever `workers` or `scheduler`.
+    """
+    loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
+    if not loaded:
+        raise ScenarioError("no scenarios given")
+    names = [s.name for s in loaded]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ScenarioError(f"scenario names must differ; used twice: {', '.join(dupes)}")
+    first = loaded[0].run
+    replications = first.replications if replications is None else replications
+    seed = first.seed if seed is None else seed
+    days = first.days if days is None else days
+    warmup_days = first.warmup_days if warmup_days is None else warmup_days
+    if replications < 1:
+        raise ScenarioError(f"replications must be at least 1, got {replications}")
+    if days <= 0:
+        raise ScenarioError(f"days must be positive, got {days}")
+    baseline = names[0] if baseline is None else baseline
+    if baseline not in names:
+        raise ScenarioError(f"baseline {baseline!r} is not one of the scenarios: {', '.join(names)}")
+    jobs = [ReplicationJob(s, r, seed, days, warmup_days) for s in loaded for r in range(replications)]
+    started = time.perf_counter()
+    results = run_jobs(run_replication, jobs, workers=workers, scheduler=scheduler, on_done=on_done)
+    wall = time.perf_counter() - started
+    calls = pd.concat([r["calls"] for r in results], ignore_index=True)
+    summary = pd.concat([r["summary"] for r in results], ignore_index=True)
+    hourly = pd.concat([r["hourly"] for r in results], ignore_index=True)
+    base_scenario = loaded[names.index(baseline)]
+    paired = {s.name: same_demand(s, base_scenario) for s in loaded}
+    comparison = compare(summary, baseline, paired) if len(loaded) > 1 else None
+    return Experiment(
+        scenarios=loaded, replications=replications, seed=seed, days=days, warmup_days=warmup_days,
+        baseline=baseline, calls=calls, summary=summary, hourly=hourly, metrics=summarise(summary),
+        comparison=comparison, executor=describe(workers, scheduler), wall_time_s=wall, paired=paired,
+    )

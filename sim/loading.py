@@ -1,0 +1,297 @@
+"""From YAML files to a validated Scenario: `extends`, overrides, and clear error messages."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+import types
+import typing
+from pathlib import Path
+from typing import Any, Union
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import PathValueError, ScenarioError, ScenarioErrors
+from .schema import Scenario
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that rejects a key given twice in one mapping (YAML would keep the last)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark
+            )
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file, turning I/O and syntax problems into ScenarioError."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("file not found", file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot read: {exc}", file=str(path)) from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"YAML syntax error: {where}{problem}", file=str(path)) from None
+
+
+def deep_merge(parent: dict, child: dict) -> dict:
+    """Child keys override parent keys; mappings merge recursively, lists and values replace."""
+    out = copy.deepcopy(parent)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def load_raw(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
+    """The scenario file as a dict with its `extends` chain merged in (not yet validated)."""
+    path = Path(path)
+    resolved = path.resolve()
+    if resolved in _chain:
+        cycle = " -> ".join(p.name for p in (*_chain, resolved))
+        raise ScenarioError(f"`extends` forms a cycle: {cycle}", file=str(path), path="extends")
+    data = read_yaml(path)
+    if data is None:
+        raise ScenarioError("the file is empty; a scenario is a mapping with name, demand, teams, routing", file=str(path))
+    if not isinstance(data, dict):
+        raise ScenarioError(f"a scenario must be a mapping of keys, got {type(data).__name__}", file=str(path))
+    parent_ref = data.pop("extends", None)
+    if parent_ref is None:
+        return data
+    if not isinstance(parent_ref, str):
+        raise ScenarioError(f"must be a file name, got {parent_ref!r}", file=str(path), path="extends")
+    parent_path = path.parent / parent_ref
+    if not parent_path.exists():
+        raise ScenarioError(f"parent file {parent_ref!r} not found next to this file", file=str(path), path="extends")
+    parent = load_raw(parent_path, (*_chain, resolved))
+    return deep_merge(parent, data)
+
+
+_SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def parse_key_path(key_path: str) -> list[str | int]:
+    """`teams.peer_team.shifts[0].units` -> ['teams', 'peer_team', 'shifts', 0, 'units']."""
+    parts: list[str | int] = []
+    pos = 0
+    text = key_path.strip()
+    while pos < len(text):
+        if text[pos] == ".":
+            pos += 1
+            continue
+        m = _SEGMENT.match(text, pos)
+        if not m:
+            raise ScenarioError(f"cannot read key path {key_path!r} (use a.b[0].c)", path=key_path)
+        parts.append(m.group(1) if m.group(1) is not None else int(m.group(2)))
+        pos = m.end()
+    if not parts:
+        raise ScenarioError("empty key path", path=key_path)
+    return parts
+
+
+def set_key_path(data: dict, key_path: str, value: Any) -> dict:
+    """A copy of `data` with the value at a dotted key path replaced (the parents must exist)."""
+    out = copy.deepcopy(data)
+    parts = parse_key_path(key_path)
+    node: Any = out
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        here = ".".join(str(p) for p in parts[:i]) or "(top)"
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                size = len(node) if isinstance(node, list) else 0
+                raise ScenarioError(f"{here} has no item [{part}] (it has {size})", path=key_path)
+        elif not isinstance(node, dict):
+            raise ScenarioError(f"{here} is not a mapping, so it has no key {part!r}", path=key_path)
+        elif not last and part not in node:
+            hint = _did_you_mean(part, list(node))
+            raise ScenarioError(f"{here} has no key {part!r}{hint}", path=key_path)
+        if last:
+            node[part] = value
+        else:
+            node = node[part]
+    return out
+
+
+def get_key_path(data: dict, key_path: str) -> Any:
+    node: Any = data
+    for part in parse_key_path(key_path):
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            raise ScenarioError("no such key in the scenario", path=key_path) from None
+    return node
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load, merge `extends`, apply dotted-path overrides and validate one scenario file."""
+    raw = load_raw(path)
+    for key_path, value in (overrides or {}).items():
+        try:
+            raw = set_key_path(raw, key_path, value)
+        except ScenarioError as exc:
+            raise ScenarioError(exc.message, file=str(path), path=key_path) from None
+    return validate_scenario(raw, file=str(path))
+
+
+def validate_scenario(raw: dict, file: str | None = None) -> Scenario:
+    """Validate plain data as a Scenario, or raise ScenarioErrors naming every problem."""
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioErrors(format_validation_errors(exc, raw, file)) from None
+
+
+def _loc_to_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _did_you_mean(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _unwrap(annotation):
+    """Strip Optional/Annotated from a type."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) == 1:
+                annotation = args[0]
+            else:
+                return args
+        else:
+            return annotation
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The pydantic model class that sits at a validation-error location."""
+    current: Any = Scenario
+    i = 0
+    while i < len(loc):
+        part = loc[i]
+        if isinstance(current, list):  # a discriminated union: the tag names the member
+            current = next((m for m in current if _tag(m) == part), None)
+            if current is None:
+                return None
+            i += 1
+            continue
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = next(
+                (f for n, f in current.model_fields.items() if n == part or f.alias == part), None
+            )
+            if field is None:
+                return None
+            current = _unwrap(field.annotation)
+            i += 1
+            continue
+        origin = typing.get_origin(current)
+        if origin is dict:
+            current = _unwrap(typing.get_args(current)[1])
+            i += 1
+        elif origin is list:
+            current = _unwrap(typing.get_args(current)[0])
+            i += 1
+        else:
+            return None
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _tag(model) -> str | None:
+    field = getattr(model, "model_fields", {}).get("dist")
+    if field is None:
+        return None
+    args = typing.get_args(field.annotation)
+    return args[0] if args else None
+
+
+def _allowed_keys(model: type[BaseModel]) -> list[str]:
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def format_validation_errors(exc: ValidationError, raw: Any, file: str | None) -> list[ScenarioError]:
+    """Turn pydantic errors into messages a scenario author can act on."""
+    out: list[ScenarioError] = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        etype = err["type"]
+        # discriminated-union tags appear in loc; drop them from the user-facing path
+        user_loc = tuple(p for p in loc if not (isinstance(p, str) and p in _DIST_TAGS and _parent_is_dist(loc, p)))
+        path = _loc_to_path(user_loc)
+        if etype == "extra_forbidden":
+            parent_model = _model_at(loc[:-1])
+            key = loc[-1]
+            if parent_model is not None:
+                allowed = _allowed_keys(parent_model)
+                msg = f"unknown key {key!r}{_did_you_mean(key, allowed)}; allowed keys: {', '.join(allowed)}"
+            else:
+                msg = f"unknown key {key!r}"
+        elif etype == "missing":
+            msg = "required key is missing"
+        elif etype == "union_tag_invalid" or etype == "union_tag_not_found":
+            msg = (
+                f"unknown distribution {err.get('input', {}).get('dist') if isinstance(err.get('input'), dict) else err.get('input')!r}; "
+                f"allowed: {', '.join(_DIST_TAGS)}"
+                if etype == "union_tag_invalid"
+                else f"a distribution needs `dist:` one of {', '.join(_DIST_TAGS)}"
+            )
+        else:
+            ctx_error = (err.get("ctx") or {}).get("error")
+            if isinstance(ctx_error, PathValueError):
+                path = _join_path(path, ctx_error.path)
+                msg = ctx_error.message
+            else:
+                msg = err["msg"].removeprefix("Value error, ")
+                if "input" in err and etype not in ("model_type", "dict_type"):
+                    msg += f" (got {_short(err['input'])})"
+        out.append(ScenarioError(msg, file=file, path=path or None))
+    return out
+
+
+def _join_path(prefix: str, rel: str) -> str:
+    if not prefix:
+        return rel
+    return prefix + ("" if rel.startswith("[") else ".") + rel
+
+
+_DIST_TAGS = ("constant", "exponential", "lognormal", "gamma", "triangular", "uniform", "empirical")
+
+
+def _parent_is_dist(loc: tuple, part: str) -> bool:
+    idx = loc.index(part)
+    return isinstance(_model_at(loc[:idx]), type(None)) and _model_at(loc[: idx + 1]) is not None

@@ -1,0 +1,135 @@
+"""Metrics of one replication, computed from its event log after the warm-up (DESIGN's names)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .eventlog import BACKUP, FOLLOW_UP, PRIMARY, EventLog
+from .schema import Scenario
+from .tables import POLICE_KINDS, busy_integral, calls_table, staffed_integral
+
+SYSTEM_METRICS = (
+    "calls", "resolved_by_phone", "dispatched", "unserved", "wait_min_mean", "response_min_mean",
+    "response_min_median", "response_min_p90", "fallback_share", "police_on_scene_share", "arrests",
+    "involuntary_holds", "ed_transports", "crisis_center", "linked_to_services", "use_of_force", "injuries",
+    "follow_ups", "repeat_calls", "police_hours_crisis", "cost_staffing", "cost_downstream", "cost_total",
+    "cost_per_call",
+)
+TEAM_METRICS = ("handled", "handled_share", "utilization", "response_min_mean", "backup_requests", "overtime_hours")
+HEADLINE_METRICS = (
+    "calls", "response_min_mean", "response_min_p90", "fallback_share", "police_on_scene_share", "arrests",
+    "involuntary_holds", "linked_to_services", "police_hours_crisis", "cost_total", "unserved",
+)
+_DISPOSITION_COUNTS = {
+    "arrests": "arrest", "involuntary_holds": "involuntary_hold", "ed_transports": "ed_transport",
+    "crisis_center": "crisis_center",
+}
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(np.mean(x)) if len(x) else float("nan")
+
+
+def _quantile(x: np.ndarray, q: float) -> float:
+    return float(np.quantile(x, q)) if len(x) else float("nan")
+
+
+def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> dict[str, pd.DataFrame]:
+    """Everything one replication contributes to the results: calls, summary and hourly tables."""
+    calls = calls_table(log, scenario, replication)
+    jobs = log.table("jobs")
+    staffing = log.table("staffing")
+    overtime = log.table("overtime")
+    lo, hi = log.warmup_min, log.horizon_min
+    window_h = (hi - lo) / 60
+    rows: list[tuple[str, str, float]] = []
+    add = lambda metric, value, team="": rows.append((metric, team, float(value)))  # noqa: E731
+
+    dispatched = calls[calls["team"] != ""]
+    n_calls = len(calls)
+    add("calls", n_calls)
+    add("resolved_by_phone", int((calls["disposition"] == "resolved_by_phone").sum()))
+    add("dispatched", len(dispatched))
+    add("unserved", int((calls["disposition"] == "unserved").sum()))
+    response = dispatched["response_min"].to_numpy()
+    add("wait_min_mean", _mean(dispatched["wait_min"].to_numpy()))
+    add("response_min_mean", _mean(response))
+    add("response_min_median", _quantile(response, 0.5))
+    add("response_min_p90", _quantile(response, 0.9))
+    n_disp = max(len(dispatched), 1)
+    add("fallback_share", (dispatched["team"] != dispatched["first_choice"]).sum() / n_disp if len(dispatched) else np.nan)
+    add("police_on_scene_share", dispatched["police_on_scene"].mean() if len(dispatched) else np.nan)
+    disp_counts = calls["disposition"].value_counts()
+    for metric, disp in _DISPOSITION_COUNTS.items():
+        add(metric, int(disp_counts.get(disp, 0)))
+    add("linked_to_services", int(calls["linked"].sum()))
+    add("use_of_force", int(calls["use_of_force"].sum()))
+    add("injuries", int(calls["injury"].sum()))
+    add("follow_ups", int(calls["follow_up"].sum()))
+    add("repeat_calls", int(calls["is_repeat"].sum()))
+
+    kind = jobs["kind"].astype(np.int64) if len(jobs["kind"]) else np.zeros(0, np.int64)
+    job_team = jobs["team"].astype(np.int64) if len(kind) else np.zeros(0, np.int64)
+    assigned = jobs["assigned_min"].astype(float) if len(kind) else np.zeros(0)
+    cleared = np.minimum(jobs["clear_min"].astype(float), hi) if len(kind) else np.zeros(0)
+    team_names = log.team_names
+    police_team = np.array([scenario.teams[t].kind in POLICE_KINDS for t in team_names], dtype=bool)
+    crisis_job = np.isin(kind, (PRIMARY, BACKUP, FOLLOW_UP))
+    in_window_call = np.zeros(len(kind), bool)
+    if crisis_job.any():
+        in_window_call[crisis_job] = np.isin(jobs["call_id"][crisis_job].astype(np.int64), calls["call_id"].to_numpy())
+    police_crisis = crisis_job & in_window_call & police_team[job_team] if len(kind) else np.zeros(0, bool)
+    add("police_hours_crisis", float(np.sum(cleared[police_crisis] - assigned[police_crisis])) / 60)
+
+    hours = np.arange(np.ceil(lo / 60) * 60, hi + 1e-9, 60.0)
+    grid = np.unique(np.concatenate([[lo], hours, [hi]]))
+    hourly_rows = []
+    cost_staffing = 0.0
+    team_rows: list[tuple[str, str, float]] = []
+    st_team = staffing["team"].astype(np.int64) if len(staffing["team"]) else np.zeros(0, np.int64)
+    ot_team = overtime["team"].astype(np.int64) if len(overtime["team"]) else np.zeros(0, np.int64)
+    for i, name in enumerate(team_names):
+        team = scenario.teams[name]
+        mine = job_team == i
+        busy_cum = busy_integral(assigned[mine], np.maximum(cleared[mine], assigned[mine]), grid)
+        sel = st_team == i
+        staffed_cum = staffed_integral(staffing["time_min"][sel], staffing["on_shift"][sel], grid)
+        busy_h = (busy_cum[-1] - busy_cum[0]) / 60
+        staffed_h = (staffed_cum[-1] - staffed_cum[0]) / 60
+        o = ot_team == i
+        ot_h = float(np.sum(np.clip(overtime["end_min"][o], lo, hi) - np.clip(overtime["start_min"][o], lo, hi))) / 60
+        cost_staffing += team.cost_per_unit_hour * (staffed_h + ot_h)
+        handled = dispatched[dispatched["team"] == name]
+        team_rows += [
+            ("handled", name, float(len(handled))),
+            ("handled_share", name, len(handled) / len(dispatched) if len(dispatched) else np.nan),
+            ("utilization", name, busy_h / staffed_h if staffed_h > 0 else np.nan),
+            ("response_min_mean", name, _mean(handled["response_min"].to_numpy())),
+            ("backup_requests", name, float(handled["backup"].sum())),
+            ("overtime_hours", name, ot_h),
+        ]
+        # busy and staffed hours by hour of day, for the utilisation-by-hour chart
+        hour_of_day = ((grid[:-1] // 60) % 24).astype(np.int64)
+        busy_by = np.bincount(hour_of_day, weights=np.diff(busy_cum), minlength=24) / 60
+        staffed_by = np.bincount(hour_of_day, weights=np.diff(staffed_cum), minlength=24) / 60
+        hourly_rows += [(name, h, busy_by[h], staffed_by[h]) for h in range(24)]
+
+    downstream = sum(
+        getattr(scenario.costs, d) * int(disp_counts.get(d, 0))
+        for d in ("arrest", "involuntary_hold", "ed_transport", "crisis_center")
+    ) + scenario.costs.linked_to_services * int(calls["linked"].sum())
+    add("cost_staffing", cost_staffing)
+    add("cost_downstream", downstream)
+    add("cost_total", cost_staffing + downstream)
+    add("cost_per_call", (cost_staffing + downstream) / n_calls if n_calls else np.nan)
+    rows += team_rows
+    del window_h
+
+    summary = pd.DataFrame(rows, columns=["metric", "team", "value"])
+    summary.insert(0, "replication", replication)
+    summary.insert(0, "scenario", scenario.name)
+    hourly = pd.DataFrame(hourly_rows, columns=["team", "hour", "busy_hours", "staffed_hours"])
+    hourly.insert(0, "replication", replication)
+    hourly.insert(0, "scenario", scenario.name)
+    return {"calls": calls, "summary": summary, "hourly": hourly}

@@ -1,0 +1,300 @@
+"""The SimPy model of one replication: calls arrive, are routed, wait, are served, recur.
+
+Everything is event callbacks on a SimPy environment (no process per call), so the cost
+per call stays close to SimPy's own. The model only appends to the event log; metrics are
+computed afterwards.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+import numpy as np
+import simpy
+
+from .calls import MIN_PER_DAY, CallBook, OtherCalls, make_call_book, make_other_calls
+from .eventlog import (
+    BACKUP, FOLLOW_UP, NO_DISPOSITION, OFF_SHIFT, OTHER, PRIMARY, SHIFT_ENDED, WAITED_TOO_LONG, EventLog,
+)
+from .routing import Route, RoutingTable
+from .schema import DISPOSITIONS, Scenario
+from .teams import MIN_PER_WEEK, Job, UnitPool, weekly_schedule
+
+FOLLOW_UP_PRIORITY = 10
+LINKED = DISPOSITIONS.index("linked_to_services")
+
+
+class Call:
+    """A crisis call during the run."""
+
+    __slots__ = ("id", "person", "gen", "row", "type", "risk", "arrival", "route", "k", "job", "backup_job")
+
+    def __init__(self, call_id, person, gen, row, call_type, risk, arrival, route):
+        self.id = call_id
+        self.person = person
+        self.gen = gen
+        self.row = row
+        self.type = call_type
+        self.risk = risk
+        self.arrival = arrival
+        self.route: Route = route
+        self.k = 0
+        self.job: Job | None = None
+        self.backup_job: Job | None = None
+
+
+class Model:
+    """One replication of one scenario."""
+
+    def __init__(self, scenario: Scenario, replication: int, seed: int | None = None,
+                 days: float | None = None, warmup_days: float | None = None):
+        self.scenario = scenario
+        self.replication = replication
+        self.seed = scenario.run.seed if seed is None else seed
+        days = scenario.run.days if days is None else days
+        warmup = scenario.run.warmup_days if warmup_days is None else warmup_days
+        self.warmup_min = warmup * MIN_PER_DAY
+        self.horizon_min = (warmup + days) * MIN_PER_DAY
+        self.team_names = list(scenario.teams)
+        self.env = simpy.Environment()
+        self.log = EventLog(self.horizon_min, self.warmup_min, self.team_names, list(scenario.demand.call_types))
+        self.pools = [UnitPool(i, n, scenario.teams[n]) for i, n in enumerate(self.team_names)]
+        self.routing = RoutingTable(scenario)
+        self.book: CallBook = make_call_book(scenario, self.seed, replication, self.horizon_min)
+        self.other: OtherCalls | None = make_other_calls(scenario, self.seed, replication, self.horizon_min)
+        self.linked_at: dict[int, float] = {}
+        self.repeat = scenario.demand.repeat
+        # per team: cumulative disposition chances by call type, backup (team index, p), follow-up
+        self.outcome_cum = [
+            [np.cumsum(t.outcomes_for(ct)) for ct in self.log.type_names] for t in scenario.teams.values()
+        ]
+        self.backup = [
+            (self.team_names.index(t.backup.team), t.backup.probability) if t.backup else None
+            for t in scenario.teams.values()
+        ]
+
+    # --- scheduling helpers ---------------------------------------------------------
+
+    def _at(self, delay: float, fn, *args) -> None:
+        self.env.timeout(delay).callbacks.append(lambda _ev: fn(*args))
+
+    # --- run --------------------------------------------------------------------------
+
+    def run(self) -> EventLog:
+        for pool in self.pools:
+            self._start_schedule(pool)
+        if len(self.book.arrival_min):
+            self._at(self.book.arrival_min[0], self._primary_arrival, 0)
+        if self.other is not None and len(self.other.arrival_min):
+            self._at(self.other.arrival_min[0], self._other_arrival, 0)
+        self.env.run(until=self.horizon_min)
+        return self.log
+
+    # --- shifts -----------------------------------------------------------------------
+
+    def _start_schedule(self, pool: UnitPool) -> None:
+        changes = weekly_schedule(pool.team)
+        self._set_on_shift(pool, changes[0][1])
+        if len(changes) > 1:
+            self._next_change(pool, changes, 1, 0)
+
+    def _next_change(self, pool: UnitPool, changes, i: int, week: int) -> None:
+        if i == len(changes):
+            i, week = 0, week + 1
+        t = week * MIN_PER_WEEK + changes[i][0]
+        if t >= self.horizon_min:
+            return
+        self._at(t - self.env.now, self._change, pool, changes, i, week)
+
+    def _change(self, pool: UnitPool, changes, i: int, week: int) -> None:
+        self._set_on_shift(pool, changes[i][1])
+        self._next_change(pool, changes, i + 1, week)
+
+    def _set_on_shift(self, pool: UnitPool, target: int) -> None:
+        now = self.env.now
+        while pool.on_shift < target:
+            pool.on_shift += 1
+            unit = pool.come_on()
+            if unit is not None:
+                self._release(pool, unit)
+        while pool.on_shift > target:
+            pool.on_shift -= 1
+            pool.go_off(now)
+        self.log.staffing.append((now, pool.index, target))
+        if target == 0:
+            for job in pool.waiting_jobs():
+                if job.kind == PRIMARY and job.ref.k < len(job.ref.route.teams) - 1:
+                    job.active = False
+                    self.log.fallbacks.append((job.ref.id, pool.index, now, SHIFT_ENDED))
+                    self._offer(job.ref, job.ref.k + 1)
+
+    # --- crisis calls -----------------------------------------------------------------
+
+    def _primary_arrival(self, i: int) -> None:
+        g = self.book.generations[0]
+        call = Call(i, i, 0, i, int(g.call_type[i]), int(g.risk[i]), self.env.now,
+                    self.routing.route(int(g.call_type[i]), int(g.risk[i])))
+        if i + 1 < self.book.n_primary:
+            self._at(self.book.arrival_min[i + 1] - self.env.now, self._primary_arrival, i + 1)
+        self._arrive(call)
+
+    def _arrive(self, call: Call) -> None:
+        g = self.book.generations[call.gen]
+        phone = bool(g.phone[call.row])
+        self.log.calls.append((call.id, call.person, call.gen, call.arrival, call.type, call.risk,
+                               call.route.first_choice, phone))
+        if self.repeat is not None:
+            self._at(g.repeat_delay_min[call.row], self._repeat_check, call)
+        if not phone:
+            self._offer(call, 0)
+
+    def _offer(self, call: Call, k: int) -> None:
+        """Offer the call to the k-th team of its route."""
+        teams = call.route.teams
+        last = k == len(teams) - 1
+        pool = self.pools[teams[k]]
+        call.k = k
+        now = self.env.now
+        if pool.on_shift == 0 and not last:
+            self.log.fallbacks.append((call.id, pool.index, now, OFF_SHIFT))
+            self._offer(call, k + 1)
+            return
+        unit = pool.take_free()
+        if unit is not None:
+            self._start_primary(call, pool, unit)
+            return
+        wait = call.route.max_wait_min
+        if not last and wait == 0:
+            self.log.fallbacks.append((call.id, pool.index, now, WAITED_TOO_LONG))
+            self._offer(call, k + 1)
+            return
+        job = Job(PRIMARY, call, 3 - call.risk)
+        call.job = job
+        pool.enqueue(job)
+        if not last and wait != math.inf:
+            self._at(wait, self._give_up, call, job, pool)
+
+    def _give_up(self, call: Call, job: Job, pool: UnitPool) -> None:
+        if job.active:
+            job.active = False
+            self.log.fallbacks.append((call.id, pool.index, self.env.now, WAITED_TOO_LONG))
+            self._offer(call, call.k + 1)
+
+    def _start_primary(self, call: Call, pool: UnitPool, unit: int) -> None:
+        now = self.env.now
+        g = self.book.generations[call.gen]
+        r = call.row
+        draws = g.teams[pool.index]
+        team = pool.team
+        on_scene_at = now + draws.response_min[r]
+        disposition = int(np.searchsorted(self.outcome_cum[pool.index][call.type], g.u_outcome[r], side="right"))
+        transport = draws.transport_min.get(disposition)
+        clear_at = on_scene_at + draws.on_scene_min[r] + (transport[r] if transport is not None else 0.0)
+        if disposition >= len(DISPOSITIONS):
+            disposition = NO_DISPOSITION
+        self.log.jobs.append((PRIMARY, call.id, pool.index, unit, call.arrival, now, on_scene_at, clear_at,
+                              disposition, g.u_force[r] < team.use_of_force, g.u_injury[r] < team.injury))
+        if disposition == LINKED:
+            self._link(call.person, clear_at)
+        backup = self.backup[pool.index]
+        if backup is not None and g.u_backup[r] < backup[1]:
+            self.log.backups.append((call.id, pool.index, backup[0], now))
+            job = Job(BACKUP, call, 3 - call.risk)
+            call.backup_job = job
+            self._request(self.pools[backup[0]], job)
+        self._at(clear_at - now, self._clear_primary, call, pool, unit)
+
+    def _clear_primary(self, call: Call, pool: UnitPool, unit: int) -> None:
+        if call.backup_job is not None:
+            call.backup_job.active = False  # a backup not yet sent is no longer needed
+        follow = pool.team.follow_up
+        if follow is not None:
+            g = self.book.generations[call.gen]
+            if g.u_follow_up[call.row] < follow.probability:
+                self._at(follow.after_hours * 60, self._request, pool, Job(FOLLOW_UP, call, FOLLOW_UP_PRIORITY))
+        self._release(pool, unit)
+
+    def _link(self, person: int, at: float) -> None:
+        if at < self.linked_at.get(person, math.inf):
+            self.linked_at[person] = at
+
+    def _repeat_check(self, call: Call) -> None:
+        now = self.env.now
+        linked = self.linked_at.get(call.person, math.inf) <= now
+        p = self.repeat.probability * (1 - self.repeat.reduction_if_linked * linked)
+        g = self.book.generations[call.gen]
+        if g.u_repeat[call.row] < p:
+            gen = call.gen + 1
+            child = self.book.generation(gen)
+            r = call.row
+            new = Call(gen * self.book.n_primary + r, call.person, gen, r, int(child.call_type[r]),
+                       int(child.risk[r]), now, self.routing.route(int(child.call_type[r]), int(child.risk[r])))
+            self._arrive(new)
+
+    # --- other police calls -------------------------------------------------------------
+
+    def _other_arrival(self, i: int) -> None:
+        other = self.other
+        if i + 1 < len(other.arrival_min):
+            self._at(other.arrival_min[i + 1] - self.env.now, self._other_arrival, i + 1)
+        self._request(self.pools[self.team_names.index(other.team)], Job(OTHER, i, other.priority))
+
+    # --- units --------------------------------------------------------------------------
+
+    def _request(self, pool: UnitPool, job: Job) -> None:
+        if not job.active:
+            return
+        unit = pool.take_free()
+        if unit is None:
+            pool.enqueue(job)
+        else:
+            self._start(job, pool, unit)
+
+    def _start(self, job: Job, pool: UnitPool, unit: int) -> None:
+        job.active = False
+        kind = job.kind
+        if kind == PRIMARY:
+            self._start_primary(job.ref, pool, unit)
+            return
+        now = self.env.now
+        if kind == OTHER:
+            clear_at = now + self.other.busy_min[job.ref]
+            self.log.jobs.append((OTHER, job.ref, pool.index, unit, self.other.arrival_min[job.ref], now, now,
+                                  clear_at, NO_DISPOSITION, False, False))
+        else:
+            call: Call = job.ref
+            g = self.book.generations[call.gen]
+            draws = g.teams[pool.index]
+            r = call.row
+            if kind == BACKUP:
+                on_scene_at = now + draws.response_min[r]
+                clear_at = on_scene_at + draws.on_scene_min[r]
+                self.log.jobs.append((BACKUP, call.id, pool.index, unit, now, now, on_scene_at, clear_at,
+                                      NO_DISPOSITION, False, False))
+            else:
+                clear_at = now + draws.follow_up_min[r]
+                links = g.u_follow_up_link[r] < pool.team.follow_up.links
+                self.log.jobs.append((FOLLOW_UP, call.id, pool.index, unit, now, now, now, clear_at,
+                                      LINKED if links else NO_DISPOSITION, False, False))
+                if links:
+                    self._link(call.person, clear_at)
+        self._at(clear_at - now, self._release, pool, unit)
+
+    def _release(self, pool: UnitPool, unit: int) -> None:
+        """A unit is free: it goes off duty if its shift is over, else takes the next job."""
+        if pool.retire_since:
+            since = pool.retire(unit)
+            self.log.overtime.append((pool.index, unit, since, self.env.now))
+            return
+        job = pool.next_job()
+        if job is None:
+            heapq.heappush(pool.free, unit)
+        else:
+            self._start(job, pool, unit)
+
+
+def simulate(scenario: Scenario, replication: int, seed: int | None = None,
+             days: float | None = None, warmup_days: float | None = None) -> EventLog:
+    """Run one replication and return its event log."""
+    return Model(scenario, replication, seed, days, warmup_days).run()

@@ -1,0 +1,126 @@
+"""Statistics over replications: t-intervals, paired and unpaired differences, replication guidance."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+CONFIDENCE = 0.95
+
+
+def t_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float, float, float, int]:
+    """(mean, sd, ci_low, ci_high, n) of a sample, ignoring NaN.
+
+    With one value the spread is unknown: sd is 0 and the interval is infinite, never a
+    falsely precise zero width. With no values everything is NaN and n is 0.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0:
+        return (math.nan, math.nan, math.nan, math.nan, 0)
+    mean = float(np.mean(x))
+    if n == 1:
+        return (mean, 0.0, -math.inf, math.inf, 1)
+    sd = float(np.std(x, ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    return (mean, sd, mean - half, mean + half, n)
+
+
+def summarise(summary: pd.DataFrame) -> pd.DataFrame:
+    """metrics.csv: per scenario, metric and team, the mean over replications with a 95% t-interval."""
+    rows = []
+    for (scenario, metric, team), grp in summary.groupby(["scenario", "metric", "team"], sort=False):
+        mean, sd, lo, hi, n = t_interval(grp["value"].to_numpy())
+        half = (hi - lo) / 2
+        rel = abs(half / mean) if n > 1 and mean not in (0.0,) and np.isfinite(mean) else math.nan
+        rows.append((scenario, metric, team, mean, sd, lo, hi, n, rel))
+    return pd.DataFrame(rows, columns=["scenario", "metric", "team", "mean", "sd", "ci_low", "ci_high", "n",
+                                       "rel_half_width"])
+
+
+def paired_difference(treatment, baseline, confidence: float = CONFIDENCE) -> tuple[float, float, float, float]:
+    """(diff_mean, ci_low, ci_high, p_value) of treatment - baseline, paired by replication."""
+    d = np.asarray(treatment, dtype=float) - np.asarray(baseline, dtype=float)
+    d = d[~np.isnan(d)]
+    mean, sd, lo, hi, n = t_interval(d, confidence)
+    if n < 2:
+        return (mean, lo, hi, math.nan)
+    if sd == 0:
+        return (mean, mean, mean, 1.0 if mean == 0 else 0.0)
+    p = float(stats.ttest_1samp(d, 0.0).pvalue)
+    return (mean, lo, hi, p)
+
+
+def welch_difference(treatment, baseline, confidence: float = CONFIDENCE) -> tuple[float, float, float, float]:
+    """(diff_mean, ci_low, ci_high, p_value) of two independent samples (Welch's t)."""
+    a = np.asarray(treatment, dtype=float)
+    b = np.asarray(baseline, dtype=float)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if len(a) < 2 or len(b) < 2:
+        mean = float(np.mean(a) - np.mean(b)) if len(a) and len(b) else math.nan
+        return (mean, -math.inf, math.inf, math.nan)
+    va, vb = np.var(a, ddof=1) / len(a), np.var(b, ddof=1) / len(b)
+    mean = float(np.mean(a) - np.mean(b))
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return (mean, mean, mean, 1.0 if mean == 0 else 0.0)
+    dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, dof)) * se
+    p = float(2 * stats.t.sf(abs(mean / se), dof))
+    return (mean, mean - half, mean + half, p)
+
+
+def compare(summary: pd.DataFrame, baseline: str, paired: dict[str, bool]) -> pd.DataFrame:
+    """comparison.csv: each scenario against the baseline, for every metric and team metric.
+
+    `paired[s]` says whether scenario s shares the baseline's demand (common random numbers);
+    if not, the interval is Welch's unpaired one and the `paired` column says so.
+    """
+    rows = []
+    base = summary[summary["scenario"] == baseline]
+    base_values = {k: g.set_index("replication")["value"] for k, g in base.groupby(["metric", "team"], sort=False)}
+    for scenario in summary["scenario"].unique():
+        if scenario == baseline:
+            continue
+        mine = summary[summary["scenario"] == scenario]
+        for (metric, team), grp in mine.groupby(["metric", "team"], sort=False):
+            b = base_values.get((metric, team))
+            if b is None:
+                continue
+            t = grp.set_index("replication")["value"]
+            if paired[scenario]:
+                common = t.index.intersection(b.index)
+                diff, lo, hi, p = paired_difference(t[common].to_numpy(), b[common].to_numpy())
+            else:
+                diff, lo, hi, p = welch_difference(t.to_numpy(), b.to_numpy())
+            b_mean = float(np.nanmean(b.to_numpy())) if len(b) else math.nan
+            rel = diff / b_mean if b_mean not in (0.0,) and np.isfinite(b_mean) else math.nan
+            rows.append((scenario, baseline, metric, team, diff, lo, hi, rel, p, paired[scenario]))
+    return pd.DataFrame(rows, columns=["scenario", "baseline", "metric", "team", "diff_mean", "ci_low", "ci_high",
+                                       "rel_diff", "p_value", "paired"])
+
+
+def replications_needed(values, target_rel_half_width: float = 0.10, confidence: float = CONFIDENCE) -> int | None:
+    """Smallest n whose t-interval half-width would be within the target share of the mean.
+
+    The sequential confidence-interval method of Hoad, Robinson & Davies (2010), applied with the
+    current sample's mean and sd as estimates. None when the mean is zero or there is no spread data.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    if len(x) < 2:
+        return None
+    mean, sd = float(np.mean(x)), float(np.std(x, ddof=1))
+    if mean == 0:
+        return None
+    if sd == 0:
+        return len(x)
+    for n in range(2, 100_000):
+        half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
+        if half / abs(mean) <= target_rel_half_width:
+            return max(n, len(x))
+    return None

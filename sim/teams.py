@@ -1,0 +1,108 @@
+"""Teams at run time: a pool of units on a weekly shift schedule, and its queue of waiting jobs.
+
+A unit comes on duty when the schedule rises. When the schedule falls, an idle unit goes
+off at once; if every unit is busy, the first one to clear goes off then, and the time
+past the shift end is overtime.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+
+import numpy as np
+
+from .schema import Team
+
+MIN_PER_DAY = 24 * 60
+MIN_PER_WEEK = 7 * MIN_PER_DAY
+
+
+def weekly_schedule(team: Team) -> list[tuple[int, int]]:
+    """(minute of week, units on shift from then on) at every change, Monday 00:00 first.
+
+    The first entry is always at minute 0. Overlapping shifts add up.
+    """
+    delta = np.zeros(MIN_PER_WEEK + 1, dtype=np.int64)
+    for shift in team.weekly_shifts():
+        for day in shift.days:
+            d = ("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(day)
+            delta[d * MIN_PER_DAY + shift.start_min] += shift.units
+            delta[d * MIN_PER_DAY + shift.end_min] -= shift.units
+    level = np.cumsum(delta[:MIN_PER_WEEK])
+    changes = [(0, int(level[0]))]
+    for minute in np.flatnonzero(np.diff(level)) + 1:
+        changes.append((int(minute), int(level[minute])))
+    return changes
+
+
+class Job:
+    """A request for a unit: a crisis call, a backup, a follow-up or another police call."""
+
+    __slots__ = ("kind", "ref", "priority", "active")
+
+    def __init__(self, kind: int, ref, priority: int):
+        self.kind = kind
+        self.ref = ref
+        self.priority = priority
+        self.active = True
+
+
+class UnitPool:
+    """The units of one team, who is on duty, and the jobs waiting for them."""
+
+    def __init__(self, index: int, name: str, team: Team):
+        self.index = index
+        self.name = name
+        self.team = team
+        self.on_shift = 0
+        self.free: list[int] = []  # heap of idle on-duty unit ids
+        self.off: list[int] = []  # heap of off-duty unit ids
+        self.n_units = 0
+        self.retire_since: list[float] = []  # shift ends still owed by busy units
+        self.queue: list = []  # heap of (priority, seq, job)
+        self._seq = itertools.count()
+
+    def take_free(self) -> int | None:
+        return heapq.heappop(self.free) if self.free else None
+
+    def enqueue(self, job: Job) -> None:
+        heapq.heappush(self.queue, (job.priority, next(self._seq), job))
+
+    def next_job(self) -> Job | None:
+        while self.queue:
+            job = heapq.heappop(self.queue)[2]
+            if job.active:
+                return job
+        return None
+
+    def waiting_jobs(self) -> list[Job]:
+        """Active waiting jobs in queue order."""
+        return [entry[2] for entry in sorted(self.queue) if entry[2].active]
+
+    def come_on(self) -> int:
+        """One more unit on duty; returns its id if it is idle, None if a busy unit simply stays on."""
+        if self.retire_since:
+            self.retire_since.pop()
+            return None
+        if self.off:
+            unit = heapq.heappop(self.off)
+        else:
+            unit = self.n_units
+            self.n_units += 1
+        return unit
+
+    def go_off(self, now: float) -> None:
+        """One fewer unit on duty: an idle one leaves now, else the next busy one to clear."""
+        if self.free:
+            unit = max(self.free)
+            self.free.remove(unit)
+            heapq.heapify(self.free)
+            heapq.heappush(self.off, unit)
+        else:
+            self.retire_since.append(now)
+
+    def retire(self, unit: int) -> float:
+        """A busy unit that cleared goes off duty; returns when its shift had ended."""
+        heapq.heappush(self.off, unit)
+        return self.retire_since.pop(0)
