@@ -125,11 +125,11 @@ def write_results(experiment, out: str | Path | None = None, command: str | None
     tmp.mkdir()
     try:
         write_tables(experiment, tmp)
+        (tmp / RESULT_MARKER).write_text(json.dumps(manifest(experiment, command), indent=2) + "\n")
         if charts:
             from .plots import draw_all
 
             draw_all(tmp, style=style)
-        (tmp / RESULT_MARKER).write_text(json.dumps(manifest(experiment, command), indent=2) + "\n")
         return _move_into_place(tmp, final, explicit)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
