@@ -16,6 +16,7 @@ from typing import Iterator, List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .errors import ScenarioError
@@ -36,7 +37,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except ScenarioError as exc:
-        err_console.print(f"[bold red]error[/]: {exc}", highlight=False, markup=True, soft_wrap=True)
+        err_console.print(f"[bold red]error[/]: {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 

@@ -58,7 +58,7 @@ def run_dask(fn: Callable, jobs: Sequence, scheduler: str, on_done: OnDone | Non
     with Client(scheduler, set_as_default=False) as client:
         futures = client.map(fn, list(jobs), pure=False)
         try:
-            for _ in as_completed(futures):
+            for _ in as_completed(futures, loop=client.loop):
                 if on_done:
                     on_done(1)
             return client.gather(futures)

@@ -277,7 +277,9 @@ def format_validation_errors(exc: ValidationError, raw: Any, file: str | None) -
                 msg = ctx_error.message
             else:
                 msg = err["msg"].removeprefix("Value error, ")
-                if "input" in err and etype not in ("model_type", "dict_type"):
+                if etype == "string_pattern_mismatch":
+                    msg = "must use only lowercase letters, digits and _"
+                if "input" in err and etype not in ("model_type", "dict_type", "value_error"):
                     msg += f" (got {_short(err['input'])})"
         out.append(ScenarioError(msg, file=file, path=path or None))
     return out

@@ -89,6 +89,9 @@ class Model:
         if self.other is not None and len(self.other.arrival_min):
             self._at(self.other.arrival_min[0], self._other_arrival, 0)
         self.env.run(until=self.horizon_min)
+        for pool in self.pools:  # units still working past their shift at the horizon
+            for since in pool.retire_since:
+                self.log.overtime.append((pool.index, -1, since, self.horizon_min))
         return self.log
 
     # --- shifts -----------------------------------------------------------------------
