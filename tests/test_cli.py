@@ -1,0 +1,116 @@
+"""The command line as a user meets it: files written, exit codes, interruption."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from typer.testing import CliRunner
+
+from helpers import ROOT, merge, small_city, write_yaml
+from sim.cli import app
+
+
+def test_run_writes_the_results_folder(tmp_path):
+    a = write_yaml(tmp_path / "a.yaml", small_city())
+    b = write_yaml(tmp_path / "b.yaml", merge(small_city(), {"name": "more_peers", "label": "More peers",
+                                                             "teams": {"peer_team": {"shifts": [
+                                                                 {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                                                                  "start": "08:00", "end": "22:00", "units": 3}]}}}))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", str(a), str(b), "-r", "2", "--days", "3", "--out", str(out),
+                                      "--workers", "1", "--no-charts", "--seed", "4"])
+    assert result.exit_code == 0, result.output
+    assert "Headline metrics" in result.output and "More peers" in result.output
+    names = {p.name for p in out.iterdir()}
+    assert {"manifest.json", "scenarios", "calls.parquet", "summary.csv", "metrics.csv", "comparison.csv",
+            "hourly.csv"} <= names
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 4 and manifest["replications"] == 2 and manifest["days"] == 3
+    assert [s["name"] for s in manifest["scenarios"]] == ["small_city", "more_peers"]
+    assert all(len(s["sha256"]) == 64 for s in manifest["scenarios"])
+    assert "numpy" in manifest["libraries"] and manifest["wall_time_s"] > 0
+    # the resolved scenario is the one that ran, every default filled in, and loads again
+    resolved = yaml.safe_load((out / "scenarios" / "more_peers.yaml").read_text())
+    assert resolved["teams"]["peer_team"]["shifts"][0]["units"] == 3
+    assert resolved["run"]["warmup_days"] == 2
+    calls = pd.read_parquet(out / "calls.parquet")
+    assert list(calls.columns) == [
+        "scenario", "replication", "call_id", "person_id", "arrival_min", "call_type", "risk", "is_repeat",
+        "first_choice", "team", "wait_min", "response_min", "disposition", "police_on_scene", "backup",
+        "use_of_force", "injury", "linked", "follow_up"]
+    metrics = pd.read_csv(out / "metrics.csv")
+    assert list(metrics.columns[:8]) == ["scenario", "metric", "team", "mean", "sd", "ci_low", "ci_high", "n"]
+    comparison = pd.read_csv(out / "comparison.csv")
+    assert set(comparison["scenario"]) == {"more_peers"} and set(comparison["baseline"]) == {"small_city"}
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_default_folder_names_never_collide(tmp_path):
+    a = write_yaml(tmp_path / "a.yaml", small_city())
+    folders = set()
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-m", "sim", "run", str(a), "-r", "1", "--days", "1",
+                                 "--workers", "1", "--no-charts", "--quiet"], cwd=tmp_path, capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        folders.add(result.stdout.strip().split("Results: ")[-1])
+    assert len(folders) == 2
+    assert all(Path(tmp_path, f, "manifest.json").exists() for f in folders)
+
+
+def test_check_prints_summary_and_schema_is_json(tmp_path):
+    a = write_yaml(tmp_path / "a.yaml", small_city())
+    result = CliRunner().invoke(app, ["check", str(a)])
+    assert result.exit_code == 0
+    assert "peer_team" in result.output and "unit-hours/week" in result.output
+    assert "140" in result.output  # 2 units x 14 h x 5 days
+    schema = json.loads(CliRunner().invoke(app, ["schema"]).output)
+    assert "teams" in schema["properties"] and schema["additionalProperties"] is False
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def test_ctrl_c_leaves_no_complete_looking_folder_and_no_workers(tmp_path):
+    a = write_yaml(tmp_path / "a.yaml", small_city())
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "run", str(a), "-r", "40", "--days", "60", "--workers", "2",
+                             "--out", str(out), "--quiet", "--no-charts"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    workers: set[int] = set()
+    while time.time() < deadline and len(workers) < 2:
+        time.sleep(0.5)
+        workers = {p for p in _children(proc.pid)}
+    assert proc.poll() is None, "the run finished before it could be interrupted"
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=30)
+    assert proc.returncode != 0
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if (p / "manifest.json").exists()]
+    time.sleep(1.0)
+    alive = [p for p in workers if Path(f"/proc/{p}").exists() and "Z" not in Path(f"/proc/{p}/stat").read_text().split()[2]]
+    assert alive == []
+
+
+def test_python_dash_m_is_the_same_program():
+    result = subprocess.run([sys.executable, "-m", "sim", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0 and "run" in result.stdout and "check" in result.stdout

@@ -1,0 +1,80 @@
+"""Statistics over replications."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim.stats import compare, paired_difference, replications_needed, summarise, t_interval, welch_difference
+
+
+def test_t_interval_matches_scipy_for_n_two_and_more():
+    for x in ([1.0, 3.0], [2.0, 4.0, 9.0, 1.0]):
+        mean, sd, lo, hi, n = t_interval(x)
+        ref = stats.t.interval(0.95, len(x) - 1, loc=np.mean(x), scale=stats.sem(x))
+        assert n == len(x) and math.isclose(mean, np.mean(x)) and math.isclose(sd, np.std(x, ddof=1))
+        assert math.isclose(lo, ref[0]) and math.isclose(hi, ref[1])
+
+
+def test_t_interval_with_one_value_is_unbounded_not_nan():
+    mean, sd, lo, hi, n = t_interval([5.0])
+    assert (mean, sd, n) == (5.0, 0.0, 1)
+    assert lo == -math.inf and hi == math.inf
+
+
+def test_zero_variance_gives_zero_width():
+    assert t_interval([2.0, 2.0, 2.0])[1:4] == (0.0, 2.0, 2.0)
+    assert paired_difference([3, 3, 3], [1, 1, 1]) == (2.0, 2.0, 2.0, 0.0)
+    assert paired_difference([1, 2, 3], [1, 2, 3]) == (0.0, 0.0, 0.0, 1.0)
+
+
+def test_nan_values_are_left_out():
+    assert t_interval([1.0, float("nan"), 3.0])[4] == 2
+    assert t_interval([float("nan")])[4] == 0
+
+
+def test_paired_and_welch_agree_with_scipy():
+    a, b = np.array([10.0, 12, 11, 14, 13]), np.array([9.0, 11.5, 10, 12, 12.5])
+    p = paired_difference(a, b)[3]
+    assert math.isclose(p, stats.ttest_rel(a, b).pvalue)
+    w = welch_difference(a, b)[3]
+    assert math.isclose(w, stats.ttest_ind(a, b, equal_var=False).pvalue)
+
+
+def test_summarise_and_compare_are_nan_free_for_n_one_and_two():
+    rows = []
+    for scen, shift in (("base", 0.0), ("alt", 1.0)):
+        for rep in range(2):
+            rows += [(scen, rep, "calls", "", 100.0), (scen, rep, "wait_min_mean", "", 5 + shift + rep),
+                     (scen, rep, "utilization", "police", 0.5)]
+    summary = pd.DataFrame(rows, columns=["scenario", "replication", "metric", "team", "value"])
+    m = summarise(summary)
+    assert not m[["mean", "sd", "ci_low", "ci_high"]].isna().any().any()
+    c = compare(summary, "base", {"base": True, "alt": True})
+    assert not c[["diff_mean", "ci_low", "ci_high"]].isna().any().any()
+    row = c[c["metric"] == "wait_min_mean"].iloc[0]
+    assert row["diff_mean"] == 1.0 and row["ci_low"] == 1.0  # constant difference: zero width
+    one = summarise(summary[summary["replication"] == 0])
+    assert not one[["mean", "sd"]].isna().any().any()
+
+
+def test_replications_needed_reaches_the_target():
+    rng = np.random.default_rng(0)
+    x = rng.normal(100, 30, 5)
+    n = replications_needed(x, 0.10)
+    sd = np.std(x, ddof=1)
+    half = stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
+    assert half / abs(x.mean()) <= 0.10
+    half_less = stats.t.ppf(0.975, n - 2) * sd / math.sqrt(n - 1)
+    assert n == len(x) or half_less / abs(x.mean()) > 0.10
+    assert replications_needed([1.0]) is None
+
+
+@pytest.mark.parametrize("values", [[0.0, 0.0], [1.0, 1.0]])
+def test_replications_needed_edge_cases(values):
+    out = replications_needed(values)
+    assert out is None or out == len(values)
