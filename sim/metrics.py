@@ -42,7 +42,6 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
     staffing = log.table("staffing")
     overtime = log.table("overtime")
     lo, hi = log.warmup_min, log.horizon_min
-    window_h = (hi - lo) / 60
     rows: list[tuple[str, str, float]] = []
     add = lambda metric, value, team="": rows.append((metric, team, float(value)))  # noqa: E731
 
@@ -124,7 +123,6 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
     add("cost_total", cost_staffing + downstream)
     add("cost_per_call", (cost_staffing + downstream) / n_calls if n_calls else np.nan)
     rows += team_rows
-    del window_h
 
     summary = pd.DataFrame(rows, columns=["metric", "team", "value"])
     summary.insert(0, "replication", replication)

@@ -66,7 +66,6 @@ def calls_table(log: EventLog, scenario: Scenario, replication: int) -> pd.DataF
     pos, rows = rows_of(BACKUP)
     backup_police = police_team[jobs["team"][rows].astype(np.int64)] & (jobs["on_scene_min"][rows] < clear[pos])
     police_on_scene[pos[backup_police]] = True
-    # a police unit on the scene as backup can also use force: counted with the call's own draw
     backup = np.zeros(n, bool)
     backups = log.table("backups")
     if len(backups["call_id"]):
