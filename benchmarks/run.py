@@ -1,0 +1,525 @@
+"""crisis-sim performance harness: `python benchmarks/run.py` (or `make bench`).
+
+Prints, from one run on one machine, five figures with their targets:
+
+  (a) a bare SimPy M/M/c loop (as lean as SimPy allows), customers/s
+  (b) crisis-sim on the equivalent M/M/c scenario, calls/s, and the ratio (b)/(a)
+  (c) one 365-day replication of the base city with peer-embedded routing: calls/s
+      (crisis and other police calls), wall time, peak memory
+  (d) 20 replications with 1 and 2 workers: the speed-up
+  (e) peak memory per million call records: in the event log, and writing calls.parquet
+
+Timings are medians of several runs; ratios are measured in the same process with the runs
+interleaved, so a busy machine slows both sides alike. Memory is measured in a fresh child
+process (peak RSS above the level after imports, via Linux's resettable VmHWM).
+Figures are also written as JSON to benchmarks/results/ (git-ignored).
+
+`--scale` adds the big-city run (about 5,000 other police calls and 500 crisis calls a day
+for 365 days) and how cost grows with calls per day. `--quick` uses fewer repeats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sim.loading import deep_merge, load_raw, validate_scenario  # noqa: E402
+from sim.metrics import replication_tables  # noqa: E402
+from sim.model import Model  # noqa: E402
+from sim.schema import Scenario  # noqa: E402
+
+RESULTS_DIR = ROOT / "benchmarks" / "results"
+SEED = 2026
+TARGETS = {
+    "ratio_b_over_a": (">=", 0.5),
+    "c_wall_s": ("<=", 5.0),
+    "d_speedup": (">=", 1.8),
+    "e_event_log_mb_per_million": ("<=", 1024.0),
+    "e_parquet_mb_per_million": ("<=", 1024.0),
+}
+
+# M/M/c: 10 servers, mean service 10 min, 0.8 arrivals/min (load 0.8), about 200k customers.
+MMC_SERVERS = 10
+MMC_SERVICE_MIN = 10.0
+MMC_RATE_PER_MIN = 0.8
+MMC_CUSTOMERS = 200_000
+
+ALL_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# Used when scenarios/peer_embedded.yaml is not there yet: the base city plus a peer +
+# clinician team taking low/medium-risk calls of the eligible types, police keeping the rest.
+PEER_EMBEDDED = {
+    "name": "peer_embedded",
+    "label": "Peer-embedded teams",
+    "teams": {
+        "peer_team": {
+            "kind": "civilian",
+            "label": "Peer + clinician",
+            "members": ["peer", "clinician"],
+            "shifts": [
+                {"days": ALL_DAYS, "start": "00:00", "end": "08:00", "units": 2},
+                {"days": ALL_DAYS, "start": "08:00", "end": "24:00", "units": 5},
+            ],
+            "cost_per_unit_hour": 90,
+            "response_min": {"dist": "lognormal", "mean": 14, "sd": 8},
+            "on_scene_min": {"dist": "lognormal", "mean": 60, "sd": 40},
+            "transport_min": {
+                "ed_transport": {"dist": "gamma", "mean": 50, "sd": 30},
+                "crisis_center": {"dist": "gamma", "mean": 40, "sd": 20},
+            },
+            "outcomes": {"involuntary_hold": 0.03, "ed_transport": 0.06, "crisis_center": 0.08,
+                         "linked_to_services": 0.30},
+            "backup": {"team": "police", "probability": 0.05},
+            "follow_up": {"probability": 0.6, "after_hours": 24,
+                          "duration_min": {"dist": "constant", "value": 45}, "links": 0.4},
+        }
+    },
+    "routing": [
+        {"match": {"call_type": ["mental_health", "welfare_check", "substance_use", "idd"], "risk": ["low", "medium"]},
+         "send": ["peer_team", "police"], "max_wait_min": 10},
+        {"match": {}, "send": ["police"]},
+    ],
+}
+# Big city: about 5,000 other police calls and 500 crisis calls a day (400 first crises
+# plus ~25% repeats), units scaled with each team's call volume.
+BIG_OTHER_PER_DAY = 5000
+BIG_CRISIS_PER_DAY = 400
+SCALE_FRACTIONS = (0.125, 0.25, 0.5, 1.0)
+
+
+# --- scenarios -------------------------------------------------------------------------------
+
+
+def mmc_scenario(days: float) -> Scenario:
+    """crisis-sim's version of the M/M/c loop: one team, Poisson arrivals, exponential on scene, no travel."""
+    return validate_scenario({
+        "name": "mmc",
+        "run": {"days": days, "warmup_days": 0, "replications": 1, "seed": SEED},
+        "demand": {"crisis_calls_per_day": MMC_RATE_PER_MIN * 24 * 60, "call_types": {"any": {"share": 1.0}}},
+        "teams": {"servers": {"kind": "civilian", "units": MMC_SERVERS,
+                              "on_scene_min": {"dist": "exponential", "mean": MMC_SERVICE_MIN}}},
+        "routing": [{"match": {}, "send": ["servers"]}],
+    })
+
+
+def peer_scenario_raw() -> tuple[dict, str]:
+    path = ROOT / "scenarios" / "peer_embedded.yaml"
+    if path.exists():
+        return load_raw(path), "scenarios/peer_embedded.yaml"
+    return deep_merge(load_raw(ROOT / "scenarios" / "base.yaml"), PEER_EMBEDDED), "base.yaml + built-in peer team"
+
+
+def peer_scenario() -> Scenario:
+    return validate_scenario(peer_scenario_raw()[0])
+
+
+def scaled_scenario(fraction: float) -> Scenario:
+    """The peer-embedded city grown to `fraction` of the big city."""
+    raw = peer_scenario_raw()[0]
+    demand = raw["demand"]
+    other_factor = BIG_OTHER_PER_DAY * fraction / demand["other_police_calls"]["per_day"]
+    crisis_factor = BIG_CRISIS_PER_DAY * fraction / demand["crisis_calls_per_day"]
+    demand["other_police_calls"]["per_day"] *= other_factor
+    demand["crisis_calls_per_day"] *= crisis_factor
+    for team in raw["teams"].values():
+        factor = other_factor if team["kind"] in ("police", "co_responder") else crisis_factor
+        if team.get("units") is not None:
+            team["units"] = math.ceil(team["units"] * factor)
+        for shift in team.get("shifts") or []:
+            shift["units"] = math.ceil(shift["units"] * factor)
+    raw["name"] = f"scale_{int(fraction * 1000)}"
+    return validate_scenario(raw)
+
+
+# --- (a) bare SimPy ---------------------------------------------------------------------------
+
+
+def bare_simpy_process(n: int, seed: int = SEED) -> float:
+    """The textbook M/M/c: an arrival generator starting one customer process each; returns mean wait."""
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(1 / MMC_RATE_PER_MIN, n).tolist()
+    services = rng.exponential(MMC_SERVICE_MIN, n).tolist()
+    env = simpy.Environment()
+    servers = simpy.Resource(env, capacity=MMC_SERVERS)
+    total_wait = [0.0]
+
+    def customer(service):
+        arrived = env.now
+        with servers.request() as req:
+            yield req
+            total_wait[0] += env.now - arrived
+            yield env.timeout(service)
+
+    def arrivals():
+        for gap, service in zip(gaps, services):
+            yield env.timeout(gap)
+            env.process(customer(service))
+
+    env.process(arrivals())
+    env.run()
+    return total_wait[0] / n
+
+
+def bare_simpy_callbacks(n: int, seed: int = SEED) -> float:
+    """The same M/M/c with no process per customer: request and timeout callbacks only."""
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(1 / MMC_RATE_PER_MIN, n).tolist()
+    services = rng.exponential(MMC_SERVICE_MIN, n).tolist()
+    env = simpy.Environment()
+    servers = simpy.Resource(env, capacity=MMC_SERVERS)
+    total_wait = [0.0]
+
+    def arrivals():
+        for gap, service in zip(gaps, services):
+            yield env.timeout(gap)
+            req = servers.request()
+            req.callbacks.append(lambda ev, arrived=env.now, service=service: start(ev, arrived, service))
+
+    def start(req, arrived, service):
+        total_wait[0] += env.now - arrived
+        env.timeout(service).callbacks.append(lambda _ev: servers.release(req))
+
+    env.process(arrivals())
+    env.run()
+    return total_wait[0] / n
+
+
+# --- crisis-sim runs ----------------------------------------------------------------------------
+
+
+def replication(scenario: Scenario, rep: int = 0, days: float | None = None) -> tuple[int, dict]:
+    """One replication as the experiment runner does it (model + tables); returns calls simulated."""
+    model = Model(scenario, rep, days=days)
+    log = model.run()
+    tables = replication_tables(log, scenario, rep)
+    n_other = len(model.other.arrival_min) if model.other is not None else 0
+    return n_crisis_calls(log) + n_other, tables
+
+
+def n_crisis_calls(log) -> int:
+    return len(log.table("calls")["call_id"])
+
+
+def timed(fn, *args):
+    t0 = time.perf_counter()
+    out = fn(*args)
+    return time.perf_counter() - t0, out
+
+
+def median(xs):
+    return statistics.median(xs)
+
+
+# --- memory (child processes) ------------------------------------------------------------------
+
+
+def _hwm_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _reset_peak() -> float:
+    """Reset the peak-RSS mark to the current RSS (Linux >= 4.0); returns the current RSS."""
+    import gc
+
+    gc.collect()
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    return _rss_mb()
+
+
+def child_replication(fraction: float | None) -> dict:
+    scenario = peer_scenario() if fraction is None else scaled_scenario(fraction)
+    replication(scenario, 0, days=7)  # warm caches and imports so the peak is the run's own
+    base = _reset_peak()
+    wall, (n_calls, tables) = timed(replication, scenario, 0)
+    peak = _hwm_mb()
+    days = scenario.run.days + scenario.run.warmup_days
+    return {"calls": n_calls, "crisis_calls_in_window": len(tables["calls"]), "wall_s": wall,
+            "peak_rss_mb": peak, "peak_increase_mb": peak - base, "calls_per_day": n_calls / days}
+
+
+def child_event_log(days: float) -> dict:
+    """Peak memory of one long replication's event log: simulating, then turning it into arrays."""
+    scenario = peer_scenario()
+    Model(scenario, 0, days=7).run()
+    base = _reset_peak()
+    model = Model(scenario, 0, days=days)
+    log = model.run()
+    after_run = _hwm_mb()
+    tables = {name: log.table(name) for name in ("calls", "jobs", "fallbacks", "backups", "staffing", "overtime")}
+    peak = _hwm_mb()
+    n_other = len(model.other.arrival_min) if model.other is not None else 0
+    n_records = len(tables["calls"]["call_id"]) + n_other
+    return {"records": n_records, "crisis_calls": len(tables["calls"]["call_id"]), "job_rows": len(tables["jobs"]["kind"]),
+            "peak_increase_mb": peak - base, "run_increase_mb": after_run - base,
+            "mb_per_million": (peak - base) / n_records * 1e6}
+
+
+def child_parquet(rows: int) -> dict:
+    """Peak memory of writing calls.parquet for `rows` crisis calls (replications of the peer city stacked)."""
+    import pandas as pd
+
+    scenario = peer_scenario()
+    _, tables = replication(scenario, 0)
+    one = tables["calls"]
+    copies = math.ceil(rows / len(one))
+    parts = []
+    for r in range(copies):
+        part = one.copy()
+        part["replication"] = r
+        parts.append(part)
+    calls = pd.concat(parts, ignore_index=True).iloc[:rows]
+    del parts, one, tables
+    in_memory = calls.memory_usage(deep=True).sum() / 2**20
+    with tempfile.TemporaryDirectory() as tmp:
+        base = _reset_peak()
+        wall, _ = timed(lambda: calls.to_parquet(Path(tmp) / "calls.parquet", index=False))
+        peak = _hwm_mb()
+        size = (Path(tmp) / "calls.parquet").stat().st_size / 2**20
+    return {"rows": len(calls), "table_in_memory_mb": in_memory, "write_peak_increase_mb": peak - base,
+            "write_s": wall, "file_mb": size, "mb_per_million": (peak - base) / len(calls) * 1e6,
+            "table_plus_write_mb_per_million": (peak - base + in_memory) / len(calls) * 1e6}
+
+
+def in_child(kind: str, *args) -> dict:
+    """Run a measurement in a fresh interpreter and return its JSON."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, *map(str, args)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# --- the five figures ----------------------------------------------------------------------------
+
+
+def measure_ab(repeats: int) -> dict:
+    days = MMC_CUSTOMERS / MMC_RATE_PER_MIN / (24 * 60)
+    scenario = mmc_scenario(days)
+    proc, cb, cs_full, cs_model = [], [], [], []
+    n_cs = None
+    for _ in range(repeats):
+        proc.append(timed(bare_simpy_process, MMC_CUSTOMERS)[0])
+        cb.append(timed(bare_simpy_callbacks, MMC_CUSTOMERS)[0])
+        t0 = time.perf_counter()
+        model = Model(scenario, 0)
+        log = model.run()
+        t1 = time.perf_counter()
+        replication_tables(log, scenario, 0)
+        t2 = time.perf_counter()
+        cs_model.append(t1 - t0)
+        cs_full.append(t2 - t0)
+        n_cs = n_crisis_calls(log)
+    a_proc = MMC_CUSTOMERS / median(proc)
+    a_cb = MMC_CUSTOMERS / median(cb)
+    a = max(a_proc, a_cb)
+    b = n_cs / median(cs_full)
+    return {
+        "a_customers_per_s": a, "a_variant": "callbacks" if a_cb >= a_proc else "process per customer",
+        "a_process_customers_per_s": a_proc, "a_callbacks_customers_per_s": a_cb,
+        "b_calls": n_cs, "b_calls_per_s": b, "b_model_only_calls_per_s": n_cs / median(cs_model),
+        "ratio_b_over_a": b / a, "ratio_model_only_over_a": n_cs / median(cs_model) / a,
+        "ratio_b_over_a_process": b / a_proc,
+    }
+
+
+def measure_c(repeats: int) -> dict:
+    scenario = peer_scenario()
+    walls, n = [], 0
+    for r in range(repeats):
+        wall, (n, _) = timed(replication, scenario, 0)
+        walls.append(wall)
+    mem = in_child("replication")
+    return {"scenario": peer_scenario_raw()[1], "c_calls": n, "c_wall_s": median(walls), "c_walls_s": walls,
+            "c_calls_per_s": n / median(walls), "c_peak_rss_mb": mem["peak_rss_mb"],
+            "c_peak_increase_mb": mem["peak_increase_mb"]}
+
+
+def _cpu_s() -> float:
+    """CPU seconds used so far by this process and its finished children (pool workers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def measure_d(repeats: int, replications: int = 20) -> dict:
+    """Wall-clock speed-up of 2 workers over 1, and what CPU accounting says it would be on an idle machine."""
+    from sim.experiment import run_experiment
+
+    scenario = peer_scenario()
+    serial, parallel, serial_cpu, parallel_cpu, loads = [], [], [], [], []
+    for _ in range(repeats):
+        for workers, walls, cpus in ((1, serial, serial_cpu), (2, parallel, parallel_cpu)):
+            cpu0 = _cpu_s()
+            walls.append(timed(run_experiment, [scenario], replications, None, None, None, workers)[0])
+            cpus.append(_cpu_s() - cpu0)
+            loads.append(os.getloadavg()[0])
+    speedup = median(serial) / median(parallel)
+    # On an idle 2-core machine the parallel run's wall time is about its total CPU / 2 (the
+    # 20 jobs split evenly): the serial CPU over that is the speed-up the code allows.
+    idle_estimate = median(serial_cpu) / (median(parallel_cpu) / 2)
+    return {"d_replications": replications, "d_serial_s": median(serial), "d_parallel_s": median(parallel),
+            "d_serial_runs_s": serial, "d_parallel_runs_s": parallel, "d_speedup": speedup,
+            "d_serial_cpu_s": median(serial_cpu), "d_parallel_cpu_s": median(parallel_cpu),
+            "d_idle_machine_estimate": idle_estimate, "d_load_avg_1min": loads}
+
+
+def measure_e(event_log_days: float, parquet_rows: int) -> dict:
+    log = in_child("event_log", event_log_days)
+    pq = in_child("parquet", parquet_rows)
+    return {"e_event_log_mb_per_million": log["mb_per_million"], "e_event_log": log,
+            "e_parquet_mb_per_million": pq["table_plus_write_mb_per_million"], "e_parquet": pq}
+
+
+def measure_scale() -> dict:
+    rows = [dict(fraction=f, **in_child("replication", f)) for f in SCALE_FRACTIONS]
+    base = rows[0]
+    for row in rows:
+        row["us_per_call"] = row["wall_s"] / row["calls"] * 1e6
+        row["cost_vs_smallest"] = row["us_per_call"] / (base["wall_s"] / base["calls"] * 1e6)
+    return {"scale": rows}
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        pass
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    try:
+        load = os.getloadavg()
+    except OSError:
+        load = (float("nan"),) * 3
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(mem_gb, 1), "python": platform.python_version(),
+            "simpy": simpy.__version__, "numpy": np.__version__, "platform": platform.platform(),
+            "load_avg_at_start": [round(x, 2) for x in load]}
+
+
+def verdict(key: str, value: float) -> str:
+    op, target = TARGETS[key]
+    ok = value >= target if op == ">=" else value <= target
+    return f"target {op} {target:g}: {'MET' if ok else 'NOT MET'}"
+
+
+def report(r: dict) -> None:
+    print(f"machine: {r['machine']['cpu']}, {r['machine']['cores']} cores, {r['machine']['memory_gb']} GB, "
+          f"Python {r['machine']['python']}, SimPy {r['machine']['simpy']}, load {r['machine']['load_avg_at_start']}")
+    print(f"repeats: {r['repeats']} (medians)\n")
+    if "a_customers_per_s" in r:
+        print(f"(a) bare SimPy M/M/{MMC_SERVERS}, {MMC_CUSTOMERS:,} customers ({r['a_variant']}): "
+              f"{r['a_customers_per_s']:,.0f} customers/s  [process per customer {r['a_process_customers_per_s']:,.0f}, "
+              f"callbacks {r['a_callbacks_customers_per_s']:,.0f}]")
+        print(f"(b) crisis-sim same M/M/c, {r['b_calls']:,} calls: {r['b_calls_per_s']:,.0f} calls/s "
+              f"(model only {r['b_model_only_calls_per_s']:,.0f})")
+        print(f"    ratio (b)/(a) = {r['ratio_b_over_a']:.2f}   {verdict('ratio_b_over_a', r['ratio_b_over_a'])}"
+              f"   [vs process-per-customer loop: {r['ratio_b_over_a_process']:.2f}]")
+    if "c_wall_s" in r:
+        print(f"(c) 365-day replication, {r['scenario']}: {r['c_calls']:,} calls (crisis + other police) in "
+              f"{r['c_wall_s']:.2f} s = {r['c_calls_per_s']:,.0f} calls/s; peak RSS {r['c_peak_rss_mb']:.0f} MB "
+              f"(+{r['c_peak_increase_mb']:.0f} MB over imports)   {verdict('c_wall_s', r['c_wall_s'])}")
+    if "d_speedup" in r:
+        print(f"(d) {r['d_replications']} replications: 1 worker {r['d_serial_s']:.1f} s, 2 workers "
+              f"{r['d_parallel_s']:.1f} s, speed-up {r['d_speedup']:.2f}x   {verdict('d_speedup', r['d_speedup'])}")
+        print(f"    CPU: 1 worker {r['d_serial_cpu_s']:.1f} s, 2 workers {r['d_parallel_cpu_s']:.1f} s in all -> "
+              f"{r['d_idle_machine_estimate']:.2f}x expected on an idle machine; 1-min load average during the runs "
+              f"{min(r['d_load_avg_1min']):.1f}-{max(r['d_load_avg_1min']):.1f} on {os.cpu_count()} cores")
+    if "e_event_log" in r:
+        lg, pq = r["e_event_log"], r["e_parquet"]
+        print(f"(e) event log: {r['e_event_log_mb_per_million']:.0f} MB per million call records "
+              f"({lg['records']:,} records, {lg['job_rows']:,} job rows, +{lg['peak_increase_mb']:.0f} MB peak)   "
+              f"{verdict('e_event_log_mb_per_million', r['e_event_log_mb_per_million'])}")
+        print(f"    calls.parquet: {r['e_parquet_mb_per_million']:.0f} MB per million rows (table "
+              f"{pq['table_in_memory_mb']:.0f} MB + write peak {pq['write_peak_increase_mb']:.0f} MB for "
+              f"{pq['rows']:,} rows; file {pq['file_mb']:.0f} MB)   "
+              f"{verdict('e_parquet_mb_per_million', r['e_parquet_mb_per_million'])}")
+    if "scale" in r:
+        print("\nscale (one 365-day replication, peer-embedded city grown toward the big city):")
+        print(f"  {'fraction':>8} {'calls/day':>10} {'calls':>10} {'wall s':>8} {'us/call':>8} {'x smallest':>10} "
+              f"{'peak MB':>8} {'+MB':>7}")
+        for row in r["scale"]:
+            print(f"  {row['fraction']:>8.3f} {row['calls_per_day']:>10,.0f} {row['calls']:>10,} {row['wall_s']:>8.1f} "
+                  f"{row['us_per_call']:>8.1f} {row['cost_vs_smallest']:>10.2f} {row['peak_rss_mb']:>8.0f} "
+                  f"{row['peak_increase_mb']:>7.0f}")
+    met = [k for k in TARGETS if k in r and verdict(k, r[k]).endswith(": MET")]
+    print(f"\ntargets met: {len(met)} of {sum(k in r for k in TARGETS)}")
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--repeats", type=int, default=5, help="runs per timing (median); (d) uses half, at least 1")
+    p.add_argument("--quick", action="store_true", help="fewer repeats and a smaller (e)")
+    p.add_argument("--scale", action="store_true", help="also the big-city scale check (a few minutes)")
+    p.add_argument("--only", default="abcde", help="which figures to measure, e.g. 'ab'")
+    p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        kind, *rest = args.child
+        if kind == "replication":
+            out = child_replication(float(rest[0]) if rest else None)
+        elif kind == "event_log":
+            out = child_event_log(float(rest[0]))
+        else:
+            out = child_parquet(int(rest[0]))
+        print(json.dumps(out))
+        return
+    repeats = 2 if args.quick else args.repeats
+    r: dict = {"created": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "machine": machine(),
+               "repeats": repeats, "targets": {k: f"{op} {v:g}" for k, (op, v) in TARGETS.items()}}
+    try:
+        r["git_commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                         cwd=ROOT).stdout.strip()
+    except OSError:
+        pass
+    if "a" in args.only or "b" in args.only:
+        r.update(measure_ab(repeats))
+    if "c" in args.only:
+        r.update(measure_c(repeats))
+    if "d" in args.only:
+        r.update(measure_d(max(1, repeats // 2)))
+    if "e" in args.only:
+        # about a million call records (crisis + other police) in one long replication
+        r.update(measure_e(365 * (2 if args.quick else 8), 250_000 if args.quick else 1_000_000))
+    if args.scale:
+        r.update(measure_scale())
+    r["met"] = {k: verdict(k, r[k]).endswith(": MET") for k in TARGETS if k in r}
+    report(r)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    text = json.dumps(r, indent=2, default=float) + "\n"
+    (RESULTS_DIR / f"bench-{stamp}.json").write_text(text)
+    (RESULTS_DIR / "latest.json").write_text(text)
+    print(f"\nwritten: {(RESULTS_DIR / f'bench-{stamp}.json').relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
