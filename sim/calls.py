@@ -3,6 +3,11 @@
 Each quantity comes from its own named stream, indexed by call, so a call is the same in
 every scenario that shares the demand: common random numbers by construction.
 
+Times are drawn per call, not per team: one uniform says how far away the call is and one
+how long it takes on scene, and each team's distribution turns that uniform into minutes
+(inversion). A call that is far away or long is so whichever team takes it, which is what
+keeps paired comparisons between response models sharp.
+
 Repeat crises form chains: repeat j of primary call i takes row i of generation j's draws,
 so whether a repeat happens may differ between scenarios (it depends on linkage), but a
 repeat that happens is the same call everywhere.
@@ -14,7 +19,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .distributions import _Dist
 from .schema import DAYS, DISPOSITIONS, RISKS, Demand, Scenario
 from .streams import stream, uniforms
 
@@ -124,9 +128,6 @@ class CallBook:
     def _u(self, j: int, name: str) -> np.ndarray:
         return uniforms(self.seed, self.replication, self._stream_name(j, name), self.n_primary)
 
-    def _times(self, j: int, name: str, dist: _Dist) -> np.ndarray:
-        return dist.from_uniform(self._u(j, name))
-
     def _draw_generation(self, j: int) -> Generation:
         sc = self.scenario
         demand = sc.demand
@@ -142,24 +143,25 @@ class CallBook:
             phone_p[mask] = demand.phone_resolution.get(t, 0.0)
         phone = self._u(j, "call.phone") < phone_p
         within = demand.repeat.within_days * MIN_PER_DAY if demand.repeat else 0.0
+        u_response = self._u(j, "call.response")
+        u_on_scene = self._u(j, "call.on_scene")
+        u_transport = self._u(j, "call.transport")
+        u_follow_up = self._u(j, "call.follow_up_duration")
         teams = []
         for t_name in self.team_names:
             team = sc.teams[t_name]
-            on_scene = self._times(j, f"{t_name}.on_scene", team.on_scene_min)
+            on_scene = team.on_scene_min.from_uniform(u_on_scene)
             for ct, dist in team.on_scene_min_by_type.items():
                 mask = call_type == self.type_names.index(ct)
-                on_scene[mask] = self._times(j, f"{t_name}.on_scene.{ct}", dist)[mask]
-            transport = {
-                DISPOSITIONS.index(d): self._times(j, f"{t_name}.transport.{d}", dist)
-                for d, dist in team.transport_min.items()
-            }
+                on_scene[mask] = dist.from_uniform(u_on_scene[mask])
             follow = team.follow_up
             teams.append(
                 TeamDraws(
-                    response_min=self._times(j, f"{t_name}.response", team.response_min),
+                    response_min=team.response_min.from_uniform(u_response),
                     on_scene_min=on_scene,
-                    transport_min=transport,
-                    follow_up_min=self._times(j, f"{t_name}.follow_up", follow.duration_min) if follow else None,
+                    transport_min={DISPOSITIONS.index(d): dist.from_uniform(u_transport)
+                                   for d, dist in team.transport_min.items()},
+                    follow_up_min=follow.duration_min.from_uniform(u_follow_up) if follow else None,
                 )
             )
         return Generation(
