@@ -180,6 +180,35 @@ def schema() -> None:
     typer.echo(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
 
 
+STYLE_HELP = "Chart style: talk (slides) or paper (compact, grayscale-safe)."
+
+
+@app.command()
+def plot(
+    results_dir: Path = typer.Argument(..., help="A results folder written by `crisis-sim run`."),
+    style: str = typer.Option("talk", "--style", help=STYLE_HELP),
+) -> None:
+    """Redraw the charts of a results folder from its saved files (no re-run) into figures/."""
+    from .plots import draw_all
+
+    with user_errors():
+        paths = draw_all(results_dir, style=style)
+    console.print(f"Charts ({style}): {len(paths)} files in {results_dir / 'figures'}", highlight=False)
+
+
+@app.command()
+def report(
+    results_dir: Path = typer.Argument(..., help="A results folder written by `crisis-sim run`."),
+    style: str = typer.Option("talk", "--style", help=STYLE_HELP + " Used only if figures/ must be drawn first."),
+) -> None:
+    """Write a self-contained report.html (charts embedded) into a results folder."""
+    from .report import write_report
+
+    with user_errors():
+        path = write_report(results_dir, style=style)
+    console.print(f"Report: {path}", highlight=False)
+
+
 def main() -> None:
     app(prog_name="crisis-sim")
 

@@ -26,7 +26,7 @@ JOB_COLUMNS = (
 FALLBACK_COLUMNS = ("call_id", "team", "time_min", "reason")
 BACKUP_COLUMNS = ("call_id", "team", "backup_team", "time_min")
 STAFFING_COLUMNS = ("time_min", "team", "on_shift")
-OVERTIME_COLUMNS = ("team", "unit", "start_min", "end_min")
+OVERTIME_COLUMNS = ("team", "unit", "start_min", "end_min")  # unit -1: one of the team's units, id not tracked
 
 
 @dataclass

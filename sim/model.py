@@ -7,8 +7,10 @@ computed afterwards.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import math
+from bisect import bisect_right
 
 import numpy as np
 import simpy
@@ -23,6 +25,23 @@ from .teams import MIN_PER_WEEK, Job, UnitPool, weekly_schedule
 
 FOLLOW_UP_PRIORITY = 10
 LINKED = DISPOSITIONS.index("linked_to_services")
+
+
+def _listed(draws):
+    """A copy of a draws dataclass (and the dataclasses, dicts and lists in it) with numpy arrays as lists.
+
+    The event loop reads one value at a time: indexing a list and computing with Python floats
+    costs a fraction of doing so on numpy scalars, and gives exactly the same numbers.
+    """
+    if isinstance(draws, np.ndarray):
+        return draws.tolist()
+    if isinstance(draws, dict):
+        return {k: _listed(v) for k, v in draws.items()}
+    if isinstance(draws, list):
+        return [_listed(v) for v in draws]
+    if dataclasses.is_dataclass(draws):
+        return dataclasses.replace(draws, **{f.name: _listed(getattr(draws, f.name)) for f in dataclasses.fields(draws)})
+    return draws
 
 
 class Call:
@@ -63,11 +82,16 @@ class Model:
         self.routing = RoutingTable(scenario)
         self.book: CallBook = make_call_book(scenario, self.seed, replication, self.horizon_min)
         self.other: OtherCalls | None = make_other_calls(scenario, self.seed, replication, self.horizon_min)
+        # the same draws as lists, for the event loop (see _listed)
+        self.draws = [_listed(g) for g in self.book.generations]
+        self.arrivals = self.book.arrival_min.tolist()
+        self.other_arrivals = self.other.arrival_min.tolist() if self.other is not None else []
+        self.other_busy = self.other.busy_min.tolist() if self.other is not None else []
         self.linked_at: dict[int, float] = {}
         self.repeat = scenario.demand.repeat
         # per team: cumulative disposition chances by call type, backup (team index, p), follow-up
         self.outcome_cum = [
-            [np.cumsum(t.outcomes_for(ct)) for ct in self.log.type_names] for t in scenario.teams.values()
+            [np.cumsum(t.outcomes_for(ct)).tolist() for ct in self.log.type_names] for t in scenario.teams.values()
         ]
         self.backup = [
             (self.team_names.index(t.backup.team), t.backup.probability) if t.backup else None
@@ -79,15 +103,21 @@ class Model:
     def _at(self, delay: float, fn, *args) -> None:
         self.env.timeout(delay).callbacks.append(lambda _ev: fn(*args))
 
+    def _generation(self, gen: int):
+        """The draws of repeat generation `gen` as lists, drawn on first use."""
+        while len(self.draws) <= gen:
+            self.draws.append(_listed(self.book.generation(len(self.draws))))
+        return self.draws[gen]
+
     # --- run --------------------------------------------------------------------------
 
     def run(self) -> EventLog:
         for pool in self.pools:
             self._start_schedule(pool)
-        if len(self.book.arrival_min):
-            self._at(self.book.arrival_min[0], self._primary_arrival, 0)
-        if self.other is not None and len(self.other.arrival_min):
-            self._at(self.other.arrival_min[0], self._other_arrival, 0)
+        if self.arrivals:
+            self._at(self.arrivals[0], self._primary_arrival, 0)
+        if self.other_arrivals:
+            self._at(self.other_arrivals[0], self._other_arrival, 0)
         self.env.run(until=self.horizon_min)
         for pool in self.pools:  # units still working past their shift at the horizon
             for since in pool.retire_since:
@@ -118,9 +148,11 @@ class Model:
         now = self.env.now
         while pool.on_shift < target:
             pool.on_shift += 1
-            unit = pool.come_on()
-            if unit is not None:
-                self._release(pool, unit)
+            if pool.retire_since:
+                # a unit working past its shift simply stays on: its overtime ends now
+                self.log.overtime.append((pool.index, -1, pool.retire_since.pop(), now))
+            else:
+                self._release(pool, pool.come_on())
         while pool.on_shift > target:
             pool.on_shift -= 1
             pool.go_off(now)
@@ -135,16 +167,16 @@ class Model:
     # --- crisis calls -----------------------------------------------------------------
 
     def _primary_arrival(self, i: int) -> None:
-        g = self.book.generations[0]
-        call = Call(i, i, 0, i, int(g.call_type[i]), int(g.risk[i]), self.env.now,
-                    self.routing.route(int(g.call_type[i]), int(g.risk[i])))
-        if i + 1 < self.book.n_primary:
-            self._at(self.book.arrival_min[i + 1] - self.env.now, self._primary_arrival, i + 1)
+        g = self.draws[0]
+        call_type, risk = g.call_type[i], g.risk[i]
+        call = Call(i, i, 0, i, call_type, risk, self.env.now, self.routing.route(call_type, risk))
+        if i + 1 < len(self.arrivals):
+            self._at(self.arrivals[i + 1] - self.env.now, self._primary_arrival, i + 1)
         self._arrive(call)
 
     def _arrive(self, call: Call) -> None:
-        g = self.book.generations[call.gen]
-        phone = bool(g.phone[call.row])
+        g = self.draws[call.gen]
+        phone = g.phone[call.row]
         self.log.calls.append((call.id, call.person, call.gen, call.arrival, call.type, call.risk,
                                call.route.first_choice, phone))
         if self.repeat is not None:
@@ -186,12 +218,12 @@ class Model:
 
     def _start_primary(self, call: Call, pool: UnitPool, unit: int) -> None:
         now = self.env.now
-        g = self.book.generations[call.gen]
+        g = self.draws[call.gen]
         r = call.row
         draws = g.teams[pool.index]
         team = pool.team
         on_scene_at = now + draws.response_min[r]
-        disposition = int(np.searchsorted(self.outcome_cum[pool.index][call.type], g.u_outcome[r], side="right"))
+        disposition = bisect_right(self.outcome_cum[pool.index][call.type], g.u_outcome[r])
         transport = draws.transport_min.get(disposition)
         clear_at = on_scene_at + draws.on_scene_min[r] + (transport[r] if transport is not None else 0.0)
         if disposition >= len(DISPOSITIONS):
@@ -213,7 +245,7 @@ class Model:
             call.backup_job.active = False  # a backup not yet sent is no longer needed
         follow = pool.team.follow_up
         if follow is not None:
-            g = self.book.generations[call.gen]
+            g = self.draws[call.gen]
             if g.u_follow_up[call.row] < follow.probability:
                 self._at(follow.after_hours * 60, self._request, pool, Job(FOLLOW_UP, call, FOLLOW_UP_PRIORITY))
         self._release(pool, unit)
@@ -226,21 +258,21 @@ class Model:
         now = self.env.now
         linked = self.linked_at.get(call.person, math.inf) <= now
         p = self.repeat.probability * (1 - self.repeat.reduction_if_linked * linked)
-        g = self.book.generations[call.gen]
+        g = self.draws[call.gen]
         if g.u_repeat[call.row] < p:
             gen = call.gen + 1
-            child = self.book.generation(gen)
+            child = self._generation(gen)
             r = call.row
-            new = Call(gen * self.book.n_primary + r, call.person, gen, r, int(child.call_type[r]),
-                       int(child.risk[r]), now, self.routing.route(int(child.call_type[r]), int(child.risk[r])))
+            new = Call(gen * self.book.n_primary + r, call.person, gen, r, child.call_type[r],
+                       child.risk[r], now, self.routing.route(child.call_type[r], child.risk[r]))
             self._arrive(new)
 
     # --- other police calls -------------------------------------------------------------
 
     def _other_arrival(self, i: int) -> None:
         other = self.other
-        if i + 1 < len(other.arrival_min):
-            self._at(other.arrival_min[i + 1] - self.env.now, self._other_arrival, i + 1)
+        if i + 1 < len(self.other_arrivals):
+            self._at(self.other_arrivals[i + 1] - self.env.now, self._other_arrival, i + 1)
         self._request(self.pools[self.team_names.index(other.team)], Job(OTHER, i, other.priority))
 
     # --- units --------------------------------------------------------------------------
@@ -262,12 +294,12 @@ class Model:
             return
         now = self.env.now
         if kind == OTHER:
-            clear_at = now + self.other.busy_min[job.ref]
-            self.log.jobs.append((OTHER, job.ref, pool.index, unit, self.other.arrival_min[job.ref], now, now,
+            clear_at = now + self.other_busy[job.ref]
+            self.log.jobs.append((OTHER, job.ref, pool.index, unit, self.other_arrivals[job.ref], now, now,
                                   clear_at, NO_DISPOSITION, False, False))
         else:
             call: Call = job.ref
-            g = self.book.generations[call.gen]
+            g = self.draws[call.gen]
             draws = g.teams[pool.index]
             r = call.row
             if kind == BACKUP:

@@ -81,10 +81,7 @@ class UnitPool:
         return [entry[2] for entry in sorted(self.queue) if entry[2].active]
 
     def come_on(self) -> int:
-        """One more unit on duty; returns its id if it is idle, None if a busy unit simply stays on."""
-        if self.retire_since:
-            self.retire_since.pop()
-            return None
+        """One more unit on duty (a new or rested one); returns its id."""
         if self.off:
             unit = heapq.heappop(self.off)
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
@@ -73,7 +75,7 @@ def scenarios(draw):
     return validate_scenario(data)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("CRISIS_SIM_EXAMPLES", 40)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario=scenarios(), replication=st.integers(0, 3))
 def test_invariants_hold_for_random_scenarios(scenario, replication):
     log = simulate(scenario, replication, seed=1, days=4, warmup_days=1)

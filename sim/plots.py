@@ -1,0 +1,589 @@
+"""Slide-ready charts drawn from a saved results folder (never from the model).
+
+Every chart reads the tidy tables of a results folder (`load_results`) and saves one PNG
+(150 dpi) and one SVG, 16:9 at 13.33 × 7.5 inches, into `<folder>/figures/`. One house
+style for all of them: a colour-blind-safe palette where a scenario keeps its colour in
+every chart, scenario labels rather than ids, and a caption line saying these are
+simulated results with 95% confidence intervals.
+
+Two styles: `talk` (large type, few gridlines, for slides) and `paper` (compact type,
+colours chosen by lightness and patterns added so a grayscale print still tells the
+scenarios apart).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from .errors import ScenarioError
+from .results import SavedResults, load_results
+from .stats import t_interval
+
+FIGSIZE_IN = (40 / 3, 7.5)  # 13.33 × 7.5 in: exactly 2000 × 1125 px at 150 dpi
+DPI = 150
+DAYS_PER_YEAR = 365
+STYLES = ("talk", "paper")
+
+# Okabe & Ito (2008), the palette designed for colour-vision deficiency; blue, orange and
+# green first because they stay apart for every common deficiency.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+# For `paper`: evenly spaced in lightness, so they stay distinct when printed in gray.
+GRAY_SAFE = ("#1A1A1A", "#7A7A7A", "#BDBDBD", "#4D4D4D", "#A0A0A0", "#DADADA", "#000000", "#F0F0F0")
+HATCHES = ("", "//", "..", "xx", "\\\\", "oo", "++", "--")
+LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 3)), "-", "--")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+# Who responds: categories in stacking order with plain words and colours (Tol's muted
+# palette, colour-blind safe, and distinct from the scenario colours' meaning).
+RESPONDER_LABELS = {
+    "police": "Police",
+    "co_responder": "Co-responder",
+    "civilian": "Civilian / peer",
+    "phone": "By phone",
+    "unserved": "Unserved",
+}
+RESPONDER_COLOURS = {
+    "talk": {"police": "#332288", "co_responder": "#AA4499", "civilian": "#117733", "phone": "#DDCC77",
+             "unserved": "#CC6677"},
+    "paper": {"police": "#1A1A1A", "co_responder": "#606060", "civilian": "#A0A0A0", "phone": "#D8D8D8",
+              "unserved": "#FFFFFF"},
+}
+RESPONDER_HATCHES = {"police": "", "co_responder": "", "civilian": "", "phone": "..", "unserved": "xx"}
+
+OUTCOMES = {
+    "arrests": "Arrests",
+    "involuntary_holds": "Involuntary holds",
+    "ed_transports": "ED transports",
+    "use_of_force": "Use of force",
+    "linked_to_services": "Linked to services",
+}
+
+
+@dataclass(frozen=True)
+class Style:
+    """Type sizes and ink for one audience."""
+
+    name: str
+    base_pt: float
+    title_pt: float
+    tick_pt: float
+    caption_pt: float
+    annotation_pt: float
+    grid: bool
+    palette: tuple[str, ...]
+    patterned: bool
+    heatmap: str
+
+    def rc(self) -> dict:
+        return {
+            "svg.fonttype": "none",  # keep text as text in SVG: searchable, editable, and testable
+            "font.size": self.base_pt,
+            "axes.titlesize": self.title_pt,
+            "axes.labelsize": self.base_pt,
+            "xtick.labelsize": self.tick_pt,
+            "ytick.labelsize": self.tick_pt,
+            "legend.fontsize": self.tick_pt,
+            "legend.frameon": False,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": self.grid,
+            "axes.grid.axis": "y",
+            "grid.color": "#DDDDDD",
+            "grid.linewidth": 0.8,
+            "axes.axisbelow": True,
+            "hatch.linewidth": 1.0,
+            "savefig.dpi": DPI,
+        }
+
+
+STYLE_SETTINGS = {
+    "talk": Style("talk", base_pt=20, title_pt=26, tick_pt=18, caption_pt=14, annotation_pt=16, grid=False,
+                  palette=OKABE_ITO, patterned=False, heatmap="viridis"),
+    "paper": Style("paper", base_pt=13, title_pt=16, tick_pt=12, caption_pt=10, annotation_pt=11, grid=True,
+                   palette=GRAY_SAFE, patterned=True, heatmap="cividis"),
+}
+
+
+def get_style(style: str) -> Style:
+    if style not in STYLE_SETTINGS:
+        raise ScenarioError(f"--style must be one of {', '.join(STYLES)}, got {style!r}")
+    return STYLE_SETTINGS[style]
+
+
+class Ink:
+    """How one scenario is drawn: the same colour (and, for paper, pattern) in every chart."""
+
+    def __init__(self, results: SavedResults, style: Style):
+        self.names = [s["name"] for s in results.manifest["scenarios"]]
+        self.labels = {n: results.label(n) for n in self.names}
+        self._index = {n: i for i, n in enumerate(self.names)}
+        self.style = style
+
+    def colour(self, name: str) -> str:
+        return self.style.palette[self._index[name] % len(self.style.palette)]
+
+    def hatch(self, name: str) -> str:
+        return HATCHES[self._index[name] % len(HATCHES)] if self.style.patterned else ""
+
+    def linestyle(self, name: str):
+        return LINESTYLES[self._index[name] % len(LINESTYLES)] if self.style.patterned else "-"
+
+    def marker(self, name: str) -> str:
+        return MARKERS[self._index[name] % len(MARKERS)]
+
+
+# ---------------------------------------------------------------------------- data helpers
+
+
+def _years_factor(results: SavedResults) -> float:
+    """Multiply a total over the simulated window by this to get a total per year."""
+    return DAYS_PER_YEAR / float(results.manifest["days"])
+
+
+def _system_values(results: SavedResults, metric: str) -> pd.DataFrame:
+    """Per-replication values of a system-wide metric: columns scenario, replication, value."""
+    s = results.summary
+    return s[(s["metric"] == metric) & (s["team"] == "")][["scenario", "replication", "value"]]
+
+
+def _metric_row(results: SavedResults, scenario: str, metric: str, team: str = "") -> pd.Series | None:
+    m = results.metrics
+    rows = m[(m["scenario"] == scenario) & (m["metric"] == metric) & (m["team"] == team)]
+    return rows.iloc[0] if len(rows) else None
+
+
+def _comparison_row(results: SavedResults, scenario: str, metric: str) -> pd.Series | None:
+    c = results.comparison
+    if c is None:
+        return None
+    rows = c[(c["scenario"] == scenario) & (c["metric"] == metric) & (c["team"] == "")]
+    return rows.iloc[0] if len(rows) else None
+
+
+def _finite(*values: float) -> bool:
+    return all(v is not None and math.isfinite(v) for v in values)
+
+
+def rate_per_100_calls(results: SavedResults, metric: str) -> pd.DataFrame:
+    """Mean and 95% t-interval of a count per 100 crisis calls, taken per replication."""
+    counts = _system_values(results, metric).set_index(["scenario", "replication"])["value"]
+    calls = _system_values(results, "calls").set_index(["scenario", "replication"])["value"]
+    ratio = (100 * counts / calls.where(calls > 0)).rename("value").reset_index()
+    rows = []
+    for name, grp in ratio.groupby("scenario", sort=False):
+        mean, _sd, lo, hi, n = t_interval(grp["value"].to_numpy())
+        rows.append({"scenario": name, "mean": mean, "ci_low": lo, "ci_high": hi, "n": n})
+    return pd.DataFrame(rows, columns=["scenario", "mean", "ci_low", "ci_high", "n"])
+
+
+def responder_shares(results: SavedResults) -> pd.DataFrame:
+    """Share of crisis calls by who responded, per scenario (mean over replications).
+
+    Rows: scenario; columns: the RESPONDER_LABELS keys. Several teams of one kind add up.
+    """
+    calls = results.calls(["scenario", "replication", "team", "disposition"])
+    kinds = {
+        name: {team: spec.get("kind", "police") for team, spec in results.scenarios[name].get("teams", {}).items()}
+        for name in results.scenarios
+    }
+    category = np.where(
+        calls["disposition"] == "resolved_by_phone", "phone",
+        np.where(calls["team"] == "", "unserved",
+                 [kinds.get(s, {}).get(t, "police") for s, t in zip(calls["scenario"], calls["team"])]),
+    )
+    counts = calls.assign(category=category).groupby(["scenario", "replication", "category"]).size()
+    shares = counts / counts.groupby(level=["scenario", "replication"]).transform("sum")
+    table = shares.groupby(level=["scenario", "category"]).mean().unstack(fill_value=0.0)
+    return table.reindex(columns=list(RESPONDER_LABELS), fill_value=0.0)
+
+
+def utilisation_by_hour(results: SavedResults) -> pd.DataFrame:
+    """Busy share of staffed time by scenario, team and hour of day, pooled over replications.
+
+    Columns: scenario, team, hour, busy_hours, staffed_hours, utilisation (NaN where no unit
+    was ever on shift in that hour).
+    """
+    h = results.hourly.groupby(["scenario", "team", "hour"], sort=False)[["busy_hours", "staffed_hours"]].sum()
+    h = h.reset_index()
+    h["utilisation"] = h["busy_hours"] / h["staffed_hours"].where(h["staffed_hours"] > 0)
+    return h
+
+
+# ---------------------------------------------------------------------------- figure helpers
+
+
+def _new_figure(style: Style, **subplots) -> tuple[Figure, object]:
+    fig = Figure(figsize=FIGSIZE_IN, dpi=DPI, layout="constrained")
+    # room at the bottom for the caption line, which constrained layout does not place
+    fig.get_layout_engine().set(rect=(0, 0.055 if style.name == "talk" else 0.045, 1, 0.945))
+    axes = fig.subplots(**subplots)
+    return fig, axes
+
+
+def caption(results: SavedResults) -> str:
+    """The line under every chart: how the numbers were made, and which scenarios."""
+    reps = int(results.manifest["replications"])
+    days = float(results.manifest["days"])
+    ci = "95% CI" if reps > 1 else "one replication, so no CI"
+    names = ", ".join(results.label(s["name"]) for s in results.manifest["scenarios"])
+    return (f"Simulated: {reps} replication{'s' if reps != 1 else ''} × {days:g} days, {ci}. "
+            f"Scenarios: {names}.")
+
+
+def _finish(fig: Figure, results: SavedResults, style: Style, title: str, out_dir: Path, stem: str) -> list[Path]:
+    fig.suptitle(title, fontsize=style.title_pt, fontweight="bold", x=0.01, ha="left")
+    fig.text(0.01, 0.012, caption(results), fontsize=style.caption_pt, color="#444444", ha="left", va="bottom")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / f"{stem}.png", out_dir / f"{stem}.svg"]
+    for path in paths:
+        fig.savefig(path, dpi=DPI, metadata={"Date": None} if path.suffix == ".svg" else None)
+    return paths
+
+
+def _error_bars(ax, x, mean, lo, hi, horizontal: bool = False, colour: str = "#222222") -> None:
+    """95% CI bars where the interval is finite (with one replication it is not: draw none)."""
+    for xi, m, l, h in zip(x, mean, lo, hi):
+        if not _finite(m, l, h):
+            continue
+        err = [[m - l], [h - m]]
+        if horizontal:
+            ax.errorbar(m, xi, xerr=err, fmt="none", ecolor=colour, elinewidth=2.5, capsize=6, zorder=5)
+        else:
+            ax.errorbar(xi, m, yerr=err, fmt="none", ecolor=colour, elinewidth=2, capsize=6, zorder=5)
+
+
+def _number(value: float) -> str:
+    """Thousands with separators; millions as 1.23 M (for cost axes and labels)."""
+    if not math.isfinite(value):
+        return "–"
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:,.2f} M"
+    if abs(value) >= 1e4:
+        return f"{value / 1e3:,.0f} k"
+    return f"{value:,.0f}"
+
+
+def _axis_number(value: float, _pos=None) -> str:
+    """Axis ticks: as few digits as the tick needs (30 M, 2.5 M, 500 k)."""
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:.3g} M"
+    if abs(value) >= 1e4:
+        return f"{value / 1e3:.3g} k"
+    return f"{value:,.0f}"
+
+
+def _scenario_legend(ax, ink: Ink, style: Style) -> None:
+    handles = [Patch(facecolor=ink.colour(n), hatch=ink.hatch(n), edgecolor="#222222" if style.patterned else
+                     ink.colour(n), label=ink.labels[n]) for n in ink.names]
+    _legend_above(ax, handles, ncols=len(ink.names))
+
+
+def _legend_above(ax, handles=None, ncols: int = 1) -> None:
+    """A legend in rows above the plot: constrained layout then keeps it clear of the title.
+
+    Long labels (scenario labels are free text) can make a row wider than the figure; then
+    the legend is rebuilt with fewer columns until it fits, rather than being cut off.
+    """
+    if handles is None:
+        handles, _ = ax.get_legend_handles_labels()
+    fig = ax.get_figure()
+    for n in range(max(ncols, 1), 0, -1):
+        legend = ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.01), ncols=n, borderaxespad=0,
+                           handlelength=1.6, columnspacing=1.4)
+        fig.draw_without_rendering()
+        if legend.get_window_extent().x1 <= fig.bbox.x1 - 4:
+            return
+
+
+# ---------------------------------------------------------------------------- the charts
+
+
+def plot_outcomes(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
+    """Outcomes per 100 crisis calls (arrests, holds, ED transports, force, linkage), by scenario, with 95% CIs."""
+    st = get_style(style)
+    ink = Ink(results, st)
+    with matplotlib.rc_context(st.rc()):
+        fig, ax = _new_figure(st)
+        n = len(ink.names)
+        width = 0.8 / n
+        group_x = np.arange(len(OUTCOMES))
+        tallest = 0.0
+        for i, name in enumerate(ink.names):
+            x = group_x - 0.4 + width * (i + 0.5)
+            rates = [rate_per_100_calls(results, metric) for metric in OUTCOMES]
+            rows = [r[r["scenario"] == name] for r in rates]
+            mean = [float(r["mean"].iloc[0]) if len(r) else math.nan for r in rows]
+            lo = [float(r["ci_low"].iloc[0]) if len(r) else math.nan for r in rows]
+            hi = [float(r["ci_high"].iloc[0]) if len(r) else math.nan for r in rows]
+            ax.bar(x, mean, width * 0.92, color=ink.colour(name), hatch=ink.hatch(name),
+                   edgecolor="#222222" if st.patterned else "white", linewidth=0.8)
+            _error_bars(ax, x, mean, lo, hi)
+            for xi, m, h in zip(x, mean, hi):
+                if math.isfinite(m):
+                    top = h if math.isfinite(h) else m
+                    tallest = max(tallest, top)
+                    ax.text(xi, top, f"{m:.1f}", ha="center", va="bottom", fontsize=st.annotation_pt * 0.85,
+                            color="#222222")
+        ax.set_xticks(group_x, list(OUTCOMES.values()))
+        ax.set_ylabel("Per 100 crisis calls")
+        ax.set_ylim(0, tallest * 1.12 if tallest > 0 else 1)
+        ax.tick_params(axis="x", length=0)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        _scenario_legend(ax, ink, st)
+        return _finish(fig, results, st, "What happens to people in crisis: outcomes per 100 calls", out_dir,
+                       "outcomes_per_100_calls")
+
+
+def plot_who_responds(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
+    """Who responds: share of crisis calls by responding team kind, by phone, or unserved, per scenario."""
+    st = get_style(style)
+    ink = Ink(results, st)
+    shares = responder_shares(results).reindex(ink.names, fill_value=0.0)
+    shown = [c for c in RESPONDER_LABELS if (shares[c] > 0).any()]
+    colours = RESPONDER_COLOURS[st.name]
+    with matplotlib.rc_context(st.rc() | {"axes.grid": False}):
+        fig, ax = _new_figure(st)
+        y = np.arange(len(ink.names))[::-1]  # first scenario (the baseline) on top
+        left = np.zeros(len(ink.names))
+        for category in shown:
+            values = shares[category].to_numpy()
+            ax.barh(y, values, left=left, height=0.62, color=colours[category],
+                    hatch=RESPONDER_HATCHES[category] if st.patterned or category == "unserved" else "",
+                    edgecolor="#222222" if st.patterned else "white", linewidth=0.8,
+                    label=RESPONDER_LABELS[category])
+            light = _is_light(colours[category])
+            for yi, l, v in zip(y, left, values):
+                if v >= 0.045:  # a label needs about this much bar to fit
+                    ax.text(l + v / 2, yi, f"{v:.0%}", ha="center", va="center", fontsize=st.annotation_pt,
+                            color="#111111" if light else "white", fontweight="bold")
+            left += values
+        ax.set_yticks(y, [ink.labels[n] for n in ink.names])
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_xlabel("Share of crisis calls")
+        ax.spines["left"].set_visible(False)
+        ax.tick_params(axis="y", length=0)
+        _legend_above(ax, ncols=len(shown))
+        return _finish(fig, results, st, "Who responds to crisis calls", out_dir, "who_responds")
+
+
+def _is_light(colour: str) -> bool:
+    r, g, b = matplotlib.colors.to_rgb(colour)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5
+
+
+def plot_response_time(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
+    """Response time (call to first unit on scene) as a cumulative distribution per scenario, median and 90th percentile marked."""
+    st = get_style(style)
+    ink = Ink(results, st)
+    calls = results.calls(["scenario", "team", "response_min"])
+    calls = calls[(calls["team"] != "") & calls["response_min"].notna()]
+    # the curve is drawn through 501 quantiles: exact enough to read, small enough for SVG
+    levels = np.linspace(0, 1, 501)
+    with matplotlib.rc_context(st.rc() | {"axes.grid.axis": "both"}):
+        fig, ax = _new_figure(st)
+        x_max = 0.0
+        for i, name in enumerate(ink.names):
+            times = calls.loc[calls["scenario"] == name, "response_min"].to_numpy()
+            if len(times) == 0:
+                continue
+            x_max = max(x_max, float(np.quantile(times, 0.98)))
+            median = _metric_row(results, name, "response_min_median")
+            p90 = _metric_row(results, name, "response_min_p90")
+            label = ink.labels[name]
+            if median is not None and p90 is not None:
+                label += f": median {median['mean']:.0f} min, 90th percentile {p90['mean']:.0f} min"
+            ax.plot(np.quantile(times, levels), levels, color=ink.colour(name), linestyle=ink.linestyle(name),
+                    linewidth=3, label=label)
+            # markers sit on the reference line, nudged apart so overlapping intervals stay readable
+            nudge = (i - (len(ink.names) - 1) / 2) * 0.022
+            for row, level in ((median, 0.5), (p90, 0.9)):
+                if row is None:
+                    continue
+                _error_bars(ax, [level + nudge], [row["mean"]], [row["ci_low"]], [row["ci_high"]], horizontal=True,
+                            colour=ink.colour(name))
+                ax.plot(row["mean"], level + nudge, marker=ink.marker(name), markersize=12, color=ink.colour(name),
+                        markeredgecolor="#222222", zorder=6, linestyle="none")
+        for level, text in ((0.5, "median"), (0.9, "90th percentile")):
+            ax.axhline(level, color="#888888", linewidth=1, linestyle=":", zorder=1)
+            ax.text(1.0, level, f" {text}", transform=ax.get_yaxis_transform(), va="center", ha="left",
+                    fontsize=st.annotation_pt, color="#555555")
+        ax.set_xlim(0, x_max * 1.02 if x_max > 0 else 1)
+        ax.set_ylim(0, 1.0)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_xlabel("Minutes from the call to the first unit on scene")
+        ax.set_ylabel("Calls reached within")
+        _legend_above(ax)
+        return _finish(fig, results, st, "How fast help arrives", out_dir, "response_time")
+
+
+def plot_police_hours(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
+    """Police hours spent on crisis calls per year by scenario, with the hours freed versus the baseline."""
+    st = get_style(style)
+    ink = Ink(results, st)
+    per_year = _years_factor(results)
+    baseline = results.manifest.get("baseline", ink.names[0])
+    with matplotlib.rc_context(st.rc()):
+        fig, ax = _new_figure(st)
+        x = np.arange(len(ink.names))
+        rows = [_metric_row(results, n, "police_hours_crisis") for n in ink.names]
+        mean = [r["mean"] * per_year if r is not None else math.nan for r in rows]
+        lo = [r["ci_low"] * per_year if r is not None else math.nan for r in rows]
+        hi = [r["ci_high"] * per_year if r is not None else math.nan for r in rows]
+        for xi, name, m in zip(x, ink.names, mean):
+            ax.bar(xi, m, 0.6, color=ink.colour(name), hatch=ink.hatch(name),
+                   edgecolor="#222222" if st.patterned else ink.colour(name))
+        _error_bars(ax, x, mean, lo, hi)
+        top = max([h if math.isfinite(h) else m for m, h in zip(mean, hi) if math.isfinite(m)], default=1.0)
+        for xi, name, m, h in zip(x, ink.names, mean, hi):
+            if not math.isfinite(m):
+                continue
+            y = h if math.isfinite(h) else m
+            text = f"{m:,.0f} h"
+            diff = _comparison_row(results, name, "police_hours_crisis") if name != baseline else None
+            if diff is not None and math.isfinite(diff["diff_mean"]):
+                text += "\n" + _hours_change(*(diff[k] * per_year for k in ("diff_mean", "ci_low", "ci_high")))
+            elif name == baseline:
+                text += "\nbaseline"
+            ax.text(xi, y + top * 0.02, text, ha="center", va="bottom", fontsize=st.annotation_pt,
+                    color="#222222", linespacing=1.25)
+        ax.set_ylim(0, top * 1.45)
+        ax.set_xticks(x, [ink.labels[n] for n in ink.names])
+        ax.tick_params(axis="x", length=0)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.set_ylabel("Police hours per year")
+        return _finish(fig, results, st, "Police time spent on crisis calls", out_dir, "police_hours")
+
+
+def _hours_change(d: float, lo: float, hi: float) -> str:
+    """Plain words for a change in police hours: freed or added only when the 95% CI says so."""
+    if _finite(lo, hi) and hi < 0:
+        return f"{-d:,.0f} h/yr freed\n(95% CI {-hi:,.0f}–{-lo:,.0f})"
+    if _finite(lo, hi) and lo > 0:
+        return f"{d:,.0f} h/yr more\n(95% CI {lo:,.0f}–{hi:,.0f})"
+    spread = f", 95% CI {_signed(lo)} to {_signed(hi)}" if _finite(lo, hi) else ""
+    return f"no clear change\n({_signed(d)} h/yr{spread})"
+
+
+def _signed(value: float) -> str:
+    return f"{'+' if value >= 0 else '−'}{abs(value):,.0f}"
+
+
+def plot_cost(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
+    """Cost per year by scenario: staffing and downstream (arrests, holds, transports) stacked, 95% CI on the total."""
+    st = get_style(style)
+    ink = Ink(results, st)
+    per_year = _years_factor(results)
+    with matplotlib.rc_context(st.rc()):
+        fig, ax = _new_figure(st)
+        x = np.arange(len(ink.names))
+
+        def yearly(metric: str, field: str = "mean") -> list[float]:
+            rows = [_metric_row(results, n, metric) for n in ink.names]
+            return [r[field] * per_year if r is not None else math.nan for r in rows]
+
+        staffing, downstream = yearly("cost_staffing"), yearly("cost_downstream")
+        total, lo, hi = yearly("cost_total"), yearly("cost_total", "ci_low"), yearly("cost_total", "ci_high")
+        # one hatch here means "downstream", so scenarios are told apart by colour and axis label only
+        for xi, name, s, d in zip(x, ink.names, staffing, downstream):
+            colour = ink.colour(name)
+            ax.bar(xi, s, 0.6, color=colour, edgecolor="#222222" if st.patterned else colour)
+            # downstream: the scenario's colour, lighter and hatched, so the scenario stays recognisable
+            ax.bar(xi, d, 0.6, bottom=s, color=colour, alpha=0.45, hatch="//", edgecolor="#222222", linewidth=0.8)
+        _error_bars(ax, x, total, lo, hi)
+        top = max([h if math.isfinite(h) else t for t, h in zip(total, hi) if math.isfinite(t)], default=1.0)
+        for xi, t, h in zip(x, total, hi):
+            if math.isfinite(t):
+                ax.text(xi, (h if math.isfinite(h) else t) + top * 0.02, f"Total {_number(t)}", ha="center",
+                        va="bottom", fontsize=st.annotation_pt, fontweight="bold", color="#222222")
+        ax.set_ylim(0, top * 1.15)
+        ax.set_xticks(x, [ink.labels[n] for n in ink.names])
+        ax.tick_params(axis="x", length=0)
+        ax.yaxis.set_major_formatter(FuncFormatter(_axis_number))
+        ax.set_ylabel("Cost per year (scenario currency)")
+        _legend_above(ax, [Patch(facecolor="#777777", edgecolor="#777777", label="Staffing (unit-hours on shift)"),
+                           Patch(facecolor="#777777", alpha=0.45, hatch="//", edgecolor="#222222",
+                                 label="Downstream (arrests, holds, ED, crisis centre, linkage)")], ncols=2)
+        return _finish(fig, results, st, "Cost per year: staffing and downstream", out_dir, "cost")
+
+
+def plot_utilisation(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
+    """Utilisation by hour of day for every team of every scenario (heatmap); grey cells are hours with no unit on shift."""
+    st = get_style(style)
+    ink = Ink(results, st)
+    util = utilisation_by_hour(results)
+    panels = [(name, list(dict.fromkeys(util.loc[util["scenario"] == name, "team"]))) for name in ink.names]
+    panels = [(name, teams) for name, teams in panels if teams]
+    n_rows = sum(len(teams) for _, teams in panels)
+    cmap = matplotlib.colormaps[st.heatmap].with_extremes(bad="#E6E6E6")
+    with matplotlib.rc_context(st.rc() | {"axes.grid": False}):
+        fig, axes = _new_figure(st, nrows=len(panels), ncols=1, sharex=True, squeeze=False,
+                                gridspec_kw={"height_ratios": [len(t) + 0.6 for _, t in panels]})
+        image = None
+        for ax, (name, teams) in zip(axes[:, 0], panels):
+            mine = util[util["scenario"] == name]
+            grid = np.full((len(teams), 24), np.nan)
+            for i, team in enumerate(teams):
+                row = mine[mine["team"] == team].set_index("hour")["utilisation"].reindex(range(24))
+                grid[i] = row.to_numpy()
+            image = ax.imshow(np.ma.masked_invalid(grid), aspect="auto", cmap=cmap, vmin=0, vmax=1,
+                              interpolation="nearest", extent=(-0.5, 23.5, len(teams) - 0.5, -0.5))
+            labels = [results.scenarios.get(name, {}).get("teams", {}).get(t, {}).get("label") or t for t in teams]
+            ax.set_yticks(range(len(teams)), labels)
+            ax.set_title(ink.labels[name], loc="left", fontsize=st.base_pt, fontweight="bold", color="#222222")
+            ax.tick_params(length=0)
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if n_rows <= 10:  # with more rows the numbers would be too small to read; the colour still is
+                for (i, h), v in np.ndenumerate(grid):
+                    if math.isfinite(v):
+                        light = _is_light(matplotlib.colors.to_hex(cmap(min(v, 1.0))))
+                        ax.text(h, i, f"{v * 100:.0f}", ha="center", va="center", fontsize=st.annotation_pt * 0.8,
+                                color="#111111" if light else "white")
+        bottom = axes[-1, 0]
+        bottom.set_xticks(range(0, 24, 3), [f"{h:02d}:00" for h in range(0, 24, 3)])
+        bottom.set_xlabel("Hour of day.  Numbers: % of staffed time busy, all replications pooled.  "
+                          "Grey: no unit on shift.", fontsize=st.tick_pt)
+        if image is not None:
+            bar = fig.colorbar(image, ax=axes[:, 0], fraction=0.03, pad=0.01,
+                               format=PercentFormatter(1.0, decimals=0))
+            bar.set_label("Busy share of staffed time")
+            bar.outline.set_visible(False)
+        return _finish(fig, results, st, "How busy each team is, hour by hour", out_dir, "utilisation_by_hour")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart of the standard set: file stem, a title for the report, and how to draw it."""
+
+    stem: str
+    title: str
+    draw: Callable[[SavedResults, Path, str], list[Path]]
+
+
+CHARTS = (
+    Chart("outcomes_per_100_calls", "Outcomes per 100 crisis calls", plot_outcomes),
+    Chart("who_responds", "Who responds", plot_who_responds),
+    Chart("response_time", "Response time", plot_response_time),
+    Chart("police_hours", "Police hours on crisis calls", plot_police_hours),
+    Chart("cost", "Cost per year", plot_cost),
+    Chart("utilisation_by_hour", "Utilisation by hour of day", plot_utilisation),
+)
+
+
+def draw_all(folder: str | Path, style: str = "talk") -> list[Path]:
+    """Draw every standard chart of a results folder into `<folder>/figures/` (PNG and SVG); return the files."""
+    get_style(style)
+    results = load_results(folder)
+    out_dir = Path(folder) / "figures"
+    return [path for chart in CHARTS for path in chart.draw(results, out_dir, style)]

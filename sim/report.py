@@ -1,0 +1,295 @@
+"""report.html: one self-contained page that tells the whole story of a results folder.
+
+Everything comes from the saved folder (`load_results`); the charts are drawn first when
+`figures/` is missing, and embedded as data URIs so the page needs no network and no
+other file. The page is built from the jinja2 template in `sim/templates/`.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import yaml
+
+from .metrics import HEADLINE_METRICS
+from .plots import CHARTS, DAYS_PER_YEAR, draw_all, get_style
+from .results import SavedResults, load_results
+
+REPORT_FILE = "report.html"
+
+# Plain words and how to show each headline metric; `per_year` totals are scaled from the
+# simulated window to a year so they read like a city budget line.
+METRIC_WORDS = {
+    "calls": ("Crisis calls", "count", True),
+    "response_min_mean": ("Mean response time (min)", "minutes", False),
+    "response_min_p90": ("90th percentile response time (min)", "minutes", False),
+    "fallback_share": ("Calls not handled by the first-choice team", "share", False),
+    "police_on_scene_share": ("Dispatched calls with police on scene", "share", False),
+    "arrests": ("Arrests", "count", True),
+    "involuntary_holds": ("Involuntary holds", "count", True),
+    "linked_to_services": ("Linked to services", "count", True),
+    "police_hours_crisis": ("Police hours on crisis calls", "count", True),
+    "cost_total": ("Total cost (staffing + downstream)", "money", True),
+    "unserved": ("Calls still waiting when the run ends", "count", False),  # a stock, not a flow: never scaled
+}
+KIND_WORDS = {
+    "police": "police unit",
+    "co_responder": "co-responder unit",
+    "civilian": "civilian unit, no police",
+}
+DAY_ORDER = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _fmt(value: float, kind: str) -> str:
+    if value is None or value != value:
+        return "–"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if kind == "share":
+        return f"{value:.1%}"
+    if kind == "minutes":
+        return f"{value:.1f}"
+    return f"{value:,.0f}"
+
+
+def _signed(value: float, kind: str) -> str:
+    """A difference with its sign; differences of shares are percentage points, not percent."""
+    if not math.isfinite(value):
+        return _fmt(value, kind)
+    sign = "+" if value > 0 else "−" if value < 0 else "±"
+    if kind == "share":
+        return f"{sign}{abs(value) * 100:.1f} pts"
+    return sign + _fmt(abs(value), kind)
+
+
+@dataclass
+class Cell:
+    """One scenario's entry in the headline table."""
+
+    estimate: str
+    interval: str
+    change: str = ""
+    change_interval: str = ""
+    clear: bool = False  # the 95% CI of the difference excludes zero
+
+
+def headline_rows(results: SavedResults, names: list[str]) -> list[dict]:
+    """Headline metrics as rows of formatted cells: mean [95% CI], and the difference to the baseline."""
+    per_year = DAYS_PER_YEAR / float(results.manifest["days"])
+    baseline = results.manifest.get("baseline")
+    m = results.metrics[results.metrics["team"] == ""].set_index(["scenario", "metric"])
+    comp = None
+    if results.comparison is not None:
+        comp = results.comparison[results.comparison["team"] == ""].set_index(["scenario", "metric"])
+    rows = []
+    for metric in HEADLINE_METRICS:
+        words, kind, scaled = METRIC_WORDS.get(metric, (metric, "count", False))
+        factor = per_year if scaled else 1.0
+        cells = []
+        for name in names:
+            if (name, metric) not in m.index:
+                cells.append(Cell("–", ""))
+                continue
+            r = m.loc[(name, metric)]
+            cell = Cell(_fmt(r["mean"] * factor, kind),
+                        f"{_fmt(r['ci_low'] * factor, kind)} to {_fmt(r['ci_high'] * factor, kind)}"
+                        if math.isfinite(r["ci_low"]) else "no CI (one replication)")
+            if comp is not None and name != baseline and (name, metric) in comp.index:
+                c = comp.loc[(name, metric)]
+                lo, hi = c["ci_low"] * factor, c["ci_high"] * factor
+                cell.change = _signed(c["diff_mean"] * factor, kind)
+                if math.isfinite(lo) and math.isfinite(hi):
+                    cell.change_interval = f"{_signed(lo, kind)} to {_signed(hi, kind)}"
+                    cell.clear = lo > 0 or hi < 0
+            cells.append(cell)
+        rows.append({"metric": metric, "words": words + (" per year" if scaled else ""), "cells": cells})
+    return rows
+
+
+def _clock_range(shift: dict) -> str:
+    return f"{shift['start']}–{shift['end']}"
+
+
+def _days(days: list[str]) -> str:
+    """mon..fri → 'Mon–Fri'; every day → 'every day'; otherwise a list."""
+    idx = sorted(DAY_ORDER.index(d) for d in days)
+    if len(idx) == 7:
+        return "every day"
+    if idx == list(range(idx[0], idx[-1] + 1)) and len(idx) > 2:
+        return f"{DAY_ORDER[idx[0]].title()}–{DAY_ORDER[idx[-1]].title()}"
+    return ", ".join(DAY_ORDER[i].title() for i in idx)
+
+
+def staffing_words(team: dict) -> list[str]:
+    """Plain words for a team's staffing: '4 units around the clock' or one line per shift."""
+    if "units" in team:
+        return [f"{team['units']} unit{'s' if team['units'] != 1 else ''} around the clock"]
+    return [f"{_days(s['days'])} {_clock_range(s)}: {s['units']} unit{'s' if s['units'] != 1 else ''}"
+            for s in team.get("shifts", [])]
+
+
+def unit_hours_per_week(team: dict) -> float:
+    if "units" in team:
+        return team["units"] * 24 * 7
+    total = 0.0
+    for s in team.get("shifts", []):
+        start_h, start_m = map(int, s["start"].split(":"))
+        end_h, end_m = map(int, s["end"].split(":"))
+        total += len(s["days"]) * s["units"] * ((end_h * 60 + end_m) - (start_h * 60 + start_m)) / 60
+    return total
+
+
+def _team_label(scenario: dict, team: str) -> str:
+    return scenario.get("teams", {}).get(team, {}).get("label") or team
+
+
+def routing_words(scenario: dict) -> list[str]:
+    """Each routing rule as a sentence: which calls, to whom, and how long they wait before the next."""
+    lines = []
+    for rule in scenario.get("routing", []):
+        match = rule.get("match", {})
+        types = ", ".join(t.replace("_", " ") for t in match.get("call_type", []))
+        risk = f"{'/'.join(match['risk'])}-risk " if match.get("risk") else ""
+        if not types:
+            types = "all" if not risk else "(every type)"
+        who = " → ".join(_team_label(scenario, t) for t in rule["send"])
+        if len(rule["send"]) > 1:
+            wait = rule.get("max_wait_min")
+            who += (" (no waiting for a busy team)" if wait == 0 else
+                    f" (next team after {wait:g} min waiting)" if wait is not None else " (waits for the first)")
+        what = f"{risk}calls {types}" if types == "(every type)" else f"{risk}{types} calls"
+        lines.append(f"{what[0].upper()}{what[1:]}{' (the rest)' if not match else ''}: {who}")
+    return lines
+
+
+def dist_words(dist: dict) -> str:
+    """A distribution as its family and the parameters a reader would quote (minutes)."""
+    params = ", ".join(f"{k} {v:g}" if isinstance(v, (int, float)) else f"{k} {v}"
+                       for k, v in dist.items() if k != "dist")
+    return f"{dist.get('dist', '')} ({params})"
+
+
+def _pct(values: dict) -> str:
+    return ", ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in values.items() if v) or "none"
+
+
+def assumptions(sc: dict) -> list[tuple[str, str]]:
+    """The resolved values a reader checks first, as (what, value) rows; the full YAML sits beside them."""
+    demand = sc.get("demand", {})
+    rows = [("Crisis calls per day", f"{demand.get('crisis_calls_per_day', 0):g}"),
+            ("Call types", _pct({k: v.get("share", 0) for k, v in demand.get("call_types", {}).items()})),
+            ("Resolved by phone", _pct(demand.get("phone_resolution", {})))]
+    if demand.get("repeat"):
+        r = demand["repeat"]
+        rows.append(("Repeat crises", f"{r['probability']:.0%} within {r['within_days']:g} days, "
+                                      f"{r.get('reduction_if_linked', 0):.0%} fewer when linked to services"))
+    if demand.get("other_police_calls"):
+        o = demand["other_police_calls"]
+        rows.append(("Other police calls per day", f"{o['per_day']:g}, on scene {dist_words(o['on_scene_min'])}"))
+    for team_id, team in sc.get("teams", {}).items():
+        label = team.get("label") or team_id
+        rows.append((f"{label}: travel / on scene (min)",
+                     f"{dist_words(team.get('response_min', {}))} / {dist_words(team.get('on_scene_min', {}))}"))
+        rows.append((f"{label}: outcomes", _pct(team.get("outcomes", {}))
+                     + f"; use of force {team.get('use_of_force', 0):.0%}, injury {team.get('injury', 0):.0%}"))
+        if team.get("backup"):
+            rows.append((f"{label}: backup", f"{_team_label(sc, team['backup']['team'])} "
+                                             f"on {team['backup']['probability']:.0%} of calls"))
+        if team.get("follow_up"):
+            f = team["follow_up"]
+            rows.append((f"{label}: follow-up", f"{f['probability']:.0%} of calls, after {f['after_hours']:g} h, "
+                                                f"links {f['links']:.0%} to services"))
+    rows.append(("Downstream cost per event", ", ".join(f"{k.replace('_', ' ')} {v:,.0f}"
+                                                        for k, v in sc.get("costs", {}).items() if v) or "none"))
+    return rows
+
+
+def scenario_summaries(results: SavedResults, names: list[str]) -> list[dict]:
+    """The scenarios in plain words: description, teams (kind, members, hours, cost) and routing."""
+    out = []
+    for name in names:
+        sc = results.scenarios.get(name, {})
+        teams = []
+        for team_id, team in sc.get("teams", {}).items():
+            teams.append({
+                "label": team.get("label") or team_id,
+                "kind": KIND_WORDS.get(team.get("kind", ""), team.get("kind", "")),
+                "members": " + ".join(team.get("members", [])),
+                "staffing": staffing_words(team),
+                "unit_hours_per_week": f"{unit_hours_per_week(team):,.0f}",
+                "cost_per_unit_hour": f"{team.get('cost_per_unit_hour', 0):,.0f}",
+            })
+        out.append({
+            "name": name, "label": results.label(name), "description": sc.get("description", ""),
+            "teams": teams, "routing": routing_words(sc), "assumptions": assumptions(sc),
+            "yaml": yaml.safe_dump(sc, sort_keys=False, allow_unicode=True),
+        })
+    return out
+
+
+def question(results: SavedResults, names: list[str]) -> str:
+    """The question a comparison answers, in the scenarios' own words."""
+    baseline = results.manifest.get("baseline") or names[0]
+    others = [results.label(n) for n in names if n != baseline]
+    if not others:
+        return (f"What happens to people in crisis, to response times, police time and cost under "
+                f"“{results.label(baseline)}”?")
+    alternatives = " or ".join(f"“{o}”" for o in others)
+    return (f"Compared with “{results.label(baseline)}”, what would {alternatives} change for people in crisis, "
+            f"for how fast help arrives, for police time and for cost?")
+
+
+def _embedded_charts(folder: Path) -> list[dict]:
+    charts = []
+    for chart in CHARTS:
+        png = folder / "figures" / f"{chart.stem}.png"
+        if png.exists():
+            data = base64.b64encode(png.read_bytes()).decode("ascii")
+            charts.append({"title": chart.title, "stem": chart.stem, "src": f"data:image/png;base64,{data}",
+                           "what": (chart.draw.__doc__ or "").strip().splitlines()[0]})
+    return charts
+
+
+def _charts_missing(folder: Path) -> bool:
+    return any(not (folder / "figures" / f"{c.stem}.png").exists() for c in CHARTS)
+
+
+def render_report(results: SavedResults) -> str:
+    """The report as one HTML string (charts must already be in `figures/`)."""
+    man = results.manifest
+    names = [s["name"] for s in man["scenarios"]]
+    paired = {s["name"]: s.get("paired_with_baseline", True) for s in man["scenarios"]}
+    env = jinja2.Environment(loader=jinja2.PackageLoader("sim", "templates"),
+                             autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
+                             lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    return env.get_template("report.html.j2").render(
+        manifest=man,
+        labels=[results.label(n) for n in names],
+        baseline_label=results.label(man.get("baseline") or names[0]),
+        question=question(results, names),
+        scenarios=scenario_summaries(results, names),
+        headline=headline_rows(results, names),
+        has_comparison=results.comparison is not None,
+        charts=_embedded_charts(results.folder),
+        unpaired=[results.label(n) for n in names if not paired.get(n, True)],
+        days=float(man["days"]),
+        per_year=DAYS_PER_YEAR / float(man["days"]) != 1,
+    )
+
+
+def write_report(folder: str | Path, style: str = "talk") -> Path:
+    """Write `<folder>/report.html`, drawing the charts first if `figures/` lacks any of them."""
+    get_style(style)
+    folder = Path(folder)
+    results = load_results(folder)
+    if _charts_missing(folder):
+        draw_all(folder, style=style)
+    path = folder / REPORT_FILE
+    tmp = path.with_name(f".{REPORT_FILE}.partial")
+    tmp.write_text(render_report(results), encoding="utf-8")
+    tmp.replace(path)  # a reader never sees half a report
+    return path

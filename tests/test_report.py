@@ -1,0 +1,97 @@
+"""report.html: self-contained, tells the whole story, and renders in a real browser."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from fixtures_results import REPLICATIONS, results_dir  # noqa: F401 (fixture)
+from sim.cli import app
+from sim.plots import CHARTS
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
+LABELS = ("Police only", "Co-responder teams", "Peer-embedded teams")
+
+
+@pytest.fixture(scope="module")
+def report(results_dir, tmp_path_factory):  # noqa: F811
+    """`crisis-sim report` on a copy of the fixture folder, which has no figures yet."""
+    folder = tmp_path_factory.mktemp("report") / "results"
+    shutil.copytree(results_dir, folder)
+    assert not (folder / "figures").exists()
+    result = CliRunner().invoke(app, ["report", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder / "report.html"
+
+
+def test_report_draws_missing_charts_first(report):
+    names = {p.name for p in (report.parent / "figures").iterdir()}
+    assert {f"{c.stem}.png" for c in CHARTS} <= names
+
+
+def test_report_is_self_contained(report):
+    html = report.read_text(encoding="utf-8")
+    sources = re.findall(r'<img[^>]*\ssrc="([^"]+)"', html)
+    assert len(sources) == len(CHARTS)
+    assert all(src.startswith("data:image/png;base64,") for src in sources)
+    # nothing for the browser to fetch: no external scripts, styles, fonts or images
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+    assert "<script" not in html and "@import" not in html and "url(" not in html
+
+
+def test_report_tells_the_whole_story(report):
+    html = report.read_text(encoding="utf-8")
+    for section in ("question", "scenarios", "headline", "charts", "methods", "assumptions"):
+        assert f'id="{section}"' in html
+    for label in LABELS:
+        assert html.count(label) >= 3  # question, scenario card, table header (and more)
+    assert "vs baseline" in html and "95% CI" in html
+    assert f"{REPLICATIONS} replications" in html and "warm-up" in html
+    assert "Common random numbers" in html and "Student t" in html
+    # scenarios in plain words: shifts, routing with its wait, and the resolved values
+    assert "Mon–Fri 08:00–22:00: 2 units" in html
+    assert "Peer team → Police patrol (next team after 10 min waiting)" in html
+    assert "lognormal (mean 14, sd 7)" in html and "peer_embedded.yaml" in html
+    assert 'name="viewport"' in html  # readable on a phone
+
+
+def test_report_command_refuses_a_folder_without_results(tmp_path):
+    result = CliRunner().invoke(app, ["report", str(tmp_path / "missing")])
+    assert result.exit_code == 2
+    assert not (tmp_path / "missing").exists()
+
+
+def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+                          capture_output=True, text=True, timeout=180)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium "
+                                                   "(`apt-get install chromium`; .ci/run installs it)")
+def test_report_renders_in_headless_chromium(report, tmp_path):
+    url = report.resolve().as_uri()
+    shot = tmp_path / "report.png"
+    done = chromium(f"--screenshot={shot}", "--window-size=1280,2000", url, profile=tmp_path / "profile-1")
+    assert shot.exists(), done.stderr[-2000:]
+    with Image.open(shot) as image:
+        assert image.size == (1280, 2000)
+        gray = image.convert("L")
+        dark = sum(gray.histogram()[:160])
+        assert dark > 0.005 * 1280 * 2000, "the screenshot is (almost) blank"
+
+    dom = chromium("--dump-dom", url, profile=tmp_path / "profile-2").stdout
+    assert 'id="headline-table"' in dom
+    table = dom[dom.index('id="headline-table"'):]
+    table = table[:table.index("</table>")]
+    for label in LABELS:
+        assert label in table
+    assert "Arrests per year" in table and "vs baseline" in table
+    assert len(re.findall(r"<img ", dom)) == len(CHARTS)
