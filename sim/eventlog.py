@@ -1,7 +1,7 @@
 """The event log: what happened in one replication, appended by the model, read by metrics.
 
-Columnar and cheap to append: each table is a list of tuples, turned into numpy arrays
-once at the end. Nothing in here computes a metric.
+Cheap to append: each table is a list of tuples, turned into numpy columns once at the end
+(and kept, as read-only arrays, for the next reader). Nothing in here computes a metric.
 """
 
 from __future__ import annotations
@@ -27,6 +27,12 @@ FALLBACK_COLUMNS = ("call_id", "team", "time_min", "reason")
 BACKUP_COLUMNS = ("call_id", "team", "backup_team", "time_min")
 STAFFING_COLUMNS = ("time_min", "team", "on_shift")
 OVERTIME_COLUMNS = ("team", "unit", "start_min", "end_min")  # unit -1: one of the team's units, id not tracked
+# The two big tables are all numbers: one float64 block, then each column in its own type.
+_FAST_DTYPES = {
+    "calls": (np.int64, np.int64, np.int64, np.float64, np.int64, np.int64, np.int64, np.bool_),
+    "jobs": (np.int64, np.int64, np.int64, np.int64, np.float64, np.float64, np.float64, np.float64, np.int64,
+             np.bool_, np.bool_),
+}
 
 
 @dataclass
@@ -43,6 +49,7 @@ class EventLog:
     backups: list = field(default_factory=list)
     staffing: list = field(default_factory=list)
     overtime: list = field(default_factory=list)
+    _tables: dict = field(default_factory=dict, repr=False, compare=False)
 
     def table(self, name: str) -> dict[str, np.ndarray]:
         """A table as a dict of equal-length numpy columns."""
@@ -57,5 +64,16 @@ class EventLog:
         rows = getattr(self, name)
         if not rows:
             return {c: np.empty(0) for c in columns}
-        cols = list(zip(*rows))
-        return {c: np.asarray(v) for c, v in zip(columns, cols)}
+        cached = self._tables.get(name)
+        if cached is not None and cached[0] == len(rows):
+            return dict(cached[1])
+        if name in _FAST_DTYPES:
+            block = np.array(rows, dtype=np.float64)  # exact: ids and counts stay far below 2**53
+            table = {c: block[:, j].astype(t) for j, (c, t) in enumerate(zip(columns, _FAST_DTYPES[name]))}
+            del block
+        else:
+            table = {c: np.asarray(v) for c, v in zip(columns, zip(*rows))}
+        for column in table.values():
+            column.flags.writeable = False
+        self._tables[name] = (len(rows), table)
+        return dict(table)

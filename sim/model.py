@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import math
+from array import array
 from bisect import bisect_right
 
 import numpy as np
@@ -28,13 +29,15 @@ LINKED = DISPOSITIONS.index("linked_to_services")
 
 
 def _listed(draws):
-    """A copy of a draws dataclass (and the dataclasses, dicts and lists in it) with numpy arrays as lists.
+    """A copy of a draws dataclass (and the dataclasses, dicts and lists in it) for the event loop.
 
-    The event loop reads one value at a time: indexing a list and computing with Python floats
-    costs a fraction of doing so on numpy scalars, and gives exactly the same numbers.
+    The loop reads one value at a time: indexing a list or an array.array and computing with
+    Python floats costs a fraction of doing so on numpy scalars, and gives exactly the same
+    numbers. Floats go to array.array (8 bytes each, like numpy); small ints and bools to
+    lists (their objects are shared).
     """
     if isinstance(draws, np.ndarray):
-        return draws.tolist()
+        return _floats(draws) if draws.dtype.kind == "f" else draws.tolist()
     if isinstance(draws, dict):
         return {k: _listed(v) for k, v in draws.items()}
     if isinstance(draws, list):
@@ -42,6 +45,10 @@ def _listed(draws):
     if dataclasses.is_dataclass(draws):
         return dataclasses.replace(draws, **{f.name: _listed(getattr(draws, f.name)) for f in dataclasses.fields(draws)})
     return draws
+
+
+def _floats(values: np.ndarray) -> array:
+    return array("d", np.ascontiguousarray(values, dtype=np.float64).tobytes())
 
 
 class Call:
@@ -84,9 +91,9 @@ class Model:
         self.other: OtherCalls | None = make_other_calls(scenario, self.seed, replication, self.horizon_min)
         # the same draws as lists, for the event loop (see _listed)
         self.draws = [_listed(g) for g in self.book.generations]
-        self.arrivals = self.book.arrival_min.tolist()
-        self.other_arrivals = self.other.arrival_min.tolist() if self.other is not None else []
-        self.other_busy = self.other.busy_min.tolist() if self.other is not None else []
+        self.arrivals = _floats(self.book.arrival_min)
+        self.other_arrivals = _floats(self.other.arrival_min) if self.other is not None else array("d")
+        self.other_busy = _floats(self.other.busy_min) if self.other is not None else array("d")
         self.linked_at: dict[int, float] = {}
         self.repeat = scenario.demand.repeat
         # per team: cumulative disposition chances by call type, backup (team index, p), follow-up
