@@ -209,6 +209,159 @@ def report(
     console.print(f"Report: {path}", highlight=False)
 
 
+def _ci_text(mean: float, lo: float, hi: float, metric: str) -> str:
+    return f"{_fmt(mean, metric)} [{_fmt(lo, metric)}, {_fmt(hi, metric)}]"
+
+
+@app.command()
+def sweep(
+    sweep_file: Path = typer.Argument(..., help="Sweep YAML file: scenario, vary, mode, replications."),
+    out: Optional[Path] = typer.Option(None, "--out", help=OUT_HELP),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar and no table."),
+    no_charts: bool = typer.Option(False, "--no-charts", help="Skip drawing charts."),
+) -> None:
+    """Run a scenario at every point of a sweep (common random numbers) and chart the staffing curve."""
+    from rich.markup import escape
+
+    from .results import check_out_dir
+    from .sweep import load_sweep, run_sweep, total_jobs
+
+    with user_errors():
+        plan = load_sweep(sweep_file)
+        check_out_dir(out)
+        context, advance = progress_counter(total_jobs(plan), quiet)
+        with context:
+            result = run_sweep(plan, workers=workers or default_workers(), scheduler=scheduler, on_done=advance)
+        folder = result.save(out, command=command_line(), charts=not no_charts)
+    if not quiet:
+        m = result.metrics
+        table = Table(title=f"{plan.name}: mean [95% CI] over {result.experiment.replications} replications × "
+                            f"{result.experiment.days:g} days (simulated)")
+        for key in plan.keys:
+            table.add_column(plan.key_label(key))
+        refs = plan.metrics
+        for ref in refs:
+            table.add_column(escape(str(ref)), justify="right")
+        for point in plan.points:
+            cells = [str(v) for v in point.values.values()]
+            for ref in refs:
+                row = m[(m["scenario"] == point.scenario.name) & (m["metric"] == ref.metric) & (m["team"] == ref.team)]
+                cells.append(_ci_text(*row.iloc[0][["mean", "ci_low", "ci_high"]], ref.metric) if len(row) else "")
+            table.add_row(*cells)
+        console.print(table)
+    console.print(f"Results: {folder}", highlight=False)
+
+
+@app.command()
+def staff(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file."),
+    team: str = typer.Option(..., "--team", help="Team to staff, e.g. peer_team."),
+    target: List[str] = typer.Option(..., "--target", help='Target that must hold with 95% confidence, e.g. '
+                                     '"response_min_p90<=20" or "utilization[peer_team]<=0.8"; repeat for more.'),
+    max_units: int = typer.Option(20, "--max-units", min=1, help="Largest staffing to consider."),
+    min_units: int = typer.Option(1, "--min-units", min=0, help="Smallest staffing to consider."),
+    shift: Optional[int] = typer.Option(None, "--shift", min=0, help="Staff only this shift (0 = the first); default every shift."),
+    replications: Optional[int] = typer.Option(None, "-r", "--replications", min=2, help="Replications per staffing level to start with (default: the scenario's run.replications)."),
+    max_replications: Optional[int] = typer.Option(None, "--max-replications", min=2, help="Most replications per level when a decision is close (default 4 × -r)."),
+    days: Optional[float] = typer.Option(None, "--days", min=0.001, help="Simulated days after warm-up."),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Base seed."),
+    out: Optional[Path] = typer.Option(None, "--out", help=OUT_HELP),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar and no table."),
+    no_charts: bool = typer.Option(False, "--no-charts", help="Skip drawing charts."),
+) -> None:
+    """Find the fewest units of a team for which every target holds with 95% confidence."""
+    import math
+
+    from rich.markup import escape
+
+    from .loading import load_scenario
+    from .results import check_out_dir
+    from .staffing import StaffingQuestion, find_staffing
+    from .targets import parse_target
+
+    with user_errors():
+        loaded = load_scenario(scenario)
+        r = replications or loaded.run.replications
+        question = StaffingQuestion(
+            loaded, team, tuple(parse_target(t, "--target") for t in target), max_units=max_units,
+            min_units=min_units, shift=shift, replications=r, max_replications=max_replications or 4 * r, days=days,
+            seed=seed)
+        question.check()
+        check_out_dir(out)
+        levels = math.ceil(math.log2(max(max_units - min_units + 1, 1))) + 1
+        context, advance = progress_counter(levels * r, quiet, "staffing search")
+        with context:
+            result = find_staffing(question, workers=workers or default_workers(), scheduler=scheduler,
+                                   on_done=advance)
+        folder = result.save(out, command=command_line(), charts=not no_charts)
+    if not quiet:
+        table = Table(title="Staffing levels tried (mean [95% CI] over replications, simulated)")
+        for col in ("#", "units", "replications", *[escape(str(t)) for t in question.targets], "verdict"):
+            table.add_column(col, justify="right")
+        for values in result.search.to_dict("records"):
+            cells = [str(values["step"]), str(values["units"]), str(values["replications"])]
+            for t in question.targets:
+                cells.append(_ci_text(values[f"{t} mean"], values[f"{t} ci_low"], values[f"{t} ci_high"], t.ref.metric))
+            cells.append(values["verdict"])
+            table.add_row(*cells)
+        console.print(table)
+    style = "bold green" if result.answer is not None else "bold yellow"
+    console.print(f"[{style}]{escape(result.message())}[/]", highlight=False)
+    console.print(f"Results: {folder}", highlight=False)
+
+
+@app.command()
+def sensitivity(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file."),
+    vary: List[str] = typer.Option(..., "--vary", help='An input and its range, "KEY.PATH=LOW:HIGH", e.g. '
+                                   '"teams.peer_team.on_scene_min.mean=40:90"; repeat for more.'),
+    metric: str = typer.Option(..., "--metric", help="The result to explain, e.g. police_hours_crisis or utilization[peer_team]."),
+    samples: int = typer.Option(64, "--samples", min=3, help="Latin hypercube samples."),
+    replications: int = typer.Option(3, "-r", "--replications", min=1, help="Replications per sample."),
+    days: Optional[float] = typer.Option(None, "--days", min=0.001, help="Simulated days after warm-up."),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Base seed."),
+    out: Optional[Path] = typer.Option(None, "--out", help=OUT_HELP),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar and no table."),
+    no_charts: bool = typer.Option(False, "--no-charts", help="Skip drawing charts."),
+) -> None:
+    """Which assumption drives a result: Latin hypercube coefficients and a one-at-a-time tornado chart."""
+    from rich.markup import escape
+
+    from .loading import load_scenario
+    from .results import check_out_dir
+    from .sensitivity import SensitivityDesign, parse_vary, run_sensitivity, total_jobs
+    from .targets import parse_metric
+
+    with user_errors():
+        loaded = load_scenario(scenario)
+        design = SensitivityDesign(loaded, tuple(parse_vary(v, loaded) for v in vary), parse_metric(metric, "--metric"),
+                                   samples=samples, replications=replications, days=days, seed=seed)
+        design.check()
+        design.scenarios(design.points())
+        check_out_dir(out)
+        context, advance = progress_counter(total_jobs(design), quiet)
+        with context:
+            result = run_sensitivity(design, workers=workers or default_workers(), scheduler=scheduler,
+                                     on_done=advance)
+        folder = result.save(out, command=command_line(), charts=not no_charts)
+    if not quiet:
+        table = Table(title=f"What drives {escape(str(design.metric))}? ({samples} Latin hypercube samples × {replications} "
+                            f"replications; R² of the linear fit {result.r_squared:.2f})")
+        for col in ("rank", "input", "range", "SRC", "Spearman", "at low", "at high"):
+            table.add_column(col, justify="right" if col != "input" else "left")
+        for r in result.coefficients.itertuples():
+            table.add_row(str(r.rank), r.input, f"{r.low:g}–{r.high:g}", f"{r.src:+.2f}", f"{r.spearman:+.2f}",
+                          _fmt(r.metric_at_low, design.metric.metric), _fmt(r.metric_at_high, design.metric.metric))
+        console.print(table)
+    console.print(f"Results: {folder}", highlight=False)
+
+
 def main() -> None:
     app(prog_name="crisis-sim")
 

@@ -136,6 +136,23 @@ def write_results(experiment, out: str | Path | None = None, command: str | None
         raise
 
 
+def write_atomically(out: str | Path | None, default: Path, fill) -> Path:
+    """Create a results folder whole or not at all: `fill(folder)` writes into a hidden sibling
+    that is then renamed into place (`out`, or `default` when no --out was given)."""
+    explicit = out is not None
+    final = Path(out) if explicit else default
+    check_out_dir(final if explicit else None)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".{final.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        fill(tmp)
+        return _move_into_place(tmp, final, explicit)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def _move_into_place(tmp: Path, final: Path, explicit: bool) -> Path:
     candidate = final
     for attempt in range(2, 1000):

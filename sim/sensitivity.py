@@ -1,0 +1,269 @@
+"""Sensitivity analysis: which assumption drives a result?
+
+Inputs (numeric scenario keys) vary over ranges. A Latin hypercube sample of the ranges
+gives standardised regression coefficients (SRC: the change in the metric, in standard
+deviations, per standard deviation of the input, with the other inputs held fixed by the
+regression) and Spearman rank correlations per input. One-at-a-time runs at each input's
+low and high value, the others at the scenario's own values, give the tornado chart. Every
+point runs the same replications with common random numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.stats import qmc
+
+from .errors import ScenarioError, ScenarioErrors
+from .experiment import Experiment, run_experiment
+from .loading import get_key_path, set_key_path, validate_scenario
+from .schema import Scenario
+from .stats import paired_difference, t_interval
+from .streams import stream
+from .sweep import describe_key
+from .targets import MetricRef
+
+_VARY = re.compile(r"^\s*([^=]+?)\s*=\s*([-+0-9.eE]+)\s*:\s*([-+0-9.eE]+)\s*$")
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One input: a numeric key path, its range, and its value in the scenario."""
+
+    key: str
+    low: float
+    high: float
+    base: float
+    integer: bool
+
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        """Map [0, 1) to the range (integers get equal-width bins, so each value is as likely)."""
+        if self.integer:
+            return np.clip(np.floor(self.low + u * (self.high - self.low + 1)), self.low, self.high)
+        return self.low + u * (self.high - self.low)
+
+    def value(self, x: float):
+        return int(round(x)) if self.integer else float(x)
+
+
+def parse_vary(text: str, scenario: Scenario) -> Factor:
+    """`teams.peer_team.on_scene_min.mean=40:90` -> a Factor checked against the scenario."""
+    m = _VARY.match(text)
+    if not m:
+        raise ScenarioError(f"cannot read {text!r}; write KEY.PATH=LOW:HIGH, e.g. teams.peer_team.on_scene_min.mean=40:90",
+                            path="--vary")
+    key = m.group(1)
+    try:
+        low, high = float(m.group(2)), float(m.group(3))
+    except ValueError:
+        raise ScenarioError(f"{text!r}: LOW and HIGH must be numbers", path="--vary") from None
+    if not (math.isfinite(low) and math.isfinite(high)) or low >= high:
+        raise ScenarioError(f"{text!r}: need LOW < HIGH", path="--vary")
+    try:
+        base = get_key_path(scenario.to_dict(), key)
+    except ScenarioError:
+        raise ScenarioError(f"{key!r} is not a key of scenario {scenario.name!r}", path="--vary") from None
+    if isinstance(base, bool) or not isinstance(base, (int, float)):
+        raise ScenarioError(f"{key!r} is {base!r}, not a number; vary a numeric key", path="--vary")
+    integer = isinstance(base, int)
+    if integer and not (low.is_integer() and high.is_integer()):
+        raise ScenarioError(f"{key!r} takes whole numbers; give a whole-number range", path="--vary")
+    return Factor(key, low, high, float(base), integer)
+
+
+@dataclass(frozen=True)
+class SensitivityDesign:
+    """What to vary, what to watch, and how many runs."""
+
+    scenario: Scenario
+    factors: tuple[Factor, ...]
+    metric: MetricRef
+    samples: int = 64
+    replications: int = 3
+    days: float | None = None
+    warmup_days: float | None = None
+    seed: int | None = None
+
+    def check(self) -> None:
+        if not self.factors:
+            raise ScenarioError('give at least one --vary "KEY.PATH=LOW:HIGH"', path="--vary")
+        keys = [f.key for f in self.factors]
+        if len(set(keys)) != len(keys):
+            raise ScenarioError("a key is varied twice", path="--vary")
+        if self.samples < len(self.factors) + 2:
+            raise ScenarioError(f"need at least {len(self.factors) + 2} samples for {len(self.factors)} inputs "
+                                "(the regression has one coefficient per input)", path="--samples")
+        self.metric.check(self.scenario, "--metric")
+
+    @property
+    def seed_value(self) -> int:
+        return self.scenario.run.seed if self.seed is None else self.seed
+
+    def points(self) -> pd.DataFrame:
+        """One row per run point: kind (base, low, high, lhs), the factor for low/high, and a column per key."""
+        rows = [{"kind": "base", "factor": "", **{f.key: f.value(f.base) for f in self.factors}}]
+        for f in self.factors:
+            for kind, x in (("low", f.low), ("high", f.high)):
+                rows.append({"kind": kind, "factor": f.key,
+                             **{g.key: g.value(x if g is f else g.base) for g in self.factors}})
+        sampler = qmc.LatinHypercube(d=len(self.factors), rng=stream(self.seed_value, 0, "sensitivity.latin_hypercube"))
+        unit = sampler.random(self.samples)
+        for i in range(self.samples):
+            rows.append({"kind": "lhs", "factor": "",
+                         **{f.key: f.value(f.from_unit(unit[i:i + 1, j])[0]) for j, f in enumerate(self.factors)}})
+        table = pd.DataFrame(rows)
+        table.insert(0, "point", range(len(table)))
+        table.insert(1, "scenario", [f"{self.scenario.name}__s{i}" for i in range(len(table))])
+        return table
+
+    def scenarios(self, points: pd.DataFrame) -> list[Scenario]:
+        """Every point's scenario, validated (a value out of a key's allowed range is bad input)."""
+        raw = self.scenario.to_dict()
+        out = []
+        for row in points.itertuples(index=False):
+            values = dict(zip(points.columns, row))
+            data = raw
+            for f in self.factors:
+                data = set_key_path(data, f.key, values[f.key])
+            data = {**data, "name": values["scenario"], "label": f"{self.scenario.display_label} ({values['kind']})"}
+            try:
+                out.append(validate_scenario(data))
+            except ScenarioErrors as exc:
+                where = ", ".join(f"{f.key}={values[f.key]:g}" for f in self.factors)
+                raise ScenarioErrors([ScenarioError(f"with {where}: {e.message}", path=e.path)
+                                      for e in exc.errors]) from None
+        return out
+
+
+@dataclass
+class SensitivityResult:
+    """The runs, the per-point metric, and per-input coefficients."""
+
+    design: SensitivityDesign
+    points: pd.DataFrame
+    experiment: Experiment
+    samples: pd.DataFrame = field(init=False)
+    coefficients: pd.DataFrame = field(init=False)
+    r_squared: float = field(init=False)
+
+    def __post_init__(self):
+        self.samples = point_means(self.points, self.experiment.summary, self.design.metric)
+        self.coefficients, self.r_squared = coefficients(self.design, self.samples, self.experiment.summary)
+
+    def save(self, out: str | Path | None = None, command: str | None = None, charts: bool = True) -> Path:
+        """Write the analysis's results folder atomically and return its path."""
+        from .results import default_out_dir, manifest, scenario_yaml, write_atomically
+
+        d = self.design
+
+        def fill(folder: Path) -> None:
+            (folder / "scenarios").mkdir()
+            for s in self.experiment.scenarios:
+                (folder / "scenarios" / f"{s.name}.yaml").write_text(scenario_yaml(s))
+            keys = self.points.drop(columns="point")
+            for name, table in (("summary", self.experiment.summary), ("metrics", self.experiment.metrics)):
+                merged = table.merge(keys, on="scenario", how="left")
+                merged[["scenario", "kind", "factor", *[f.key for f in d.factors]]
+                       + [c for c in table.columns if c != "scenario"]].to_csv(folder / f"{name}.csv", index=False)
+            self.samples.to_csv(folder / "samples.csv", index=False)
+            self.coefficients.to_csv(folder / "coefficients.csv", index=False)
+            info = manifest(self.experiment, command)
+            info["kind"] = "sensitivity"
+            info["sensitivity"] = {
+                "scenario": d.scenario.name, "scenario_label": d.scenario.display_label, "metric": str(d.metric),
+                "team_labels": {k: t.label or k for k, t in d.scenario.teams.items()},
+                "samples": d.samples, "r_squared": self.r_squared,
+                "inputs": [{"key": f.key, "label": describe_key(f.key, d.scenario), "low": f.low, "high": f.high,
+                            "base": f.base} for f in d.factors],
+            }
+            (folder / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")
+            if charts:
+                from .sweep_plots import draw_sensitivity
+
+                draw_sensitivity(folder)
+
+        return write_atomically(out, default_out_dir([f"{d.scenario.name}_sensitivity"]), fill)
+
+
+def point_means(points: pd.DataFrame, summary: pd.DataFrame, metric: MetricRef) -> pd.DataFrame:
+    """samples.csv: each point's inputs and the metric's mean and 95% CI over replications."""
+    values = metric.values(summary)
+    stats_rows = []
+    for name in points["scenario"]:
+        mean, sd, lo, hi, n = t_interval(values.loc[values["scenario"] == name, "value"].to_numpy())
+        stats_rows.append((mean, lo, hi, n))
+    out = points.copy()
+    out[["mean", "ci_low", "ci_high", "n"]] = pd.DataFrame(stats_rows, index=out.index)
+    out.insert(2, "metric", str(metric))
+    return out
+
+
+def coefficients(design: SensitivityDesign, samples: pd.DataFrame, summary: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+    """Per input: SRC and Spearman's rho over the Latin hypercube, and the one-at-a-time swing (tornado)."""
+    keys = [f.key for f in design.factors]
+    lhs = samples[samples["kind"] == "lhs"]
+    x = lhs[keys].to_numpy(float)
+    y = lhs["mean"].to_numpy(float)
+    ok = np.isfinite(y)
+    x, y = x[ok], y[ok]
+    src = np.full(len(keys), np.nan)
+    r2 = math.nan
+    if len(y) > len(keys) + 1:
+        if np.std(y) == 0:
+            src[:] = 0.0
+        else:
+            sx, sy = np.std(x, axis=0), np.std(y)
+            z = (x - x.mean(axis=0)) / np.where(sx > 0, sx, 1)
+            zy = (y - y.mean()) / sy
+            beta, *_ = np.linalg.lstsq(np.column_stack([np.ones(len(zy)), z]), zy, rcond=None)
+            src = np.where(sx > 0, beta[1:], 0.0)
+            fitted = np.column_stack([np.ones(len(zy)), z]) @ beta
+            r2 = float(1 - np.sum((zy - fitted) ** 2) / np.sum(zy**2))
+    values = design.metric.values(summary)
+    base_value = float(samples.loc[samples["kind"] == "base", "mean"].iloc[0])
+    rows = []
+    for j, f in enumerate(design.factors):
+        if np.std(y) > 0 and np.std(x[:, j]) > 0:
+            rho, p = stats.spearmanr(x[:, j], y)
+        else:
+            rho, p = (0.0, 1.0) if len(y) else (math.nan, math.nan)
+        at = {}
+        for kind in ("low", "high"):
+            row = samples[(samples["kind"] == kind) & (samples["factor"] == f.key)].iloc[0]
+            at[kind] = (row["scenario"], float(row["mean"]))
+        hi_v = values[values["scenario"] == at["high"][0]].set_index("replication")["value"]
+        lo_v = values[values["scenario"] == at["low"][0]].set_index("replication")["value"]
+        common = hi_v.index.intersection(lo_v.index)
+        swing, swing_lo, swing_hi, swing_p = paired_difference(hi_v[common].to_numpy(), lo_v[common].to_numpy())
+        rows.append({
+            "input": f.key, "label": describe_key(f.key, design.scenario), "low": f.low, "high": f.high,
+            "base": f.base, "src": float(src[j]), "spearman": float(rho), "spearman_p": float(p),
+            "metric_at_base": base_value, "metric_at_low": at["low"][1], "metric_at_high": at["high"][1],
+            "swing": swing, "swing_ci_low": swing_lo, "swing_ci_high": swing_hi, "swing_p": swing_p,
+        })
+    table = pd.DataFrame(rows)
+    table["rank"] = table["src"].abs().rank(ascending=False, method="min").astype("Int64")
+    return table.sort_values("rank", kind="stable").reset_index(drop=True), r2
+
+
+def run_sensitivity(design: SensitivityDesign, workers: int = 1, scheduler: str | None = None,
+                    on_done: Callable[[int], None] | None = None) -> SensitivityResult:
+    """Run the base, one-at-a-time and Latin hypercube points with common random numbers."""
+    design.check()
+    points = design.points()
+    scenarios = design.scenarios(points)
+    experiment = run_experiment(scenarios, replications=design.replications, seed=design.seed, days=design.days,
+                                warmup_days=design.warmup_days, workers=workers, scheduler=scheduler, on_done=on_done)
+    return SensitivityResult(design, points, experiment)
+
+
+def total_jobs(design: SensitivityDesign) -> int:
+    return (1 + 2 * len(design.factors) + design.samples) * design.replications

@@ -1,0 +1,313 @@
+"""Sweeps: one scenario run at many values of some of its keys, with common random numbers.
+
+A sweep file names a scenario and the key paths to vary. Every point of the sweep is a
+derived scenario, validated like any scenario before anything runs; all points run in one
+experiment, so replication r of every point sees the same calls when demand is not varied.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ScenarioError, ScenarioErrors
+from .experiment import Experiment, run_experiment
+from .loading import load_raw, parse_key_path, read_yaml, set_key_path, validate_scenario
+from .schema import Scenario
+from .targets import MetricRef, Target, parse_metric, parse_target
+
+DEFAULT_METRICS = ("response_min_p90", "fallback_share", "police_hours_crisis", "cost_total")
+
+
+class SweepSpec(BaseModel):
+    """A sweep file: which scenario, which keys to vary over which values, how to run it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scenario: str = Field(description="Scenario file; a relative path is relative to the sweep file.")
+    name: str | None = Field(None, pattern=r"^[a-z0-9_]+$",
+                             description="Id of the sweep for folder names; default: <scenario name>_sweep.")
+    label: str | None = Field(None, description="Plain-words title for charts.")
+    vary: dict[str, list[Any]] = Field(min_length=1, description="Dotted key path (list index allowed) -> values.")
+    mode: Literal["grid", "zip"] = Field("grid", description="grid: all combinations; zip: the i-th value of every key together.")
+    replications: int | None = Field(None, ge=1, le=10_000, description="Default: the scenario's run.replications.")
+    days: float | None = Field(None, gt=0, description="Simulated days after warm-up; default: the scenario's.")
+    warmup_days: float | None = Field(None, ge=0, description="Warm-up days; default: the scenario's.")
+    seed: int | None = Field(None, ge=0, description="Base seed; default: the scenario's.")
+    target: str | None = Field(None, description='A line on the charts, e.g. "response_min_p90<=20".')
+    metrics: list[str] | None = Field(None, min_length=1, description="Metrics to chart, e.g. utilization[peer_team].")
+    labels: dict[str, str] = Field(default_factory=dict, description="Plain words for a varied key on chart axes.")
+
+    @field_validator("vary")
+    @classmethod
+    def _non_empty(cls, v):
+        for key, values in v.items():
+            if not values:
+                raise ValueError(f"{key}: give at least one value")
+        return v
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One derived scenario of a sweep and the values it sets."""
+
+    index: int
+    values: dict[str, Any]
+    scenario: Scenario
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A validated sweep: every point's scenario, ready to run."""
+
+    spec: SweepSpec
+    base: Scenario
+    points: list[SweepPoint]
+    target: Target | None
+    metrics: list[MetricRef]
+    file: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name or f"{self.base.name}_sweep"
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.spec.vary)
+
+    def key_label(self, key: str) -> str:
+        return self.spec.labels.get(key) or describe_key(key, self.base)
+
+    def table(self) -> pd.DataFrame:
+        """points.csv: one row per point with its scenario name and one column per varied key."""
+        rows = [{"point": p.index, "scenario": p.scenario.name, **{k: cell(v) for k, v in p.values.items()}}
+                for p in self.points]
+        return pd.DataFrame(rows, columns=["point", "scenario", *self.keys])
+
+
+def cell(value: Any) -> Any:
+    """A varied value as a table cell: numbers and strings as they are, anything else as JSON."""
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return value
+    return json.dumps(value, sort_keys=True)
+
+
+_KEY_WORDS = {
+    "on_scene_min": "time on scene", "response_min": "travel time", "duration_min": "visit time",
+    "mean": "(mean, min)", "sd": "(sd, min)", "probability": "chance", "max_wait_min": "max wait (min)",
+    "cost_per_unit_hour": "cost per unit-hour",
+}
+
+
+def describe_key(key: str, scenario: Scenario | None = None) -> str:
+    """Plain words for a key path: teams.peer_team.shifts[0].units -> "Peer + clinician team units (shift 1)"."""
+    parts = parse_key_path(key)
+    words: list[str] = []
+    shift = None
+    i = 0
+    if parts[0] == "teams" and len(parts) > 1:
+        team = scenario.teams.get(str(parts[1])) if scenario else None
+        words.append(team.label if team and team.label else str(parts[1]).replace("_", " "))
+        i = 2
+    elif parts[0] in ("demand", "run"):
+        i = 1
+    for part in parts[i:]:
+        if isinstance(part, int):
+            shift = part
+        elif part != "shifts":
+            words.append(_KEY_WORDS.get(str(part), str(part).replace("_min", " (min)").replace("_", " ")))
+    text = " ".join(words)
+    if shift is not None and "shifts" in [p for p in parts if isinstance(p, str)]:
+        text += f" (shift {shift + 1})"
+    elif shift is not None:
+        text += f" [{shift}]"
+    return text[:1].upper() + text[1:]
+
+
+def _spec_errors(exc: ValidationError, file: str | None) -> ScenarioErrors:
+    allowed = list(SweepSpec.model_fields)
+    out = []
+    for err in exc.errors(include_url=False):
+        path = ".".join(str(p) for p in err["loc"]) or None
+        if err["type"] == "extra_forbidden":
+            import difflib
+
+            key = str(err["loc"][-1])
+            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            msg = f"unknown key {key!r}{hint}; allowed keys: {', '.join(allowed)}"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        else:
+            msg = err["msg"].removeprefix("Value error, ") + f" (got {err.get('input')!r})"
+        out.append(ScenarioError(msg, file=file, path=path))
+    return ScenarioErrors(out)
+
+
+def _combinations(spec: SweepSpec, file: str | None) -> list[dict[str, Any]]:
+    keys = list(spec.vary)
+    lists = [spec.vary[k] for k in keys]
+    if spec.mode == "zip":
+        lengths = {k: len(v) for k, v in spec.vary.items()}
+        if len(set(lengths.values())) > 1:
+            sizes = ", ".join(f"{k} has {n}" for k, n in lengths.items())
+            raise ScenarioError(f"mode zip needs lists of the same length: {sizes}", file=file, path="vary")
+        combos = list(zip(*lists))
+    else:
+        combos = list(itertools.product(*lists))
+    return [dict(zip(keys, c)) for c in combos]
+
+
+def _short_value(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:g}"
+    return str(value) if not isinstance(value, (dict, list)) else json.dumps(value)
+
+
+def expand(spec: SweepSpec, base_raw: dict, file: str | None = None, scenario_file: str | None = None) -> Sweep:
+    """Validate the sweep and build every point's scenario (raises ScenarioError before anything runs)."""
+    base = validate_scenario(base_raw, file=scenario_file)
+    for key in spec.vary:
+        try:
+            parts = parse_key_path(key)
+        except ScenarioError as exc:
+            raise ScenarioError(exc.message, file=file, path=f"vary.{key}") from None
+        if parts[0] == "name":
+            raise ScenarioError("the name is set per point by the sweep; vary something else", file=file,
+                                path=f"vary.{key}")
+    points = []
+    name = base.name
+    for i, values in enumerate(_combinations(spec, file)):
+        raw = base_raw
+        for key, value in values.items():
+            try:
+                raw = set_key_path(raw, key, value)
+            except ScenarioError as exc:
+                raise ScenarioError(f"not a key of scenario {name!r}: {exc.message}", file=file,
+                                    path=f"vary.{key}") from None
+        described = ", ".join(f"{describe_key(k, base)} = {_short_value(v)}" for k, v in values.items())
+        raw = {**raw, "name": f"{name}__p{i}", "label": f"{base.display_label}: {described}"}
+        try:
+            scenario = validate_scenario(raw, file=scenario_file)
+        except ScenarioErrors as exc:
+            where = ", ".join(f"{k}={_short_value(v)}" for k, v in values.items())
+            raise ScenarioErrors([ScenarioError(f"at sweep point {where}: {e.message}", file=file, path=e.path)
+                                  for e in exc.errors]) from None
+        points.append(SweepPoint(i, values, scenario))
+    try:
+        target = parse_target(spec.target, "target") if spec.target else None
+        if target is not None:
+            target.ref.check(base, "target")
+        refs = [parse_metric(m, f"metrics[{j}]") for j, m in enumerate(spec.metrics or [])]
+        for j, ref in enumerate(refs):
+            ref.check(base, f"metrics[{j}]")
+    except ScenarioError as exc:
+        raise ScenarioError(exc.message, file=file, path=exc.path) from None
+    if not refs:
+        refs = [MetricRef(m) for m in DEFAULT_METRICS]
+    if target is not None and target.ref not in refs:
+        refs.insert(0, target.ref)
+    for key in spec.labels:
+        if key not in spec.vary:
+            raise ScenarioError(f"labels names {key!r}, which is not a varied key", file=file, path=f"labels.{key}")
+    return Sweep(spec=spec, base=base, points=points, target=target, metrics=refs, file=file)
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """Read, validate and expand a sweep file."""
+    path = Path(path)
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ScenarioError("a sweep file is a mapping with scenario, vary and mode", file=str(path))
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as exc:
+        raise _spec_errors(exc, str(path)) from None
+    scenario_path = path.parent / spec.scenario
+    if not scenario_path.exists():
+        raise ScenarioError(f"scenario file {spec.scenario!r} not found (looked in {path.parent})", file=str(path),
+                            path="scenario")
+    return expand(spec, load_raw(scenario_path), file=str(path), scenario_file=str(scenario_path))
+
+
+def make_sweep(scenario: str | Path | Scenario, vary: dict[str, list[Any]], **options) -> Sweep:
+    """A sweep from Python (notebooks): a scenario or its file, the keys to vary, and SweepSpec options."""
+    if isinstance(scenario, Scenario):
+        raw, file = scenario.to_dict(), None
+        spec = SweepSpec(scenario=scenario.name, vary=vary, **options)
+    else:
+        raw, file = load_raw(scenario), str(scenario)
+        spec = SweepSpec(scenario=str(scenario), vary=vary, **options)
+    return expand(spec, raw, scenario_file=file)
+
+
+@dataclass
+class SweepResult:
+    """A sweep's experiment and its tables with one column per varied key."""
+
+    sweep: Sweep
+    experiment: Experiment
+    summary: pd.DataFrame = field(init=False)
+    metrics: pd.DataFrame = field(init=False)
+
+    def __post_init__(self):
+        self.summary = with_keys(self.experiment.summary, self.sweep)
+        self.metrics = with_keys(self.experiment.metrics, self.sweep)
+
+    def save(self, out: str | Path | None = None, command: str | None = None, charts: bool = True) -> Path:
+        """Write the sweep's results folder atomically and return its path."""
+        from .results import default_out_dir, manifest, write_atomically, write_tables
+
+        def fill(folder: Path) -> None:
+            write_tables(self.experiment, folder)
+            self.summary.to_csv(folder / "summary.csv", index=False)
+            self.metrics.to_csv(folder / "metrics.csv", index=False)
+            self.sweep.table().to_csv(folder / "points.csv", index=False)
+            (folder / "sweep.yaml").write_text(yaml.safe_dump(self.sweep.spec.model_dump(exclude_none=True),
+                                                              sort_keys=False, allow_unicode=True))
+            info = manifest(self.experiment, command)
+            info["kind"] = "sweep"
+            info["sweep"] = {
+                "name": self.sweep.name, "label": self.sweep.spec.label,
+                "base_scenario": self.sweep.base.name, "mode": self.sweep.spec.mode, "keys": self.sweep.keys,
+                "key_labels": {k: self.sweep.key_label(k) for k in self.sweep.keys},
+                "target": str(self.sweep.target) if self.sweep.target else None,
+                "metrics": [str(m) for m in self.sweep.metrics],
+            }
+            (folder / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")
+            if charts:
+                from .sweep_plots import draw_sweep
+
+                draw_sweep(folder)
+
+        return write_atomically(out, default_out_dir([self.sweep.name]), fill)
+
+
+def with_keys(table: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
+    """The table with one column per varied key, right after the scenario column."""
+    points = sweep.table().drop(columns="point")
+    out = table.merge(points, on="scenario", how="left", sort=False)
+    cols = ["scenario", *sweep.keys] + [c for c in table.columns if c != "scenario"]
+    return out[cols]
+
+
+def run_sweep(sweep: Sweep, workers: int = 1, scheduler: str | None = None,
+              on_done: Callable[[int], None] | None = None) -> SweepResult:
+    """Run every point of the sweep for the same replications (common random numbers)."""
+    spec = sweep.spec
+    experiment = run_experiment([p.scenario for p in sweep.points], replications=spec.replications, seed=spec.seed,
+                                days=spec.days, warmup_days=spec.warmup_days, workers=workers, scheduler=scheduler,
+                                on_done=on_done)
+    return SweepResult(sweep, experiment)
+
+
+def total_jobs(sweep: Sweep) -> int:
+    """Replications the sweep will run (for a progress bar)."""
+    return len(sweep.points) * (sweep.spec.replications or sweep.base.run.replications)

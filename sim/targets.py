@@ -1,0 +1,103 @@
+"""Metric references and targets: "response_min_p90", "utilization[peer_team]<=0.8".
+
+Sweeps, the staffing finder and sensitivity analysis name metrics the same way; this
+module reads those names, checks them against a scenario, and judges a target with 95%
+confidence (the interval's bound, not the mean, must meet it).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .errors import ScenarioError
+from .metrics import SYSTEM_METRICS, TEAM_METRICS
+from .schema import Scenario
+from .stats import t_interval
+
+Verdict = Literal["met", "not met", "undecided"]
+
+_REF = re.compile(r"^\s*([a-z0-9_]+)\s*(?:\[\s*([a-z0-9_]+)\s*\])?\s*$")
+_TARGET = re.compile(r"^(.*?)(<=|>=)\s*([-+0-9.eE]+)\s*$")
+
+
+@dataclass(frozen=True)
+class MetricRef:
+    """A system-wide metric (team "") or a per-team metric."""
+
+    metric: str
+    team: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.metric}[{self.team}]" if self.team else self.metric
+
+    def values(self, summary: pd.DataFrame) -> pd.Series:
+        """This metric's rows of a tidy summary table."""
+        return summary[(summary["metric"] == self.metric) & (summary["team"] == self.team)]
+
+    def check(self, scenario: Scenario, where: str) -> None:
+        """Raise ScenarioError unless the metric exists and its team is one of the scenario's teams."""
+        if self.team:
+            if self.metric not in TEAM_METRICS:
+                hint = " (it is system-wide: drop the [team])" if self.metric in SYSTEM_METRICS else ""
+                raise ScenarioError(f"{self.metric!r} is not a per-team metric{hint}; per-team metrics: "
+                                    f"{', '.join(TEAM_METRICS)}", path=where)
+            if self.team not in scenario.teams:
+                raise ScenarioError(f"unknown team {self.team!r}; teams: {', '.join(scenario.teams)}", path=where)
+        elif self.metric not in SYSTEM_METRICS:
+            hint = f" (per team: write {self.metric}[TEAM])" if self.metric in TEAM_METRICS else ""
+            raise ScenarioError(f"unknown metric {self.metric!r}{hint}; metrics: {', '.join(SYSTEM_METRICS)}",
+                                path=where)
+
+
+def parse_metric(text: str, where: str = "metric") -> MetricRef:
+    """`response_min_p90` or `utilization[peer_team]`."""
+    m = _REF.match(str(text))
+    if not m:
+        raise ScenarioError(f"cannot read metric {text!r}; write NAME or NAME[TEAM], e.g. utilization[peer_team]",
+                            path=where)
+    return MetricRef(m.group(1), m.group(2) or "")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A metric bound such as response_min_p90 <= 20."""
+
+    ref: MetricRef
+    op: Literal["<=", ">="]
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.ref}{self.op}{self.value:g}"
+
+    def judge(self, values) -> tuple[Verdict, float, float, float, int]:
+        """(verdict, mean, ci_low, ci_high, n) over replications, with 95% confidence.
+
+        "met" when the whole interval is on the right side of the bound, "not met" when
+        the whole interval is on the wrong side, "undecided" when it straddles the bound.
+        """
+        mean, _sd, lo, hi, n = t_interval(np.asarray(values, dtype=float))
+        if n == 0 or math.isnan(mean):
+            return ("not met", mean, lo, hi, n)
+        good, bad = (hi <= self.value, lo > self.value) if self.op == "<=" else (lo >= self.value, hi < self.value)
+        return ("met" if good else "not met" if bad else "undecided", mean, lo, hi, n)
+
+
+def parse_target(text: str, where: str = "target") -> Target:
+    """`METRIC<=VALUE` or `METRIC>=VALUE`; METRIC may be NAME[TEAM]."""
+    m = _TARGET.match(str(text))
+    if not m:
+        raise ScenarioError(f"cannot read target {text!r}; write METRIC<=VALUE or METRIC>=VALUE, "
+                            "e.g. response_min_p90<=20 or utilization[peer_team]<=0.8", path=where)
+    try:
+        value = float(m.group(3))
+    except ValueError:
+        raise ScenarioError(f"target value {m.group(3)!r} is not a number", path=where) from None
+    if not math.isfinite(value):
+        raise ScenarioError(f"target value must be finite, got {m.group(3)!r}", path=where)
+    return Target(parse_metric(m.group(1), where), m.group(2), value)  # type: ignore[arg-type]
