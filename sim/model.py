@@ -111,9 +111,13 @@ class Model:
         self.env.timeout(delay).callbacks.append(lambda _ev: fn(*args))
 
     def _generation(self, gen: int):
-        """The draws of repeat generation `gen` as lists, drawn on first use."""
+        """The draws of repeat generation `gen`, drawn on first use.
+
+        Repeat generations are as long as the first but only a few of their rows are ever
+        read, so they stay numpy arrays rather than being copied (same numbers, less memory).
+        """
         while len(self.draws) <= gen:
-            self.draws.append(_listed(self.book.generation(len(self.draws))))
+            self.draws.append(self.book.generation(len(self.draws)))
         return self.draws[gen]
 
     # --- run --------------------------------------------------------------------------
