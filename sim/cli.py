@@ -72,6 +72,8 @@ def _fmt(value: float, metric: str) -> str:
         return f"{value:,.0f}"
     if abs(value) >= 100:
         return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
     return f"{value:.2f}"
 
 
@@ -102,6 +104,10 @@ def print_headline(experiment) -> None:
             cells.append(text)
         table.add_row(metric, *cells)
     console.print(table)
+    unpaired = [s.display_label for s in experiment.scenarios if not experiment.paired.get(s.name, True)]
+    if unpaired:
+        console.print(f"Not paired by common random numbers (demand differs from the baseline): {', '.join(unpaired)}; "
+                      "their differences use Welch's unpaired interval.", highlight=False)
 
 
 @app.command()
