@@ -356,7 +356,8 @@ def measure_c(repeats: int) -> dict:
         wall, (n, _) = timed(replication, scenario, 0)
         walls.append(wall)
     mem = in_child("replication")
-    return {"scenario": peer_scenario_raw()[1], "c_calls": n, "c_wall_s": median(walls), "c_walls_s": walls,
+    return {"scenario": peer_scenario_raw()[1], "c_days": scenario.run.days, "c_warmup_days": scenario.run.warmup_days,
+            "c_calls": n, "c_wall_s": median(walls), "c_walls_s": walls,
             "c_calls_per_s": n / median(walls), "c_peak_rss_mb": mem["peak_rss_mb"],
             "c_peak_increase_mb": mem["peak_increase_mb"]}
 
@@ -379,6 +380,11 @@ def measure_d(repeats: int, replications: int = 20) -> dict:
             walls.append(timed(run_experiment, [scenario], replications, None, None, None, workers)[0])
             cpus.append(_cpu_s() - cpu0)
             loads.append(os.getloadavg()[0])
+    startup = []
+    for _ in range(3):  # what each spawned worker pays before its first replication
+        cpu0 = _cpu_s()
+        subprocess.run([sys.executable, "-c", "import sim.experiment"], check=True, cwd=ROOT)
+        startup.append(_cpu_s() - cpu0)
     speedup = median(serial) / median(parallel)
     # On an idle 2-core machine the parallel run's wall time is about its total CPU / 2 (the
     # 20 jobs split evenly): the serial CPU over that is the speed-up the code allows.
@@ -386,7 +392,8 @@ def measure_d(repeats: int, replications: int = 20) -> dict:
     return {"d_replications": replications, "d_serial_s": median(serial), "d_parallel_s": median(parallel),
             "d_serial_runs_s": serial, "d_parallel_runs_s": parallel, "d_speedup": speedup,
             "d_serial_cpu_s": median(serial_cpu), "d_parallel_cpu_s": median(parallel_cpu),
-            "d_idle_machine_estimate": idle_estimate, "d_load_avg_1min": loads}
+            "d_idle_machine_estimate": idle_estimate, "d_load_avg_1min": loads,
+            "d_worker_startup_cpu_s": median(startup)}
 
 
 def measure_e(event_log_days: float, parquet_rows: int) -> dict:
@@ -444,7 +451,7 @@ def report(r: dict) -> None:
         print(f"    ratio (b)/(a) = {r['ratio_b_over_a']:.2f}   {verdict('ratio_b_over_a', r['ratio_b_over_a'])}"
               f"   [vs process-per-customer loop: {r['ratio_b_over_a_process']:.2f}]")
     if "c_wall_s" in r:
-        print(f"(c) 365-day replication, {r['scenario']}: {r['c_calls']:,} calls (crisis + other police) in "
+        print(f"(c) {r['c_days']:g}-day replication (+{r['c_warmup_days']:g} warm-up days), {r['scenario']}: {r['c_calls']:,} calls (crisis + other police) in "
               f"{r['c_wall_s']:.2f} s = {r['c_calls_per_s']:,.0f} calls/s; peak RSS {r['c_peak_rss_mb']:.0f} MB "
               f"(+{r['c_peak_increase_mb']:.0f} MB over imports)   {verdict('c_wall_s', r['c_wall_s'])}")
     if "d_speedup" in r:
@@ -453,6 +460,8 @@ def report(r: dict) -> None:
         print(f"    CPU: 1 worker {r['d_serial_cpu_s']:.1f} s, 2 workers {r['d_parallel_cpu_s']:.1f} s in all -> "
               f"{r['d_idle_machine_estimate']:.2f}x expected on an idle machine; 1-min load average during the runs "
               f"{min(r['d_load_avg_1min']):.1f}-{max(r['d_load_avg_1min']):.1f} on {os.cpu_count()} cores")
+        print(f"    each spawned worker spends {r['d_worker_startup_cpu_s']:.1f} s CPU importing sim before its first "
+              f"replication ({r['d_serial_cpu_s'] / r['d_replications']:.1f} s CPU per replication)")
     if "e_event_log" in r:
         lg, pq = r["e_event_log"], r["e_parquet"]
         print(f"(e) event log: {r['e_event_log_mb_per_million']:.0f} MB per million call records "
