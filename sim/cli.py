@@ -360,7 +360,7 @@ def sensitivity(
         table = Table(title=f"What drives {escape(str(design.metric))}? ({samples} Latin hypercube samples × {replications} "
                             f"replications; R² of the linear fit {result.r_squared:.2f})")
         for col in ("rank", "input", "range", "SRC", "Spearman", "at low", "at high"):
-            table.add_column(col, justify="right" if col != "input" else "left")
+            table.add_column(col, justify="right" if col != "input" else "left", overflow="fold")
         for r in result.coefficients.itertuples():
             table.add_row(str(r.rank), r.input, f"{r.low:g}–{r.high:g}", f"{r.src:+.2f}", f"{r.spearman:+.2f}",
                           _fmt(r.metric_at_low, design.metric.metric), _fmt(r.metric_at_high, design.metric.metric))

@@ -278,6 +278,7 @@ class SweepResult:
                 "name": self.sweep.name, "label": self.sweep.spec.label,
                 "base_scenario": self.sweep.base.name, "mode": self.sweep.spec.mode, "keys": self.sweep.keys,
                 "key_labels": {k: self.sweep.key_label(k) for k in self.sweep.keys},
+                "team_labels": {k: t.label or k for k, t in self.sweep.base.teams.items()},
                 "target": str(self.sweep.target) if self.sweep.target else None,
                 "metrics": [str(m) for m in self.sweep.metrics],
             }

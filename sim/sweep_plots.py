@@ -132,15 +132,12 @@ def _percent_axis(ax, ref: MetricRef, axis: str = "y") -> None:
             FuncFormatter(lambda v, _p: f"{v / 1e6:,.1f} M" if abs(v) >= 1e6 else f"{v:,.0f}"))
 
 
-def _target_line(ax, target, ref: MetricRef, horizontal: bool = True) -> None:
+def _target_line(ax, target, ref: MetricRef) -> None:
     if target is None or target.ref != ref:
         return
     word = "at most" if target.op == "<=" else "at least"
     label = f"Target: {word} {fmt_value(ref, target.value) if is_share(ref) else f'{target.value:g}'}"
-    if horizontal:
-        ax.axhline(target.value, color="#000000", linestyle="--", linewidth=2.2, label=label, zorder=1)
-    else:
-        ax.axvline(target.value, color="#000000", linestyle="--", linewidth=2.2, label=label, zorder=1)
+    ax.axhline(target.value, color="#000000", linestyle="--", linewidth=2.2, label=label, zorder=1)
 
 
 def _integer_ticks(ax, values) -> None:
@@ -160,12 +157,7 @@ def draw_sweep(folder: str | Path) -> list[Path]:
     sweep = info["sweep"]
     metrics = pd.read_csv(folder / "metrics.csv")
     metrics["team"] = metrics["team"].fillna("").astype(str)
-    team_labels = {}
-    for s in info.get("scenarios", [])[:1]:
-        import yaml
-
-        raw = yaml.safe_load((folder / "scenarios" / f"{s['name']}.yaml").read_text())
-        team_labels = {k: v.get("label") or k for k, v in raw.get("teams", {}).items()}
+    team_labels = sweep.get("team_labels", {})
     target = parse_target(sweep["target"]) if sweep.get("target") else None
     keys, key_labels = sweep["keys"], sweep["key_labels"]
     caption = caption_text(info["replications"], info["days"])
@@ -362,9 +354,10 @@ def draw_sensitivity(folder: str | Path) -> list[Path]:
     sens = info["sensitivity"]
     ref = parse_metric(sens["metric"])
     coef = pd.read_csv(folder / "coefficients.csv")
+    samples = pd.read_csv(folder / "samples.csv")
     team_labels = sens.get("team_labels", {})
     caption = caption_text(info["replications"], info["days"])
-    paths = tornado(coef, ref, team_labels, folder, caption)
+    paths = tornado(coef, samples, ref, team_labels, folder, caption)
     paths += coefficient_bars(coef, ref, team_labels, folder,
                               caption + f"; {sens['samples']} Latin hypercube samples, R² of the linear fit "
                               + (f"{sens['r_squared']:.2f}" if sens["r_squared"] is not None
@@ -372,16 +365,24 @@ def draw_sensitivity(folder: str | Path) -> list[Path]:
     return paths
 
 
-def tornado(coef: pd.DataFrame, ref: MetricRef, team_labels: dict, folder: Path, caption: str) -> list[Path]:
-    """Bars from the base result to the result with each input at its low and high value, widest on top."""
+@styled
+def tornado(coef: pd.DataFrame, samples: pd.DataFrame, ref: MetricRef, team_labels: dict, folder: Path,
+            caption: str) -> list[Path]:
+    """Bars from the base result to the result with each input at its low and high value (95% CI), widest on top."""
     coef = coef.assign(width=(coef["metric_at_high"] - coef["metric_at_low"]).abs()).sort_values("width")
     fig, (ax,) = new_figure()
     base = float(coef["metric_at_base"].iloc[0])
     y = np.arange(len(coef))
     for i, r in enumerate(coef.itertuples()):
-        for value, x_in, color, name in ((r.metric_at_low, r.low, OKABE_ITO[0], "Input at its low value"),
-                                         (r.metric_at_high, r.high, OKABE_ITO[1], "Input at its high value")):
+        for kind, value, x_in, color, name in (
+                ("low", r.metric_at_low, r.low, OKABE_ITO[0], "Input at its low value"),
+                ("high", r.metric_at_high, r.high, OKABE_ITO[1], "Input at its high value")):
             ax.barh(i, value - base, left=base, height=0.6, color=color, label=name if i == 0 else None)
+            end = samples[(samples["kind"] == kind) & (samples["factor"] == r.input)].iloc[0]
+            if np.isfinite(end["ci_low"]) and np.isfinite(end["ci_high"]):
+                ax.errorbar([value], [i], xerr=[[value - end["ci_low"]], [end["ci_high"] - value]], fmt="none",
+                            ecolor="#000000", elinewidth=2, capsize=6, label="95% CI" if i == 0 and kind == "low" else None)
+                value = end["ci_high"] if value >= base else end["ci_low"]
             ax.annotate(_input_value(x_in), (value, i), xytext=(8 if value >= base else -8, 0),
                         textcoords="offset points", ha="left" if value >= base else "right", va="center",
                         fontsize=14, fontweight="bold")
@@ -398,6 +399,7 @@ def tornado(coef: pd.DataFrame, ref: MetricRef, team_labels: dict, folder: Path,
                   caption + "; each input alone at the ends of its range (numbers at bar ends)")
 
 
+@styled
 def coefficient_bars(coef: pd.DataFrame, ref: MetricRef, team_labels: dict, folder: Path, caption: str) -> list[Path]:
     """Standardised regression coefficients and rank correlations per input, strongest on top."""
     coef = coef.assign(strength=coef["src"].abs()).sort_values("strength")
