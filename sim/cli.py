@@ -116,6 +116,7 @@ def run(
     baseline: Optional[str] = typer.Option(None, "--baseline", help="Scenario name to compare the others with."),
     replications: Optional[int] = typer.Option(None, "-r", "--replications", min=1, help="Replications (default: the scenario's run.replications)."),
     days: Optional[float] = typer.Option(None, "--days", min=0.001, help="Simulated days after warm-up."),
+    warmup_days: Optional[float] = typer.Option(None, "--warmup-days", min=0, help="Days simulated first and left out of every metric."),
     seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Base seed."),
     out: Optional[Path] = typer.Option(None, "--out", help=OUT_HELP),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
@@ -138,7 +139,8 @@ def run(
         total = len(loaded) * (replications or loaded[0].run.replications)
         context, advance = progress_counter(total, quiet)
         with context:
-            experiment = run_experiment(loaded, replications=replications, seed=seed, days=days, workers=n_workers,
+            experiment = run_experiment(loaded, replications=replications, seed=seed, days=days,
+                                        warmup_days=warmup_days, workers=n_workers,
                                         scheduler=scheduler, baseline=baseline, on_done=advance)
         folder = experiment.save(out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:

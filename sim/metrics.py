@@ -103,7 +103,8 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
         team_rows += [
             ("handled", name, float(len(handled))),
             ("handled_share", name, len(handled) / len(dispatched) if len(dispatched) else np.nan),
-            ("utilization", name, busy_h / staffed_h if staffed_h > 0 else np.nan),
+            # overtime is paid staffed time too, so busy time never exceeds the denominator
+            ("utilization", name, busy_h / (staffed_h + ot_h) if staffed_h + ot_h > 0 else np.nan),
             ("response_min_mean", name, _mean(handled["response_min"].to_numpy())),
             ("backup_requests", name, float(handled["backup"].sum())),
             ("overtime_hours", name, ot_h),

@@ -316,8 +316,10 @@ class Model:
             if kind == BACKUP:
                 on_scene_at = now + draws.response_min[r]
                 clear_at = on_scene_at + draws.on_scene_min[r]
+                # the backup team meets the person too: its own chances, the call's own draws
                 self.log.jobs.append((BACKUP, call.id, pool.index, unit, now, now, on_scene_at, clear_at,
-                                      NO_DISPOSITION, False, False))
+                                      NO_DISPOSITION, g.u_force[r] < pool.team.use_of_force,
+                                      g.u_injury[r] < pool.team.injury))
             else:
                 clear_at = now + draws.follow_up_min[r]
                 links = g.u_follow_up_link[r] < pool.team.follow_up.links

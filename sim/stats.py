@@ -97,7 +97,8 @@ def compare(summary: pd.DataFrame, baseline: str, paired: dict[str, bool]) -> pd
                 diff, lo, hi, p = paired_difference(t[common].to_numpy(), b[common].to_numpy())
             else:
                 diff, lo, hi, p = welch_difference(t.to_numpy(), b.to_numpy())
-            b_mean = float(np.nanmean(b.to_numpy())) if len(b) else math.nan
+            finite = b.to_numpy()[~np.isnan(b.to_numpy())]
+            b_mean = float(np.mean(finite)) if len(finite) else math.nan
             rel = diff / b_mean if b_mean not in (0.0,) and np.isfinite(b_mean) else math.nan
             rows.append((scenario, baseline, metric, team, diff, lo, hi, rel, p, paired[scenario]))
     return pd.DataFrame(rows, columns=["scenario", "baseline", "metric", "team", "diff_mean", "ci_low", "ci_high",

@@ -64,8 +64,10 @@ def calls_table(log: EventLog, scenario: Scenario, replication: int) -> pd.DataF
     served = team >= 0
     police_on_scene[served] = police_team[team[served]]
     pos, rows = rows_of(BACKUP)
-    backup_police = police_team[jobs["team"][rows].astype(np.int64)] & (jobs["on_scene_min"][rows] < clear[pos])
-    police_on_scene[pos[backup_police]] = True
+    on_time = jobs["on_scene_min"][rows] < clear[pos]  # a backup that arrives after the call cleared never met anyone
+    police_on_scene[pos[on_time & police_team[jobs["team"][rows].astype(np.int64)]]] = True
+    force[pos[on_time & jobs["use_of_force"][rows].astype(bool)]] = True
+    injury[pos[on_time & jobs["injury"][rows].astype(bool)]] = True
     backup = np.zeros(n, bool)
     backups = log.table("backups")
     if len(backups["call_id"]):

@@ -1,0 +1,136 @@
+"""Model semantics, each checked on a scenario built to show it (DESIGN.md, 'Semantics that must hold')."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers import merge, one_team
+from sim.eventlog import BACKUP, FOLLOW_UP, PRIMARY, WAITED_TOO_LONG
+from sim.loading import validate_scenario
+from sim.metrics import replication_tables
+from sim.model import simulate
+
+CONST = lambda v: {"dist": "constant", "value": v}  # noqa: E731
+
+
+def run(data: dict, days: float = 10, warmup: float = 0, replication: int = 0):
+    scenario = validate_scenario(data)
+    log = simulate(scenario, replication, seed=21, days=days, warmup_days=warmup)
+    tables = replication_tables(log, scenario, replication)
+    return log, tables["calls"], tables["summary"].set_index(["metric", "team"])["value"]
+
+
+def jobs_of(log) -> pd.DataFrame:
+    return pd.DataFrame(log.table("jobs"))
+
+
+def test_a_unit_is_busy_for_travel_scene_and_the_dispositions_transport():
+    data = one_team(units=50, calls_per_day=30)
+    data["teams"]["team"].update(response_min=CONST(10), on_scene_min=CONST(30), outcomes={"arrest": 0.4},
+                                 transport_min={"arrest": CONST(100)})
+    log, calls, _ = run(data)
+    jobs = jobs_of(log)
+    busy = (jobs["clear_min"] - jobs["assigned_min"]).round(9)
+    arrested = jobs["disposition"] == 0
+    assert set(busy[arrested]) == {140.0} and set(busy[~arrested]) == {40.0}
+    assert 0.3 < arrested.mean() < 0.5
+    assert np.allclose(calls["response_min"], 10.0)  # ample units: no wait, response = travel
+
+
+def test_phone_resolution_dispatches_nobody():
+    data = one_team(units=5)
+    data["demand"]["call_types"] = {"mental_health": {"share": 0.5}, "welfare_check": {"share": 0.5}}
+    data["demand"]["phone_resolution"] = {"mental_health": 1.0}
+    log, calls, s = run(data)
+    mh = calls["call_type"] == "mental_health"
+    assert (calls.loc[mh, "disposition"] == "resolved_by_phone").all()
+    assert (calls.loc[mh, "team"] == "").all()
+    assert not jobs_of(log)["call_id"].isin(calls.loc[mh, "call_id"]).any()
+    assert s[("resolved_by_phone", "")] == mh.sum()
+
+
+def test_backup_puts_police_on_scene_and_counts_their_use_of_force():
+    data = one_team(units=20, calls_per_day=20)
+    data["teams"]["team"].update(response_min=CONST(5), on_scene_min=CONST(60),
+                                 backup={"team": "police", "probability": 1.0})
+    data["teams"]["police"] = {"kind": "police", "units": 50, "response_min": CONST(10), "on_scene_min": CONST(20),
+                               "use_of_force": 1.0}
+    log, calls, s = run(data)
+    jobs = jobs_of(log)
+    assert (jobs["kind"] == BACKUP).sum() == (jobs["kind"] == PRIMARY).sum()
+    assert calls["police_on_scene"].all() and calls["use_of_force"].all() and calls["backup"].all()
+    assert s[("police_on_scene_share", "")] == 1.0
+    assert s[("backup_requests", "team")] == len(calls)
+
+
+def test_a_backup_that_would_arrive_after_the_call_cleared_is_not_on_scene():
+    data = one_team(units=20, calls_per_day=20)
+    data["teams"]["team"].update(on_scene_min=CONST(5), backup={"team": "police", "probability": 1.0})
+    data["teams"]["police"] = {"kind": "police", "units": 50, "response_min": CONST(30), "on_scene_min": CONST(20),
+                               "use_of_force": 1.0}
+    _, calls, _ = run(data)
+    assert calls["backup"].all()
+    assert not calls["police_on_scene"].any() and not calls["use_of_force"].any()
+
+
+def test_follow_up_occupies_the_team_later_and_links():
+    data = one_team(units=30, calls_per_day=20)
+    data["teams"]["team"].update(on_scene_min=CONST(30), follow_up={
+        "probability": 1.0, "after_hours": 2, "duration_min": CONST(45), "links": 1.0})
+    log, calls, s = run(data, days=5)
+    jobs = jobs_of(log)
+    primary = jobs[jobs["kind"] == PRIMARY].set_index("call_id")
+    follow = jobs[jobs["kind"] == FOLLOW_UP].set_index("call_id")
+    assert len(follow) > 0
+    assert np.allclose(follow["assigned_min"], primary.loc[follow.index, "clear_min"] + 120)  # units are free
+    assert np.allclose(follow["clear_min"] - follow["assigned_min"], 45)
+    done = calls["call_id"].isin(follow.index)
+    assert calls.loc[done, "linked"].all() and calls.loc[done, "follow_up"].all()
+    assert s[("follow_ups", "")] == done.sum()
+
+
+def test_linkage_cuts_repeat_crises():
+    base = one_team(units=40, calls_per_day=20, mean_min=30)
+    base["demand"]["repeat"] = {"probability": 0.5, "within_days": 20, "reduction_if_linked": 1.0}
+    linked = merge(base, {"teams": {"team": {"outcomes": {"linked_to_services": 1.0}}}})
+    _, calls_none, s_none = run(base, days=40)
+    _, calls_all, s_all = run(linked, days=40)
+    # a repeat comes to a linked person only if it is due before the first call has even cleared
+    assert s_all[("repeat_calls", "")] < 0.02 * s_none[("repeat_calls", "")]
+    assert s_none[("repeat_calls", "")] > 0.2 * len(calls_none)
+    # the first crises are the same calls in both runs (common random numbers)
+    first = lambda c: c[~c["is_repeat"]][["call_id", "arrival_min", "call_type"]].reset_index(drop=True)  # noqa: E731
+    assert first(calls_none).equals(first(calls_all))
+
+
+def test_queue_serves_high_risk_first_then_first_come():
+    data = one_team(units=1, calls_per_day=40, mean_min=60)
+    data["demand"]["call_types"] = {"mental_health": {"share": 1.0, "risk": {"low": 0.4, "medium": 0.3, "high": 0.3}}}
+    _, calls, _ = run(data, days=6)
+    served = calls[calls["team"] != ""].copy()
+    served["assigned"] = served["arrival_min"] + served["wait_min"]
+    served["priority"] = served["risk"].map({"high": 0, "medium": 1, "low": 2})
+    checked = 0
+    for row in served[served["wait_min"] > 0].itertuples():
+        # nobody more urgent, or equally urgent and earlier, was still waiting when this call got its unit
+        waiting = served[(served["arrival_min"] < row.assigned) & (served["assigned"] > row.assigned)]
+        ahead = waiting[(waiting["priority"] < row.priority)
+                        | ((waiting["priority"] == row.priority) & (waiting["arrival_min"] < row.arrival_min))]
+        assert ahead.empty
+        checked += 1
+    assert checked > 20
+
+
+def test_max_wait_moves_a_call_on_after_exactly_that_long():
+    data = one_team(units=1, calls_per_day=60, mean_min=60)
+    data["teams"]["police"] = {"kind": "police", "units": 100, "on_scene_min": CONST(30)}
+    data["routing"] = [{"match": {}, "send": ["team", "police"], "max_wait_min": 12}]
+    log, calls, s = run(data, days=5)
+    fb = pd.DataFrame(log.table("fallbacks")).rename(columns={"team": "from_team"})
+    fb = fb.merge(calls[["call_id", "arrival_min", "team", "wait_min"]], on="call_id")
+    assert (fb["reason"] == WAITED_TOO_LONG).all()
+    assert np.allclose(fb["time_min"] - fb["arrival_min"], 12)
+    assert (fb["team"] == "police").all() and np.allclose(fb["wait_min"], 12)
+    assert calls.loc[calls["team"] == "team", "wait_min"].max() <= 12 + 1e-9
+    assert np.isclose(s[("fallback_share", "")], len(fb) / (calls["team"] != "").sum())
