@@ -90,10 +90,17 @@ def shipped_sensitivity_command() -> list[str]:
     return re.findall(r'"[^"]*"|\S+', block.replace("\\\n", " "))
 
 
+def short_warmup(scenario: Path, folder: Path) -> Path:
+    """The shipped scenario with a one-day warm-up, so a reduced-size run stays short."""
+    path = folder / "short_warmup.yaml"
+    path.write_text(yaml.safe_dump({"extends": str(scenario), "run": {"warmup_days": 1}}))
+    return path
+
+
 def test_shipped_sensitivity_example_runs_at_reduced_size(tmp_path):
     args = [a.strip('"') for a in shipped_sensitivity_command()[1:]]
     args[args.index("--samples") + 1] = "6"
-    args[1] = str(ROOT / args[1])
+    args[1] = str(short_warmup(ROOT / args[1], tmp_path))
     out = tmp_path / "out"
     result = CliRunner().invoke(app, [*args, "-r", "2", "--days", "2", "--out", str(out), "--workers", "1", "--quiet"])
     assert result.exit_code == 0, result.output

@@ -124,9 +124,12 @@ def test_bad_staffing_question_is_exit_2_and_writes_nothing(tmp_path, args, wher
 
 
 def test_shipped_peer_scenario_staffing_runs_at_reduced_size(tmp_path):
+    short_warmup = tmp_path / "short_warmup.yaml"
+    short_warmup.write_text(yaml.safe_dump({"extends": str(ROOT / "scenarios" / "peer_embedded.yaml"),
+                                            "run": {"warmup_days": 1}}))
     out = tmp_path / "out"
     result = CliRunner().invoke(app, [
-        "staff", str(ROOT / "scenarios" / "peer_embedded.yaml"), "--team", "peer_team",
+        "staff", str(short_warmup), "--team", "peer_team",
         "--target", "fallback_share<=0.5", "--target", "utilization[peer_team]<=0.95", "--max-units", "4",
         "-r", "2", "--max-replications", "2", "--days", "2", "--out", str(out), "--workers", "1", "--quiet"])
     assert result.exit_code == 0, result.output
