@@ -23,8 +23,9 @@ from .errors import ScenarioError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Simulate crisis response with police, co-responder and peer-embedded teams.")
-err_console = Console(stderr=True)
-console = Console()
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+# wide enough for the headline table when output goes to a file or a CI log
+console = Console(width=None if sys.stdout.isatty() else 120)
 
 OUT_HELP = "Results folder to create (must not already hold results). Default: results/<name>/<timestamp>/."
 WORKERS_HELP = "Local worker processes (1 = serial in this process). Default: the machine's cores."
@@ -55,59 +56,84 @@ def progress_counter(total: int, quiet: bool, description: str = "replications")
         return contextlib.nullcontext(), None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+    # no refresh thread: worker processes can then start by fork, without re-importing
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=console)
+                        TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=console,
+                        auto_refresh=False)
     task = progress.add_task(description, total=total)
-    return progress, lambda n: progress.advance(task, n)
+
+    def advance(n: int) -> None:
+        progress.advance(task, n)
+        progress.refresh()
+
+    return progress, advance
 
 
-def _fmt(value: float, metric: str) -> str:
+def _fmt(value: float, metric: str, diff: bool = False) -> str:
+    """A number as a reader wants it: shares in % (differences in points), costs and counts whole."""
     if value != value:
         return "–"
     if abs(value) == float("inf"):
         return "∞" if value > 0 else "-∞"
+    sign = "+" if diff and value > 0 else ""
     if "share" in metric:
-        return f"{value:.1%}"
-    if "cost" in metric:
-        return f"{value:,.0f}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
+        return f"{sign}{value * 100:.1f} pts" if diff else f"{value:.1%}"
+    if "cost" in metric or abs(value) >= 100 or float(value).is_integer():
+        return f"{sign}{value:,.0f}"
     if abs(value) >= 10:
-        return f"{value:.1f}"
-    return f"{value:.2f}"
+        return f"{sign}{value:.1f}"
+    return f"{sign}{value:.2f}"
+
+
+def _interval(lo: float, hi: float, metric: str, diff: bool = False) -> str:
+    return f"[{_fmt(lo, metric, diff)}, {_fmt(hi, metric, diff)}]"
 
 
 def print_headline(experiment) -> None:
-    """A table of headline metrics per scenario with 95% CIs, and differences to the baseline."""
+    """Headline metrics per scenario with 95% CIs, and the paired difference to the baseline."""
     head = experiment.headline()
     comp = experiment.comparison
+    base_label = experiment.scenario(experiment.baseline).display_label
     table = Table(title=f"Headline metrics: mean [95% CI] over {experiment.replications} replications "
-                        f"× {experiment.days:g} days (simulated)")
+                        f"× {experiment.days:g} days (simulated)", title_justify="left")
     table.add_column("metric")
-    for s in experiment.scenarios:
-        table.add_column(s.display_label, justify="right")
+    table.add_column("scenario")
+    table.add_column("mean [95% CI]", justify="right")
+    if comp is not None:
+        table.add_column(f"vs {base_label} [95% CI]", justify="right")
     for metric in dict.fromkeys(head["metric"]):
-        cells = []
-        for s in experiment.scenarios:
+        for i, s in enumerate(experiment.scenarios):
             row = head[(head["scenario"] == s.name) & (head["metric"] == metric)]
             if row.empty:
-                cells.append("")
                 continue
             r = row.iloc[0]
-            text = f"{_fmt(r['mean'], metric)} [{_fmt(r['ci_low'], metric)}, {_fmt(r['ci_high'], metric)}]"
-            if comp is not None and s.name != experiment.baseline:
+            cells = [metric if i == 0 else "", s.display_label,
+                     f"{_fmt(r['mean'], metric)} {_interval(r['ci_low'], r['ci_high'], metric)}"]
+            if comp is not None:
                 c = comp[(comp["scenario"] == s.name) & (comp["metric"] == metric) & (comp["team"] == "")]
-                if not c.empty:
-                    c = c.iloc[0]
-                    sign = "+" if c["diff_mean"] >= 0 else ""
-                    text += f"\n{sign}{_fmt(c['diff_mean'], metric)} vs baseline [{_fmt(c['ci_low'], metric)}, {_fmt(c['ci_high'], metric)}]"
-            cells.append(text)
-        table.add_row(metric, *cells)
+                cells.append("" if c.empty else f"{_fmt(c.iloc[0]['diff_mean'], metric, True)} "
+                              f"{_interval(c.iloc[0]['ci_low'], c.iloc[0]['ci_high'], metric, True)}")
+            table.add_row(*cells, end_section=i == len(experiment.scenarios) - 1)
     console.print(table)
     unpaired = [s.display_label for s in experiment.scenarios if not experiment.paired.get(s.name, True)]
     if unpaired:
         console.print(f"Not paired by common random numbers (demand differs from the baseline): {', '.join(unpaired)}; "
                       "their differences use Welch's unpaired interval.", highlight=False)
+
+
+def print_precision(experiment, target: float = 0.10) -> None:
+    """One line per headline metric whose CI is still wide, with the replications that would narrow it."""
+    wide = experiment.imprecise(target)
+    if wide.empty:
+        return
+    err_console.print(f"[yellow]Precision[/]: these 95% CIs are wider than ±{target:.0%} of the mean "
+                      "(replications needed: Hoad–Robinson–Davies sequential CI method)", highlight=False)
+    for metric, grp in wide.groupby("metric", sort=False):
+        need = grp["replications_needed"].max()
+        spread = f"±{grp['rel_half_width'].min():.0%}–{grp['rel_half_width'].max():.0%}" if len(grp) > 1 \
+            else f"±{grp['rel_half_width'].iloc[0]:.0%}"
+        advice = f"about {need:.0f} replications (-r {need:.0f})" if need == need else "more replications"
+        err_console.print(f"  {metric}: {spread} in {len(grp)} scenario(s); {advice}", highlight=False)
 
 
 @app.command()
@@ -145,8 +171,7 @@ def run(
         folder = experiment.save(out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:
         print_headline(experiment)
-        for warning in experiment.precision_warnings():
-            err_console.print(f"[yellow]precision[/]: {warning}", highlight=False)
+        print_precision(experiment)
     console.print(f"Results: {folder}", highlight=False)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import threading
 from typing import Any, Callable, Sequence
 
 OnDone = Callable[[int], None]
@@ -32,9 +33,18 @@ def run_serial(fn: Callable, jobs: Sequence, on_done: OnDone | None = None) -> l
     return out
 
 
+def _start_method() -> str:
+    """fork when this process has one thread (workers start at once, nothing to re-import);
+    otherwise spawn, since forking a process with threads (a notebook kernel, a progress
+    bar) can deadlock the child."""
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
 def run_processes(fn: Callable, jobs: Sequence, workers: int, on_done: OnDone | None = None) -> list:
-    """Run jobs in `workers` fresh processes (spawned, so nothing of this process leaks in)."""
-    ctx = multiprocessing.get_context("spawn")
+    """Run jobs in `workers` local processes."""
+    ctx = multiprocessing.get_context(_start_method())
     results: list[Any] = [None] * len(jobs)
     pool = ctx.Pool(processes=min(workers, max(len(jobs), 1)), initializer=_ignore_sigint)
     try:

@@ -75,18 +75,20 @@ class Experiment:
         m = self.metrics
         return m[(m["team"] == "") & m["metric"].isin(HEADLINE_METRICS)]
 
-    def precision_warnings(self, target: float = 0.10) -> list[str]:
-        """Headline metrics whose 95% CI half-width exceeds `target` of the mean, with the replications that would fix it."""
-        out = []
+    def imprecise(self, target: float = 0.10) -> pd.DataFrame:
+        """Headline metrics whose 95% CI half-width exceeds `target` of the mean.
+
+        Columns: scenario, metric, rel_half_width, replications_needed (the sequential CI
+        method of Hoad, Robinson & Davies 2010 with the current mean and sd; NaN if unknown).
+        """
+        rows = []
         for row in self.headline().itertuples():
             if row.n > 1 and row.rel_half_width == row.rel_half_width and row.rel_half_width > target:
-                values = self.summary[(self.summary["scenario"] == row.scenario) & (self.summary["metric"] == row.metric)
-                                      & (self.summary["team"] == "")]["value"]
+                s = self.summary
+                values = s[(s["scenario"] == row.scenario) & (s["metric"] == row.metric) & (s["team"] == "")]["value"]
                 need = replications_needed(values.to_numpy(), target)
-                more = f"about {need} replications would bring it under" if need else "more replications would narrow it"
-                out.append(f"{row.scenario}: {row.metric} 95% CI is ±{row.rel_half_width:.0%} of its mean; {more} "
-                           f"{target:.0%}")
-        return out
+                rows.append((row.scenario, row.metric, row.rel_half_width, float("nan") if need is None else need))
+        return pd.DataFrame(rows, columns=["scenario", "metric", "rel_half_width", "replications_needed"])
 
     def save(self, out: str | Path | None = None, command: str | None = None, charts: bool = True,
              style: str = "talk") -> Path:
