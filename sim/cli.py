@@ -222,10 +222,22 @@ def plot(
     style: str = typer.Option("talk", "--style", help=STYLE_HELP),
 ) -> None:
     """Redraw the charts of a results folder from its saved files (no re-run) into figures/."""
-    from .plots import draw_all
+    from .results import results_kind
 
     with user_errors():
-        paths = draw_all(results_dir, style=style)
+        kind = results_kind(results_dir)
+        if kind == "run":
+            from .plots import draw_all
+
+            paths = draw_all(results_dir, style=style)
+        else:  # sweep, staffing and sensitivity folders have charts of their own
+            from . import sweep_plots
+
+            draw = {"sweep": sweep_plots.draw_sweep, "staffing": sweep_plots.draw_staffing_search,
+                    "sensitivity": sweep_plots.draw_sensitivity}.get(kind)
+            if draw is None:
+                raise ScenarioError(f"{results_dir}: unknown kind of results folder {kind!r}")
+            paths = draw(results_dir)
     console.print(f"Charts ({style}): {len(paths)} files in {results_dir / 'figures'}", highlight=False)
 
 
@@ -236,8 +248,13 @@ def report(
 ) -> None:
     """Write a self-contained report.html (charts embedded) into a results folder."""
     from .report import write_report
+    from .results import results_kind
 
     with user_errors():
+        kind = results_kind(results_dir)
+        if kind != "run":
+            raise ScenarioError(f"{results_dir} holds {kind} results; the report is for folders written by "
+                                "`crisis-sim run` (the charts of this folder are in its figures/)")
         path = write_report(results_dir, style=style)
     console.print(f"Report: {path}", highlight=False)
 

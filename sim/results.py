@@ -112,33 +112,34 @@ def write_tables(experiment, folder: Path) -> None:
 
 def write_results(experiment, out: str | Path | None = None, command: str | None = None, charts: bool = True,
                   style: str = "talk") -> Path:
-    """Write everything to a hidden sibling folder, then rename it into place.
+    """Write a run's results folder (tables, manifest, charts) whole or not at all."""
 
-    A run that fails or is interrupted leaves at most a hidden `.partial` folder, never one
-    that looks complete; two runs started in the same second get different folders.
-    """
-    explicit = out is not None
-    final = Path(out) if explicit else default_out_dir(experiment.names)
-    check_out_dir(final if explicit else None)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.parent / f".{final.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
-    try:
-        write_tables(experiment, tmp)
-        (tmp / RESULT_MARKER).write_text(json.dumps(manifest(experiment, command), indent=2) + "\n")
+    def fill(folder: Path) -> None:
+        write_tables(experiment, folder)
+        (folder / RESULT_MARKER).write_text(json.dumps(manifest(experiment, command), indent=2) + "\n")
         if charts:
             from .plots import draw_all
 
-            draw_all(tmp, style=style)
-        return _move_into_place(tmp, final, explicit)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            draw_all(folder, style=style)
+
+    return write_atomically(out, default_out_dir(experiment.names), fill)
+
+
+def results_kind(folder: str | Path) -> str:
+    """What wrote a results folder: run, sweep, staffing or sensitivity (from its manifest)."""
+    path = Path(folder) / RESULT_MARKER
+    if not path.exists():
+        raise ScenarioError(f"{folder} is not a crisis-sim results folder (no {RESULT_MARKER})")
+    return json.loads(path.read_text()).get("kind", "run")
 
 
 def write_atomically(out: str | Path | None, default: Path, fill) -> Path:
     """Create a results folder whole or not at all: `fill(folder)` writes into a hidden sibling
-    that is then renamed into place (`out`, or `default` when no --out was given)."""
+    that is then renamed into place (`out`, or `default` when no --out was given).
+
+    A run that fails or is interrupted leaves no folder that looks complete; two runs started
+    in the same second get different folders.
+    """
     explicit = out is not None
     final = Path(out) if explicit else default
     check_out_dir(final if explicit else None)

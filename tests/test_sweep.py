@@ -160,3 +160,18 @@ def test_shipped_peer_staffing_sweep_runs_at_reduced_size(tmp_path):
 def test_every_shipped_sweep_file_is_valid(path):
     sweep = load_sweep(path)
     assert len(sweep.points) >= 2
+
+
+def test_plot_redraws_a_sweep_folder_and_report_explains_it_is_for_runs(city_dir, tmp_path):
+    path = write_sweep(city_dir, vary={"teams.peer_team.shifts[0].units": [1, 2]}, replications=2, days=3)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet",
+                                      "--no-charts"])
+    assert result.exit_code == 0, result.output
+    assert not (out / "figures").exists()
+    result = CliRunner().invoke(app, ["plot", str(out)])
+    assert result.exit_code == 0, result.output
+    assert list((out / "figures").glob("*.png"))
+    result = CliRunner().invoke(app, ["report", str(out)])
+    assert result.exit_code == 2 and "sweep" in result.output
+    assert not (out / "report.html").exists()
