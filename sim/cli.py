@@ -12,7 +12,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Annotated, Iterator, List, Optional
 
 import typer
 from rich.console import Console
@@ -30,6 +30,17 @@ console = Console(width=None if sys.stdout.isatty() else 120)
 OUT_HELP = "Results folder to create (must not already hold results). Default: results/<name>/<timestamp>/."
 WORKERS_HELP = "Local worker processes (1 = serial in this process). Default: the machine's cores."
 SCHEDULER_HELP = "Run replications on a Dask distributed cluster, e.g. tcp://host:8786."
+
+
+# options shared by every command that runs the model
+OutOption = Annotated[Optional[Path], typer.Option("--out", help=OUT_HELP)]
+WorkersOption = Annotated[Optional[int], typer.Option("--workers", min=1, help=WORKERS_HELP)]
+SchedulerOption = Annotated[Optional[str], typer.Option("--scheduler", help=SCHEDULER_HELP)]
+QuietOption = Annotated[bool, typer.Option("--quiet", help="No progress bar and no table.")]
+NoChartsOption = Annotated[bool, typer.Option("--no-charts", help="Skip drawing charts.")]
+DaysOption = Annotated[Optional[float], typer.Option("--days", min=0.001, help="Simulated days after warm-up.")]
+WarmupOption = Annotated[Optional[float], typer.Option("--warmup-days", min=0, help="Days simulated first and left out of every metric.")]
+SeedOption = Annotated[Optional[int], typer.Option("--seed", min=0, help="Base seed.")]
 
 
 @contextlib.contextmanager
@@ -141,14 +152,14 @@ def run(
     scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files; the first is the baseline unless --baseline."),
     baseline: Optional[str] = typer.Option(None, "--baseline", help="Scenario name to compare the others with."),
     replications: Optional[int] = typer.Option(None, "-r", "--replications", min=1, help="Replications (default: the scenario's run.replications)."),
-    days: Optional[float] = typer.Option(None, "--days", min=0.001, help="Simulated days after warm-up."),
-    warmup_days: Optional[float] = typer.Option(None, "--warmup-days", min=0, help="Days simulated first and left out of every metric."),
-    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Base seed."),
-    out: Optional[Path] = typer.Option(None, "--out", help=OUT_HELP),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress bar and no table."),
-    no_charts: bool = typer.Option(False, "--no-charts", help="Skip drawing charts."),
+    days: DaysOption = None,
+    warmup_days: WarmupOption = None,
+    seed: SeedOption = None,
+    out: OutOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    quiet: QuietOption = False,
+    no_charts: NoChartsOption = False,
     style: str = typer.Option("talk", "--style", help="Chart style: talk (slides) or paper (compact, grayscale-safe)."),
 ) -> None:
     """Run scenarios with common random numbers and compare each with the baseline."""
@@ -266,11 +277,11 @@ def _ci_text(mean: float, lo: float, hi: float, metric: str) -> str:
 @app.command()
 def sweep(
     sweep_file: Path = typer.Argument(..., help="Sweep YAML file: scenario, vary, mode, replications."),
-    out: Optional[Path] = typer.Option(None, "--out", help=OUT_HELP),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress bar and no table."),
-    no_charts: bool = typer.Option(False, "--no-charts", help="Skip drawing charts."),
+    out: OutOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    quiet: QuietOption = False,
+    no_charts: NoChartsOption = False,
 ) -> None:
     """Run a scenario at every point of a sweep (common random numbers) and chart the staffing curve."""
     from rich.markup import escape
@@ -315,13 +326,14 @@ def staff(
     shift: Optional[int] = typer.Option(None, "--shift", min=0, help="Staff only this shift (0 = the first); default every shift."),
     replications: Optional[int] = typer.Option(None, "-r", "--replications", min=2, help="Replications per staffing level to start with (default: the scenario's run.replications)."),
     max_replications: Optional[int] = typer.Option(None, "--max-replications", min=2, help="Most replications per level when a decision is close (default 4 × -r)."),
-    days: Optional[float] = typer.Option(None, "--days", min=0.001, help="Simulated days after warm-up."),
-    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Base seed."),
-    out: Optional[Path] = typer.Option(None, "--out", help=OUT_HELP),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress bar and no table."),
-    no_charts: bool = typer.Option(False, "--no-charts", help="Skip drawing charts."),
+    days: DaysOption = None,
+    warmup_days: WarmupOption = None,
+    seed: SeedOption = None,
+    out: OutOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    quiet: QuietOption = False,
+    no_charts: NoChartsOption = False,
 ) -> None:
     """Find the fewest units of a team for which every target holds with 95% confidence."""
     import math
@@ -339,7 +351,7 @@ def staff(
         question = StaffingQuestion(
             loaded, team, tuple(parse_target(t, "--target") for t in target), max_units=max_units,
             min_units=min_units, shift=shift, replications=r, max_replications=max_replications or 4 * r, days=days,
-            seed=seed)
+            warmup_days=warmup_days, seed=seed)
         question.check()
         check_out_dir(out)
         levels = math.ceil(math.log2(max(max_units - min_units + 1, 1))) + 1
@@ -372,13 +384,14 @@ def sensitivity(
     metric: str = typer.Option(..., "--metric", help="The result to explain, e.g. police_hours_crisis or utilization[peer_team]."),
     samples: int = typer.Option(64, "--samples", min=3, help="Latin hypercube samples."),
     replications: int = typer.Option(3, "-r", "--replications", min=1, help="Replications per sample."),
-    days: Optional[float] = typer.Option(None, "--days", min=0.001, help="Simulated days after warm-up."),
-    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Base seed."),
-    out: Optional[Path] = typer.Option(None, "--out", help=OUT_HELP),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress bar and no table."),
-    no_charts: bool = typer.Option(False, "--no-charts", help="Skip drawing charts."),
+    days: DaysOption = None,
+    warmup_days: WarmupOption = None,
+    seed: SeedOption = None,
+    out: OutOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    quiet: QuietOption = False,
+    no_charts: NoChartsOption = False,
 ) -> None:
     """Which assumption drives a result: Latin hypercube coefficients and a one-at-a-time tornado chart."""
     from rich.markup import escape
@@ -391,7 +404,8 @@ def sensitivity(
     with user_errors():
         loaded = load_scenario(scenario)
         design = SensitivityDesign(loaded, tuple(parse_vary(v, loaded) for v in vary), parse_metric(metric, "--metric"),
-                                   samples=samples, replications=replications, days=days, seed=seed)
+                                   samples=samples, replications=replications, days=days,
+                                   warmup_days=warmup_days, seed=seed)
         design.check()
         design.scenarios(design.points())
         check_out_dir(out)
