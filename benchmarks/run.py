@@ -381,7 +381,7 @@ def measure_d(repeats: int, replications: int = 20) -> dict:
             cpus.append(_cpu_s() - cpu0)
             loads.append(os.getloadavg()[0])
     startup = []
-    for _ in range(3):  # what each spawned worker pays before its first replication
+    for _ in range(3):  # what a spawned worker would pay (workers start by fork when the process has one thread)
         cpu0 = _cpu_s()
         subprocess.run([sys.executable, "-c", "import sim.experiment"], check=True, cwd=ROOT)
         startup.append(_cpu_s() - cpu0)
@@ -460,8 +460,8 @@ def report(r: dict) -> None:
         print(f"    CPU: 1 worker {r['d_serial_cpu_s']:.1f} s, 2 workers {r['d_parallel_cpu_s']:.1f} s in all -> "
               f"{r['d_idle_machine_estimate']:.2f}x expected on an idle machine; 1-min load average during the runs "
               f"{min(r['d_load_avg_1min']):.1f}-{max(r['d_load_avg_1min']):.1f} on {os.cpu_count()} cores")
-        print(f"    each spawned worker spends {r['d_worker_startup_cpu_s']:.1f} s CPU importing sim before its first "
-              f"replication ({r['d_serial_cpu_s'] / r['d_replications']:.1f} s CPU per replication)")
+        print(f"    workers start by fork (a spawned one would first spend {r['d_worker_startup_cpu_s']:.1f} s CPU "
+              f"importing sim); {r['d_serial_cpu_s'] / r['d_replications']:.1f} s CPU per replication")
     if "e_event_log" in r:
         lg, pq = r["e_event_log"], r["e_parquet"]
         print(f"(e) event log: {r['e_event_log_mb_per_million']:.0f} MB per million call records "
