@@ -12,7 +12,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/crisis-sim run scenarios/police_only.yaml scenarios/co_responder.yaml scenarios/peer_embedded.yaml --out results/demo-$$(date +%Y%m%d-%H%M%S)
+	out=results/demo-$$(date +%Y%m%d-%H%M%S)-$$$$ && \
+	$(BIN)/crisis-sim run scenarios/police_only.yaml scenarios/co_responder.yaml scenarios/peer_embedded.yaml --out $$out && \
+	$(BIN)/crisis-sim report $$out
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
