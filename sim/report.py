@@ -18,6 +18,7 @@ import yaml
 from .metrics import HEADLINE_METRICS
 from .plots import CHARTS, DAYS_PER_YEAR, draw_all, get_style
 from .results import SavedResults, load_results
+from .schema import Team
 
 REPORT_FILE = "report.html"
 
@@ -133,14 +134,8 @@ def staffing_words(team: dict) -> list[str]:
 
 
 def unit_hours_per_week(team: dict) -> float:
-    if "units" in team:
-        return team["units"] * 24 * 7
-    total = 0.0
-    for s in team.get("shifts", []):
-        start_h, start_m = map(int, s["start"].split(":"))
-        end_h, end_m = map(int, s["end"].split(":"))
-        total += len(s["days"]) * s["units"] * ((end_h * 60 + end_m) - (start_h * 60 + start_m)) / 60
-    return total
+    """Staffed unit-hours a week of a team as saved in a resolved scenario."""
+    return Team.model_validate(team).unit_hours_per_week()
 
 
 def _team_label(scenario: dict, team: str) -> str:
