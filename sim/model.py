@@ -21,7 +21,7 @@ from .eventlog import (
     BACKUP, FOLLOW_UP, NO_DISPOSITION, OFF_SHIFT, OTHER, PRIMARY, SHIFT_ENDED, WAITED_TOO_LONG, EventLog,
 )
 from .routing import Route, RoutingTable
-from .schema import DISPOSITIONS, Scenario
+from .schema import DISPOSITIONS, RISKS, Scenario
 from .teams import MIN_PER_WEEK, Job, UnitPool, weekly_schedule
 
 FOLLOW_UP_PRIORITY = 10
@@ -96,9 +96,10 @@ class Model:
         self.other_busy = _floats(self.other.busy_min) if self.other is not None else array("d")
         self.linked_at: dict[int, float] = {}
         self.repeat = scenario.demand.repeat
-        # per team: cumulative disposition chances by call type, backup (team index, p), follow-up
+        # per team: cumulative disposition chances by call type and risk; backup (team index, p)
         self.outcome_cum = [
-            [np.cumsum(t.outcomes_for(ct)).tolist() for ct in self.log.type_names] for t in scenario.teams.values()
+            [[np.cumsum(t.outcomes_for(ct, risk)).tolist() for risk in RISKS] for ct in self.log.type_names]
+            for t in scenario.teams.values()
         ]
         self.backup = [
             (self.team_names.index(t.backup.team), t.backup.probability) if t.backup else None
@@ -234,7 +235,7 @@ class Model:
         draws = g.teams[pool.index]
         team = pool.team
         on_scene_at = now + draws.response_min[r]
-        disposition = bisect_right(self.outcome_cum[pool.index][call.type], g.u_outcome[r])
+        disposition = bisect_right(self.outcome_cum[pool.index][call.type][call.risk], g.u_outcome[r])
         transport = draws.transport_min.get(disposition)
         clear_at = on_scene_at + draws.on_scene_min[r] + (transport[r] if transport is not None else 0.0)
         if disposition >= len(DISPOSITIONS):

@@ -236,8 +236,12 @@ class Team(Strict):
         default_factory=dict, description="Extra busy time after the scene, by disposition (none when absent)."
     )
     outcomes: Outcomes = Field(default_factory=Outcomes, description="Disposition chances for calls this team handles.")
+    outcomes_by_risk: dict[Risk, OutcomesOverride] = Field(
+        default_factory=dict, description="Disposition chances for particular risk levels (over `outcomes`)."
+    )
     outcomes_by_type: dict[Identifier, OutcomesOverride] = Field(
-        default_factory=dict, description="Disposition chances for particular call types."
+        default_factory=dict,
+        description="Disposition chances for particular call types (over `outcomes` and `outcomes_by_risk`).",
     )
     use_of_force: Probability = Field(0.0, description="Chance of use of force per encounter (independent of disposition).")
     injury: Probability = Field(0.0, description="Chance of an injury per encounter (independent of disposition).")
@@ -250,13 +254,14 @@ class Team(Strict):
             raise ValueError("give exactly one of `units` (around the clock) or `shifts` (a weekly schedule)")
         return self
 
-    def outcomes_for(self, call_type: str) -> tuple[float, ...]:
-        """Disposition chances (in DISPOSITIONS order) for a call type."""
-        base = self.outcomes.model_dump()
-        override = self.outcomes_by_type.get(call_type)
-        if override is not None:
-            base.update({k: v for k, v in override.model_dump().items() if v is not None})
-        return tuple(base[d] for d in DISPOSITIONS)
+    def outcomes_for(self, call_type: str, risk: str = "low") -> tuple[float, ...]:
+        """Disposition chances (in DISPOSITIONS order) for a call: the team's defaults, then its
+        values for the risk level, then for the call type (the most specific wins)."""
+        chances = self.outcomes.model_dump()
+        for override in (self.outcomes_by_risk.get(risk), self.outcomes_by_type.get(call_type)):
+            if override is not None:
+                chances.update({k: v for k, v in override.model_dump().items() if v is not None})
+        return tuple(chances[d] for d in DISPOSITIONS)
 
     def weekly_shifts(self) -> list[Shift]:
         """The schedule, with `units` expanded to one around-the-clock shift."""
@@ -329,12 +334,16 @@ class Scenario(Strict):
                 known_type(f"teams.{t_name}.on_scene_min_by_type.{ct}", ct)
             for ct in team.outcomes_by_type:
                 known_type(f"teams.{t_name}.outcomes_by_type.{ct}", ct)
-                total = sum(team.outcomes_for(ct))
-                if total > 1 + SHARE_TOLERANCE:
-                    raise PathValueError(
-                        f"teams.{t_name}.outcomes_by_type.{ct}",
-                        f"disposition chances (with the team's defaults) must sum to at most 1, got {total:.6g}",
-                    )
+            for ct in types:
+                for risk in RISKS:
+                    total = sum(team.outcomes_for(ct, risk))
+                    if total > 1 + SHARE_TOLERANCE:
+                        where = f"outcomes_by_type.{ct}" if ct in team.outcomes_by_type else f"outcomes_by_risk.{risk}"
+                        raise PathValueError(
+                            f"teams.{t_name}.{where}",
+                            f"disposition chances for {risk}-risk {ct} calls (with the team's other values) must sum "
+                            f"to at most 1, got {total:.6g}",
+                        )
             if team.backup is not None:
                 known_team(f"teams.{t_name}.backup.team", team.backup.team)
                 if team.backup.team == t_name:

@@ -134,3 +134,32 @@ def test_max_wait_moves_a_call_on_after_exactly_that_long():
     assert (fb["team"] == "police").all() and np.allclose(fb["wait_min"], 12)
     assert calls.loc[calls["team"] == "team", "wait_min"].max() <= 12 + 1e-9
     assert np.isclose(s[("fallback_share", "")], len(fb) / (calls["team"] != "").sum())
+
+
+def test_outcomes_by_risk_and_by_type_override_in_that_order():
+    data = one_team(units=50, calls_per_day=40)
+    data["demand"]["call_types"] = {
+        "mental_health": {"share": 0.7, "risk": {"low": 0.5, "medium": 0.2, "high": 0.3}},
+        "idd": {"share": 0.3, "risk": {"low": 0.5, "high": 0.5}},
+    }
+    data["teams"]["team"].update(outcomes={"arrest": 0.0},
+                                 outcomes_by_risk={"high": {"involuntary_hold": 1.0}},
+                                 outcomes_by_type={"idd": {"involuntary_hold": 0.0, "linked_to_services": 1.0}})
+    _, calls, _ = run(data)
+    mh = calls["call_type"] == "mental_health"
+    high = calls["risk"] == "high"
+    assert (calls.loc[mh & high, "disposition"] == "involuntary_hold").all()
+    assert (calls.loc[mh & ~high, "disposition"] == "resolved_on_scene").all()
+    assert (calls.loc[~mh, "disposition"] == "linked_to_services").all()  # the call type wins over the risk
+    assert (mh & high).sum() > 20 and (~mh & high).sum() > 20
+
+
+def test_outcomes_over_one_for_some_risk_and_type_is_bad_input():
+    import pytest
+
+    from sim.errors import ScenarioError
+
+    data = one_team()
+    data["teams"]["team"].update(outcomes={"arrest": 0.5}, outcomes_by_risk={"low": {"involuntary_hold": 0.6}})
+    with pytest.raises(ScenarioError, match="teams.team.outcomes_by_risk.low"):
+        validate_scenario(data)
