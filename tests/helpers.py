@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import math
 from pathlib import Path
 
 import yaml
+
+from sim.loading import deep_merge as merge
+from sim.stats import paired_difference, welch_difference
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -24,14 +26,14 @@ def one_team(units: int = 3, calls_per_day: float = 50.0, mean_min: float = 60.0
     return merge(data, extra)
 
 
-def merge(base: dict, extra: dict) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in extra.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = merge(out[k], v)
-        else:
-            out[k] = copy.deepcopy(v)
-    return out
+def interval_widths(exp, treatment: str, baseline: str, metric: str) -> tuple[float, float]:
+    """(paired, unpaired) 95% CI widths of treatment - baseline for a system metric of an experiment."""
+    s = exp.summary[(exp.summary["metric"] == metric) & (exp.summary["team"] == "")]
+    a = s[s["scenario"] == treatment].sort_values("replication")["value"].to_numpy()
+    b = s[s["scenario"] == baseline].sort_values("replication")["value"].to_numpy()
+    _, plo, phi, _ = paired_difference(a, b)
+    _, ulo, uhi, _ = welch_difference(a, b)
+    return phi - plo, uhi - ulo
 
 
 def small_city() -> dict:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import merge, small_city
+from helpers import interval_widths, merge, small_city
 from sim import run_experiment
 from sim.loading import validate_scenario
-from sim.stats import paired_difference, welch_difference
 
 
 def police_only() -> dict:
@@ -63,12 +62,8 @@ def test_crn_pairing_narrows_the_interval():
     """Pairing by replication (same calls) gives a narrower CI than treating runs as independent."""
     scenarios = [validate_scenario(police_only()), validate_scenario(peer())]
     exp = run_experiment(scenarios, replications=8, days=10)
-    s = exp.summary[(exp.summary["metric"] == "response_min_mean") & (exp.summary["team"] == "")]
-    a = s[s["scenario"] == "peer"].sort_values("replication")["value"].to_numpy()
-    b = s[s["scenario"] == "police_only"].sort_values("replication")["value"].to_numpy()
-    _, plo, phi, _ = paired_difference(a, b)
-    _, ulo, uhi, _ = welch_difference(a, b)
-    assert phi - plo < uhi - ulo
+    paired, unpaired = interval_widths(exp, "peer", "police_only", "response_min_mean")
+    assert paired < unpaired
 
 
 def test_different_demand_is_compared_unpaired():

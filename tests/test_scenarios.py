@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from helpers import SCENARIOS
+from helpers import SCENARIOS, interval_widths
 from sim import run_experiment
 from sim.cli import app
 from sim.loading import load_scenario
@@ -38,13 +38,7 @@ def test_response_models_differ_only_in_teams_and_routing():
 
 def test_crn_pairing_narrows_the_shipped_comparison():
     """In the shipped police-only vs peer-embedded comparison, pairing narrows the response-time CI."""
-    from sim.stats import paired_difference, welch_difference
-
     scenarios = [load_scenario(SCENARIOS / f"{n}.yaml") for n in ("police_only", "peer_embedded")]
     exp = run_experiment(scenarios, replications=6, days=14, warmup_days=2)
-    s = exp.summary[(exp.summary["metric"] == "response_min_mean") & (exp.summary["team"] == "")]
-    peer = s[s["scenario"] == "peer_embedded"].sort_values("replication")["value"].to_numpy()
-    police = s[s["scenario"] == "police_only"].sort_values("replication")["value"].to_numpy()
-    _, plo, phi, _ = paired_difference(peer, police)
-    _, ulo, uhi, _ = welch_difference(peer, police)
-    assert phi - plo < uhi - ulo
+    paired, unpaired = interval_widths(exp, "peer_embedded", "police_only", "response_min_mean")
+    assert paired < unpaired
