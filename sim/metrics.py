@@ -16,7 +16,10 @@ SYSTEM_METRICS = (
     "follow_ups", "repeat_calls", "police_hours_crisis", "cost_staffing", "cost_downstream", "cost_total",
     "cost_per_call",
 )
-TEAM_METRICS = ("handled", "handled_share", "utilization", "response_min_mean", "backup_requests", "overtime_hours")
+TEAM_METRICS = (
+    "handled", "handled_share", "utilization", "response_min_mean", "response_min_p90", "backup_requests",
+    "overtime_hours", "eligible_calls", "eligible_reached_share",
+)
 HEADLINE_METRICS = (
     "calls", "response_min_mean", "response_min_p90", "fallback_share", "police_on_scene_share", "arrests",
     "involuntary_holds", "linked_to_services", "police_hours_crisis", "cost_total", "unserved",
@@ -100,14 +103,20 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
         ot_h = float(np.sum(np.clip(overtime["end_min"][o], lo, hi) - np.clip(overtime["start_min"][o], lo, hi))) / 60
         cost_staffing += team.cost_per_unit_hour * (staffed_h + ot_h)
         handled = dispatched[dispatched["team"] == name]
+        eligible = calls[(calls["first_choice"] == name) & (calls["disposition"] != "resolved_by_phone")]
         team_rows += [
             ("handled", name, float(len(handled))),
             ("handled_share", name, len(handled) / len(dispatched) if len(dispatched) else np.nan),
             # overtime is paid staffed time too, so busy time never exceeds the denominator
             ("utilization", name, busy_h / (staffed_h + ot_h) if staffed_h + ot_h > 0 else np.nan),
             ("response_min_mean", name, _mean(handled["response_min"].to_numpy())),
+            ("response_min_p90", name, _quantile(handled["response_min"].to_numpy(), 0.9)),
             ("backup_requests", name, float(handled["backup"].sum())),
             ("overtime_hours", name, ot_h),
+            # the coverage gap: calls routed to this team first (not settled by phone) and the share it took,
+            # so eligible calls that went to police or were never served show up instead of disappearing
+            ("eligible_calls", name, float(len(eligible))),
+            ("eligible_reached_share", name, (eligible["team"] == name).mean() if len(eligible) else np.nan),
         ]
         # busy and staffed hours by hour of day, for the utilisation-by-hour chart
         hour_of_day = ((grid[:-1] // 60) % 24).astype(np.int64)

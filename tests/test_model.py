@@ -163,3 +163,18 @@ def test_outcomes_over_one_for_some_risk_and_type_is_bad_input():
     data["teams"]["team"].update(outcomes={"arrest": 0.5}, outcomes_by_risk={"low": {"involuntary_hold": 0.6}})
     with pytest.raises(ScenarioError, match="teams.team.outcomes_by_risk.low"):
         validate_scenario(data)
+
+
+def test_eligible_reached_share_counts_calls_the_first_choice_could_not_take():
+    data = one_team(units=1, calls_per_day=60, mean_min=60)
+    data["demand"]["phone_resolution"] = {"mental_health": 0.2}
+    data["teams"]["police"] = {"kind": "police", "units": 100, "on_scene_min": CONST(30)}
+    data["routing"] = [{"match": {}, "send": ["team", "police"], "max_wait_min": 12}]
+    _, calls, s = run(data, days=5)
+    eligible = calls[calls["disposition"] != "resolved_by_phone"]
+    assert s[("eligible_calls", "team")] == len(eligible)
+    assert np.isclose(s[("eligible_reached_share", "team")], (eligible["team"] == "team").mean())
+    assert 0.1 < s[("eligible_reached_share", "team")] < 0.9
+    assert s[("eligible_calls", "police")] == 0
+    handled = calls.loc[calls["team"] == "team", "response_min"]
+    assert np.isclose(s[("response_min_p90", "team")], handled.quantile(0.9))
