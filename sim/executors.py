@@ -65,7 +65,14 @@ def run_dask(fn: Callable, jobs: Sequence, scheduler: str, on_done: OnDone | Non
     """Run jobs on the Dask distributed cluster at `scheduler` (e.g. tcp://host:8786)."""
     from dask.distributed import Client, as_completed
 
-    with Client(scheduler, set_as_default=False) as client:
+    from .errors import ScenarioError
+
+    try:
+        client = Client(scheduler, set_as_default=False, timeout="15s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ScenarioError(f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); "
+                            "give its address as tcp://HOST:PORT") from None
+    with client:
         futures = client.map(fn, list(jobs), pure=False)
         try:
             for _ in as_completed(futures, loop=client.loop):

@@ -114,3 +114,13 @@ def test_ctrl_c_leaves_no_complete_looking_folder_and_no_workers(tmp_path):
 def test_python_dash_m_is_the_same_program():
     result = subprocess.run([sys.executable, "-m", "sim", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0 and "run" in result.stdout and "check" in result.stdout
+
+
+def test_unreachable_dask_scheduler_is_bad_input(tmp_path):
+    a = write_yaml(tmp_path / "a.yaml", small_city())
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", str(a), "-r", "1", "--days", "1", "--quiet", "--no-charts",
+                                      "--scheduler", "tcp://127.0.0.1:9", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "Dask scheduler" in result.output and "Traceback" not in result.output
+    assert not out.exists()
