@@ -172,6 +172,10 @@ def run(
             raise ScenarioError(f"--style must be talk or paper, got {style!r}")
         loaded = [load_scenario(p) for p in scenarios]
         check_out_dir(out)
+        differ = [s.name for s in loaded[1:] if s.run != loaded[0].run]
+        if differ:
+            err_console.print(f"note: every scenario runs with the `run:` settings of {loaded[0].name} (and the "
+                              f"command line); {', '.join(differ)} set others", highlight=False)
         n_workers = workers or default_workers()
         total = len(loaded) * (replications or loaded[0].run.replications)
         context, advance = progress_counter(total, quiet)
