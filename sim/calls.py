@@ -91,6 +91,7 @@ class Generation:
     u_follow_up: np.ndarray
     u_follow_up_link: np.ndarray
     u_repeat: np.ndarray
+    u_routing: np.ndarray
     repeat_delay_min: np.ndarray
     teams: list[TeamDraws]
 
@@ -175,6 +176,7 @@ class CallBook:
             u_follow_up=self._u(j, "call.follow_up"),
             u_follow_up_link=self._u(j, "call.follow_up_link"),
             u_repeat=self._u(j, "call.repeat"),
+            u_routing=self._u(j, "call.routing"),
             repeat_delay_min=self._u(j, "call.repeat_delay") * within,
             teams=teams,
         )

@@ -181,7 +181,7 @@ class Model:
     def _primary_arrival(self, i: int) -> None:
         g = self.draws[0]
         call_type, risk = g.call_type[i], g.risk[i]
-        call = Call(i, i, 0, i, call_type, risk, self.env.now, self.routing.route(call_type, risk))
+        call = Call(i, i, 0, i, call_type, risk, self.env.now, self.routing.route(call_type, risk, g.u_routing[i]))
         if i + 1 < len(self.arrivals):
             self._at(self.arrivals[i + 1] - self.env.now, self._primary_arrival, i + 1)
         self._arrive(call)
@@ -276,7 +276,7 @@ class Model:
             child = self._generation(gen)
             r = call.row
             new = Call(gen * self.book.n_primary + r, call.person, gen, r, child.call_type[r],
-                       child.risk[r], now, self.routing.route(child.call_type[r], child.risk[r]))
+                       child.risk[r], now, self.routing.route(child.call_type[r], child.risk[r], child.u_routing[r]))
             self._arrive(new)
 
     # --- other police calls -------------------------------------------------------------

@@ -26,19 +26,32 @@ class Route:
 
 
 class RoutingTable:
-    """First matching rule wins, looked up once per (call type, risk)."""
+    """The rule that takes a call, looked up by (call type, risk) and the call's routing draw.
+
+    Rules that take only a `share` of their calls let the rest fall through to the next
+    matching rule; one uniform per call decides, so the same call routes the same way in
+    every scenario with the same rules.
+    """
 
     def __init__(self, scenario: Scenario):
         team_index = {name: i for i, name in enumerate(scenario.teams)}
-        self.routes: dict[tuple[int, int], Route] = {}
+        self.routes: dict[tuple[int, int], list[tuple[float, Route]]] = {}
         for t, type_name in enumerate(scenario.demand.call_types):
             for r, risk in enumerate(RISKS):
-                i = scenario.rule_for(type_name, risk)
-                if i is None:
-                    continue
-                rule = scenario.routing[i]
-                wait = math.inf if rule.max_wait_min is None else float(rule.max_wait_min)
-                self.routes[(t, r)] = Route(i, tuple(team_index[s] for s in rule.send), wait)
+                options = []
+                for i, rule in enumerate(scenario.routing):
+                    if not rule.matches(type_name, risk):
+                        continue
+                    wait = math.inf if rule.max_wait_min is None else float(rule.max_wait_min)
+                    options.append((rule.share, Route(i, tuple(team_index[s] for s in rule.send), wait)))
+                    if rule.share >= 1.0:
+                        break
+                if options:
+                    self.routes[(t, r)] = options
 
-    def route(self, call_type: int, risk: int) -> Route:
-        return self.routes[(call_type, risk)]
+    def route(self, call_type: int, risk: int, u: float) -> Route:
+        options = self.routes[(call_type, risk)]
+        for share, route in options:
+            if u < share:
+                return route
+        return options[-1][1]

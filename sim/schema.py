@@ -288,6 +288,11 @@ class RoutingRule(Strict):
     max_wait_min: float | None = Field(
         None, ge=0, description="Minutes to wait for a busy team before trying the next; absent waits as long as it takes."
     )
+    share: Probability = Field(
+        1.0,
+        description="Share of the matching calls this rule takes (dispatcher discretion, or a pilot area); "
+        "the rest go on to the next matching rule.",
+    )
 
     def matches(self, call_type: str, risk: str) -> bool:
         m = self.match
@@ -357,10 +362,11 @@ class Scenario(Strict):
                 raise PathValueError(f"routing[{i}].send", "a team appears twice")
         for ct, spec in self.demand.call_types.items():
             for risk, share in zip(RISKS, spec.risk_shares()):
-                if share > 0 and self.rule_for(ct, risk) is None:
+                if share > 0 and self.rule_for(ct, risk, 1.0) is None:
                     raise PathValueError(
                         "routing",
-                        f"{risk}-risk {ct} calls match no rule; add a last rule `match: {{}}` that takes the rest",
+                        f"{risk}-risk {ct} calls match no rule that takes all of them (share 1); add a last rule "
+                        "`match: {}` that takes the rest",
                     )
         other = self.demand.other_police_calls
         if other is not None and other.per_day > 0:
@@ -374,10 +380,11 @@ class Scenario(Strict):
     def display_label(self) -> str:
         return self.label or self.name
 
-    def rule_for(self, call_type: str, risk: str) -> int | None:
-        """Index of the first routing rule that takes this call, or None."""
+    def rule_for(self, call_type: str, risk: str, u: float = 0.0) -> int | None:
+        """Index of the routing rule that takes a call, or None: the first that matches it and whose
+        `share` is above the call's routing draw `u` (0 <= u <= 1; u = 1 finds the rule that takes all)."""
         for i, rule in enumerate(self.routing):
-            if rule.matches(call_type, risk):
+            if rule.matches(call_type, risk) and (u < rule.share or rule.share == 1.0):
                 return i
         return None
 

@@ -178,3 +178,31 @@ def test_eligible_reached_share_counts_calls_the_first_choice_could_not_take():
     assert s[("eligible_calls", "police")] == 0
     handled = calls.loc[calls["team"] == "team", "response_min"]
     assert np.isclose(s[("response_min_p90", "team")], handled.quantile(0.9))
+
+
+def test_a_rule_with_a_share_takes_that_share_and_the_rest_fall_through():
+    data = one_team(units=50, calls_per_day=60)
+    data["teams"]["police"] = {"kind": "police", "units": 50, "on_scene_min": CONST(30)}
+    data["routing"] = [{"match": {}, "send": ["team", "police"], "share": 0.3}, {"match": {}, "send": ["police"]}]
+    _, calls, s = run(data, days=20)
+    to_team = (calls["first_choice"] == "team").mean()
+    n = len(calls)
+    assert abs(to_team - 0.3) < 4 * np.sqrt(0.3 * 0.7 / n)  # binomial: 4 standard errors
+    assert s[("eligible_calls", "team")] == (calls["first_choice"] == "team").sum()
+    # the same calls take the shared rule whatever the other rules say (one routing draw per call)
+    more = merge(data, {"routing": [{"match": {}, "send": ["team", "police"], "share": 0.6},
+                                    {"match": {}, "send": ["police"]}]})
+    _, calls_more, _ = run(more, days=20)
+    first = set(calls.loc[calls["first_choice"] == "team", "call_id"])
+    assert first <= set(calls_more.loc[calls_more["first_choice"] == "team", "call_id"])
+
+
+def test_rules_that_only_take_a_share_need_a_rule_that_takes_the_rest():
+    import pytest
+
+    from sim.errors import ScenarioError
+
+    data = one_team()
+    data["routing"] = [{"match": {}, "send": ["team"], "share": 0.5}]
+    with pytest.raises(ScenarioError, match="share 1"):
+        validate_scenario(data)
