@@ -27,7 +27,7 @@ PROGRAMS = SCENARIOS / "programs"
 
 def _run(file: str):
     # the scenario's own warm-up: repeat crises, and so the load, need it to reach steady state
-    return run_experiment([load_scenario(PROGRAMS / file)], replications=4, days=60, seed=2026)
+    return run_experiment([load_scenario(PROGRAMS / file)], replications=5, days=120, seed=2026)
 
 
 def _per_replication(calls: pd.DataFrame, fn) -> np.ndarray:
@@ -62,5 +62,5 @@ def test_program_reproduces_its_reported_figure(case_id, file, statistic, low, h
     exp = _run(file)
     values = _per_replication(exp.calls, statistic)
     mean, _, ci_low, ci_high, n = t_interval(values)
-    assert n == 4
+    assert n == 5
     assert low <= ci_low and ci_high <= high, f"{source}: simulated {mean:.3f} [{ci_low:.3f}, {ci_high:.3f}]"
