@@ -150,11 +150,15 @@ def scaled_scenario(fraction: float) -> Scenario:
 # --- (a) bare SimPy ---------------------------------------------------------------------------
 
 
+def _mmc_draws(n: int, seed: int) -> tuple[list[float], list[float]]:
+    """Interarrival gaps and service times of n M/M/c customers, drawn before the clock starts."""
+    rng = np.random.default_rng(seed)
+    return rng.exponential(1 / MMC_RATE_PER_MIN, n).tolist(), rng.exponential(MMC_SERVICE_MIN, n).tolist()
+
+
 def bare_simpy_process(n: int, seed: int = SEED) -> float:
     """The textbook M/M/c: an arrival generator starting one customer process each; returns mean wait."""
-    rng = np.random.default_rng(seed)
-    gaps = rng.exponential(1 / MMC_RATE_PER_MIN, n).tolist()
-    services = rng.exponential(MMC_SERVICE_MIN, n).tolist()
+    gaps, services = _mmc_draws(n, seed)
     env = simpy.Environment()
     servers = simpy.Resource(env, capacity=MMC_SERVERS)
     total_wait = [0.0]
@@ -178,9 +182,7 @@ def bare_simpy_process(n: int, seed: int = SEED) -> float:
 
 def bare_simpy_callbacks(n: int, seed: int = SEED) -> float:
     """The same M/M/c with no process per customer: request and timeout callbacks only."""
-    rng = np.random.default_rng(seed)
-    gaps = rng.exponential(1 / MMC_RATE_PER_MIN, n).tolist()
-    services = rng.exponential(MMC_SERVICE_MIN, n).tolist()
+    gaps, services = _mmc_draws(n, seed)
     env = simpy.Environment()
     servers = simpy.Resource(env, capacity=MMC_SERVERS)
     total_wait = [0.0]

@@ -96,8 +96,9 @@ def _fmt(value: float, metric: str, diff: bool = False) -> str:
     return f"{sign}{value:.2f}"
 
 
-def _interval(lo: float, hi: float, metric: str, diff: bool = False) -> str:
-    return f"[{_fmt(lo, metric, diff)}, {_fmt(hi, metric, diff)}]"
+def _ci_text(mean: float, lo: float, hi: float, metric: str, diff: bool = False) -> str:
+    """`mean [low, high]` in the metric's own format."""
+    return f"{_fmt(mean, metric, diff)} [{_fmt(lo, metric, diff)}, {_fmt(hi, metric, diff)}]"
 
 
 def print_headline(experiment) -> None:
@@ -119,11 +120,11 @@ def print_headline(experiment) -> None:
                 continue
             r = row.iloc[0]
             cells = [metric if i == 0 else "", s.display_label,
-                     f"{_fmt(r['mean'], metric)} {_interval(r['ci_low'], r['ci_high'], metric)}"]
+                     _ci_text(r["mean"], r["ci_low"], r["ci_high"], metric)]
             if comp is not None:
                 c = comp[(comp["scenario"] == s.name) & (comp["metric"] == metric) & (comp["team"] == "")]
-                cells.append("" if c.empty else f"{_fmt(c.iloc[0]['diff_mean'], metric, True)} "
-                              f"{_interval(c.iloc[0]['ci_low'], c.iloc[0]['ci_high'], metric, True)}")
+                cells.append("" if c.empty else _ci_text(c.iloc[0]["diff_mean"], c.iloc[0]["ci_low"],
+                                                         c.iloc[0]["ci_high"], metric, diff=True))
             table.add_row(*cells, end_section=i == len(experiment.scenarios) - 1)
     console.print(table)
     unpaired = [s.display_label for s in experiment.scenarios if not experiment.paired.get(s.name, True)]
@@ -141,8 +142,8 @@ def print_precision(experiment, target: float = 0.10) -> None:
                       "(replications needed: Hoad–Robinson–Davies sequential CI method)", highlight=False)
     for metric, grp in wide.groupby("metric", sort=False):
         need = grp["replications_needed"].max()
-        spread = f"±{grp['rel_half_width'].min():.0%}–{grp['rel_half_width'].max():.0%}" if len(grp) > 1 \
-            else f"±{grp['rel_half_width'].iloc[0]:.0%}"
+        low, high = f"{grp['rel_half_width'].min():.0%}", f"{grp['rel_half_width'].max():.0%}"
+        spread = f"±{low}" if low == high else f"±{low}–{high}"
         advice = f"about {need:.0f} replications (-r {need:.0f})" if need == need else "more replications"
         err_console.print(f"  {metric}: {spread} in {len(grp)} scenario(s); {advice}", highlight=False)
 
@@ -272,10 +273,6 @@ def report(
                                 "`crisis-sim run` (the charts of this folder are in its figures/)")
         path = write_report(results_dir, style=style)
     console.print(f"Report: {path}", highlight=False)
-
-
-def _ci_text(mean: float, lo: float, hi: float, metric: str) -> str:
-    return f"{_fmt(mean, metric)} [{_fmt(lo, metric)}, {_fmt(hi, metric)}]"
 
 
 @app.command()

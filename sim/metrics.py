@@ -7,7 +7,7 @@ import pandas as pd
 
 from .eventlog import BACKUP, FOLLOW_UP, PRIMARY, EventLog
 from .schema import Scenario
-from .tables import POLICE_KINDS, busy_integral, calls_table, staffed_integral
+from .tables import busy_integral, calls_table, police_teams, staffed_integral
 
 SYSTEM_METRICS = (
     "calls", "resolved_by_phone", "dispatched", "unserved", "wait_min_mean", "response_min_mean",
@@ -76,7 +76,7 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
     assigned = jobs["assigned_min"].astype(float) if len(kind) else np.zeros(0)
     cleared = np.minimum(jobs["clear_min"].astype(float), hi) if len(kind) else np.zeros(0)
     team_names = log.team_names
-    police_team = np.array([scenario.teams[t].kind in POLICE_KINDS for t in team_names], dtype=bool)
+    police_team = police_teams(scenario, team_names)
     crisis_job = np.isin(kind, (PRIMARY, BACKUP, FOLLOW_UP))
     in_window_call = np.zeros(len(kind), bool)
     if crisis_job.any():

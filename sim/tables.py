@@ -18,6 +18,11 @@ LINKED = DISPOSITIONS.index("linked_to_services")
 DISPOSITION_LABELS = np.array([*DISPOSITIONS, "resolved_on_scene", "resolved_by_phone", "unserved"], dtype=object)
 
 
+def police_teams(scenario: Scenario, team_names: list[str]) -> np.ndarray:
+    """For each team (by index), whether its units put police on scene."""
+    return np.array([scenario.teams[t].kind in POLICE_KINDS for t in team_names], dtype=bool)
+
+
 def calls_table(log: EventLog, scenario: Scenario, replication: int) -> pd.DataFrame:
     """One row per crisis call arriving after the warm-up (DESIGN's calls.parquet columns)."""
     calls = log.table("calls")
@@ -27,7 +32,7 @@ def calls_table(log: EventLog, scenario: Scenario, replication: int) -> pd.DataF
     n = len(call_id)
     index = pd.Index(call_id)
     team_names = np.array(log.team_names, dtype=object)
-    police_team = np.array([scenario.teams[t].kind in POLICE_KINDS for t in log.team_names], dtype=bool)
+    police_team = police_teams(scenario, log.team_names)
 
     kind = jobs["kind"].astype(np.int64) if len(jobs["kind"]) else np.zeros(0, np.int64)
     job_call = jobs["call_id"].astype(np.int64) if len(kind) else np.zeros(0, np.int64)
