@@ -40,10 +40,10 @@ import simpy
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.loading import deep_merge, load_raw, validate_scenario  # noqa: E402
-from sim.metrics import replication_tables  # noqa: E402
-from sim.model import Model  # noqa: E402
-from sim.schema import Scenario  # noqa: E402
+from sim.scenario.loading import deep_merge, load_raw, validate_scenario  # noqa: E402
+from sim.analysis.metrics import replication_tables  # noqa: E402
+from sim.engine.model import Model  # noqa: E402
+from sim.scenario.schema import Scenario  # noqa: E402
 
 RESULTS_DIR = ROOT / "benchmarks" / "results"
 SEED = 2026
@@ -373,7 +373,7 @@ def _cpu_s() -> float:
 
 def measure_d(repeats: int, replications: int = 20) -> dict:
     """Wall-clock speed-up of 2 workers over 1, and what CPU accounting says it would be on an idle machine."""
-    from sim.experiment import run_experiment
+    from sim.designs.experiment import run_experiment
 
     scenario = peer_scenario()
     serial, parallel, serial_cpu, parallel_cpu, loads = [], [], [], [], []
@@ -386,7 +386,7 @@ def measure_d(repeats: int, replications: int = 20) -> dict:
     startup = []
     for _ in range(3):  # what a spawned worker would pay (workers start by fork when the process has one thread)
         cpu0 = _cpu_s()
-        subprocess.run([sys.executable, "-c", "import sim.experiment"], check=True, cwd=ROOT)
+        subprocess.run([sys.executable, "-c", "import sim.designs.experiment"], check=True, cwd=ROOT)
         startup.append(_cpu_s() - cpu0)
     speedup = median(serial) / median(parallel)
     # On an idle 2-core machine the parallel run's wall time is about its total CPU / 2 (the

@@ -8,11 +8,11 @@
 """
 
 from .errors import ScenarioError
-from .experiment import Experiment, run_experiment
-from .loading import load_scenario
-from .model import simulate
-from .results import load_results
-from .schema import Scenario
+from .designs.experiment import Experiment, run_experiment
+from .scenario.loading import load_scenario
+from .engine.model import simulate
+from .outputs.results import load_results
+from .scenario.schema import Scenario
 
 __all__ = ["Experiment", "Scenario", "ScenarioError", "load_results", "load_scenario", "run_experiment", "simulate"]
 __version__ = "0.1.0"

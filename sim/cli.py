@@ -164,9 +164,9 @@ def run(
     style: str = typer.Option("talk", "--style", help="Chart style: talk (slides) or paper (compact, grayscale-safe)."),
 ) -> None:
     """Run scenarios with common random numbers and compare each with the baseline."""
-    from .experiment import run_experiment
-    from .loading import load_scenario
-    from .results import check_out_dir
+    from .designs.experiment import run_experiment
+    from .scenario.loading import load_scenario
+    from .outputs.results import check_out_dir
 
     with user_errors():
         if style not in ("talk", "paper"):
@@ -194,7 +194,7 @@ def run(
 @app.command()
 def check(scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files to validate.")) -> None:
     """Validate scenarios and print a summary of each (teams, staffed hours, routing)."""
-    from .loading import load_scenario
+    from .scenario.loading import load_scenario
 
     with user_errors():
         loaded = [load_scenario(p) for p in scenarios]
@@ -224,7 +224,7 @@ def check(scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files 
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario file (for editors)."""
-    from .schema import Scenario
+    from .scenario.schema import Scenario
 
     typer.echo(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
 
@@ -238,16 +238,16 @@ def plot(
     style: str = typer.Option("talk", "--style", help=STYLE_HELP),
 ) -> None:
     """Redraw the charts of a results folder from its saved files (no re-run) into figures/."""
-    from .results import results_kind
+    from .outputs.results import results_kind
 
     with user_errors():
         kind = results_kind(results_dir)
         if kind == "run":
-            from .plots import draw_all
+            from .outputs.plots import draw_all
 
             paths = draw_all(results_dir, style=style)
         else:  # sweep, staffing and sensitivity folders have charts of their own
-            from . import sweep_plots
+            from .outputs import sweep_plots
 
             draw = {"sweep": sweep_plots.draw_sweep, "staffing": sweep_plots.draw_staffing_search,
                     "sensitivity": sweep_plots.draw_sensitivity}.get(kind)
@@ -263,8 +263,8 @@ def report(
     style: str = typer.Option("talk", "--style", help=STYLE_HELP + " Used only if figures/ must be drawn first."),
 ) -> None:
     """Write a self-contained report.html (charts embedded) into a results folder."""
-    from .report import write_report
-    from .results import results_kind
+    from .outputs.report import write_report
+    from .outputs.results import results_kind
 
     with user_errors():
         kind = results_kind(results_dir)
@@ -287,8 +287,8 @@ def sweep(
     """Run a scenario at every point of a sweep (common random numbers) and chart the staffing curve."""
     from rich.markup import escape
 
-    from .results import check_out_dir
-    from .sweep import load_sweep, run_sweep, total_jobs
+    from .outputs.results import check_out_dir
+    from .designs.sweep import load_sweep, run_sweep, total_jobs
 
     with user_errors():
         plan = load_sweep(sweep_file)
@@ -341,10 +341,10 @@ def staff(
 
     from rich.markup import escape
 
-    from .loading import load_scenario
-    from .results import check_out_dir
-    from .staffing import StaffingQuestion, find_staffing
-    from .targets import parse_target
+    from .scenario.loading import load_scenario
+    from .outputs.results import check_out_dir
+    from .designs.staffing import StaffingQuestion, find_staffing
+    from .analysis.targets import parse_target
 
     with user_errors():
         loaded = load_scenario(scenario)
@@ -397,10 +397,10 @@ def sensitivity(
     """Which assumption drives a result: Latin hypercube coefficients and a one-at-a-time tornado chart."""
     from rich.markup import escape
 
-    from .loading import load_scenario
-    from .results import check_out_dir
-    from .sensitivity import SensitivityDesign, parse_vary, run_sensitivity, total_jobs
-    from .targets import parse_metric
+    from .scenario.loading import load_scenario
+    from .outputs.results import check_out_dir
+    from .designs.sensitivity import SensitivityDesign, parse_vary, run_sensitivity, total_jobs
+    from .analysis.targets import parse_metric
 
     with user_errors():
         loaded = load_scenario(scenario)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.loading import validate_scenario
+from sim.scenario.loading import validate_scenario
 
 DAYS = 20
 REPLICATIONS = 3

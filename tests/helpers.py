@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from sim.loading import deep_merge as merge
-from sim.stats import paired_difference, welch_difference
+from sim.scenario.loading import deep_merge as merge
+from sim.analysis.stats import paired_difference, welch_difference
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

@@ -131,7 +131,7 @@ def test_unknown_baseline_is_bad_input(tmp_path):
 
 
 def test_extends_merges_mappings_and_replaces_lists(tmp_path):
-    from sim.loading import load_scenario
+    from sim.scenario.loading import load_scenario
 
     write_yaml(tmp_path / "base.yaml", small_city())
     child = {"extends": "base.yaml", "name": "child", "teams": {"police": {"units": 12}},

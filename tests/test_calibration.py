@@ -20,7 +20,7 @@ import pytest
 
 from helpers import SCENARIOS
 from sim import load_scenario, run_experiment
-from sim.stats import t_interval
+from sim.analysis.stats import t_interval
 
 PROGRAMS = SCENARIOS / "programs"
 

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import one_team
-from sim.eventlog import PRIMARY
-from sim.loading import validate_scenario
-from sim.metrics import replication_tables
-from sim.model import simulate
+from sim.engine.eventlog import PRIMARY
+from sim.scenario.loading import validate_scenario
+from sim.analysis.metrics import replication_tables
+from sim.engine.model import simulate
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 

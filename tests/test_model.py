@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 
 from helpers import merge, one_team
-from sim.eventlog import BACKUP, FOLLOW_UP, PRIMARY, WAITED_TOO_LONG
-from sim.loading import validate_scenario
-from sim.metrics import replication_tables
-from sim.model import simulate
+from sim.engine.eventlog import BACKUP, FOLLOW_UP, PRIMARY, WAITED_TOO_LONG
+from sim.scenario.loading import validate_scenario
+from sim.analysis.metrics import replication_tables
+from sim.engine.model import simulate
 
 CONST = lambda v: {"dist": "constant", "value": v}  # noqa: E731
 

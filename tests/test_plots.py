@@ -10,12 +10,12 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import sim
-import sim.experiment
-import sim.model
+import sim.designs.experiment
+import sim.engine.model
 from fixtures_results import DAYS, REPLICATIONS, fixture_scenarios, results_dir  # noqa: F401 (fixture)
 from sim.cli import app
-from sim.plots import CHARTS, DPI, draw_all, rate_per_100_calls, responder_shares, utilisation_by_hour
-from sim.results import load_results
+from sim.outputs.plots import CHARTS, DPI, draw_all, rate_per_100_calls, responder_shares, utilisation_by_hour
+from sim.outputs.results import load_results
 
 LABELS = ("Police only", "Co-responder teams", "Peer-embedded teams")
 EXPECTED_FILES = {f"{c.stem}.{ext}" for c in CHARTS for ext in ("png", "svg")}
@@ -84,8 +84,8 @@ def test_plot_command_redraws_the_same_files_without_running_the_model(results_d
     def no_model(*args, **kwargs):
         raise AssertionError("crisis-sim plot must not run the model")
 
-    for module, name in ((sim.model, "simulate"), (sim.experiment, "simulate"), (sim.experiment, "run_replication"),
-                         (sim.experiment, "run_experiment"), (sim, "run_experiment")):
+    for module, name in ((sim.engine.model, "simulate"), (sim.designs.experiment, "simulate"), (sim.designs.experiment, "run_replication"),
+                         (sim.designs.experiment, "run_experiment"), (sim, "run_experiment")):
         monkeypatch.setattr(module, name, no_model)
     result = CliRunner().invoke(app, ["plot", str(folder), "--style", "paper"])
     assert result.exit_code == 0, result.output

@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from helpers import ROOT
-from sim.streams import stream
+from sim.engine.streams import stream
 
 GLOBAL_RANDOM = re.compile(
     r"(?<![\w.])(np\.random\.(seed|rand|randn|randint|choice|normal|exponential|uniform|random|poisson|gamma|lognormal)\("

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from fixtures_results import REPLICATIONS, results_dir  # noqa: F401 (fixture)
 from sim.cli import app
-from sim.plots import CHARTS
+from sim.outputs.plots import CHARTS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -7,7 +7,7 @@ import pytest
 
 from helpers import interval_widths, merge, small_city
 from sim import run_experiment
-from sim.loading import validate_scenario
+from sim.scenario.loading import validate_scenario
 
 
 def police_only() -> dict:
@@ -88,7 +88,7 @@ def test_parallel_equals_serial_equals_dask(tmp_path):
 
 def test_adding_a_stream_user_leaves_other_draws_unchanged():
     """Adding a team with its own times changes none of the police team's draws."""
-    from sim.calls import make_call_book
+    from sim.engine.calls import make_call_book
 
     base = validate_scenario(police_only())
     more = validate_scenario(peer())

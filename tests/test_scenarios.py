@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from helpers import SCENARIOS, interval_widths
 from sim import run_experiment
 from sim.cli import app
-from sim.loading import load_scenario
+from sim.scenario.loading import load_scenario
 
 SCENARIO_FILES = sorted(p for p in SCENARIOS.rglob("*.yaml") if "sweeps" not in p.parts)
 

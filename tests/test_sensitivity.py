@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.errors import ScenarioError
-from sim.loading import validate_scenario
-from sim.sensitivity import SensitivityDesign, parse_vary, run_sensitivity
-from sim.targets import parse_metric
+from sim.scenario.loading import validate_scenario
+from sim.designs.sensitivity import SensitivityDesign, parse_vary, run_sensitivity
+from sim.analysis.targets import parse_metric
 
 ROOT = Path(__file__).resolve().parents[1]
 

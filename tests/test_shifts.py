@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 
 from helpers import one_team
-from sim.eventlog import OFF_SHIFT
-from sim.loading import validate_scenario
-from sim.metrics import replication_tables
-from sim.model import simulate
-from sim.schema import Team
-from sim.teams import weekly_schedule
+from sim.engine.eventlog import OFF_SHIFT
+from sim.scenario.loading import validate_scenario
+from sim.analysis.metrics import replication_tables
+from sim.engine.model import simulate
+from sim.scenario.schema import Team
+from sim.engine.teams import weekly_schedule
 
 
 def team(shifts):

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.errors import ScenarioError
-from sim.loading import validate_scenario
-from sim.staffing import StaffingQuestion, find_staffing, staffed
-from sim.targets import parse_target
+from sim.scenario.loading import validate_scenario
+from sim.designs.staffing import StaffingQuestion, find_staffing, staffed
+from sim.analysis.targets import parse_target
 
 ROOT = Path(__file__).resolve().parents[1]
 CALLS_PER_DAY = 96  # 4 an hour

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.stats import compare, paired_difference, replications_needed, summarise, t_interval, welch_difference
+from sim.analysis.stats import compare, paired_difference, replications_needed, summarise, t_interval, welch_difference
 
 
 def test_t_interval_matches_scipy_for_n_two_and_more():

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.errors import ScenarioError
-from sim.sweep import load_sweep, run_sweep
+from sim.designs.sweep import load_sweep, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from sim import run_experiment
-from sim.loading import validate_scenario
+from sim.scenario.loading import validate_scenario
 
 from helpers import erlang_b, erlang_c, erlang_c_wq, one_team
 

@@ -17,11 +17,11 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import ScenarioError, ScenarioErrors
+from ..errors import ScenarioError, ScenarioErrors
 from .experiment import Experiment, run_experiment
-from .loading import load_raw, parse_key_path, read_yaml, set_key_path, validate_scenario
-from .schema import Scenario
-from .targets import MetricRef, Target, parse_metric, parse_target
+from ..scenario.loading import load_raw, parse_key_path, read_yaml, set_key_path, validate_scenario
+from ..scenario.schema import Scenario
+from ..analysis.targets import MetricRef, Target, parse_metric, parse_target
 
 DEFAULT_METRICS = ("response_min_p90", "fallback_share", "police_hours_crisis", "cost_total")
 
@@ -263,7 +263,7 @@ class SweepResult:
 
     def save(self, out: str | Path | None = None, command: str | None = None, charts: bool = True) -> Path:
         """Write the sweep's results folder atomically and return its path."""
-        from .results import default_out_dir, manifest, write_atomically, write_tables
+        from ..outputs.results import default_out_dir, manifest, write_atomically, write_tables
 
         def fill(folder: Path) -> None:
             write_tables(self.experiment, folder)
@@ -284,7 +284,7 @@ class SweepResult:
             }
             (folder / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")
             if charts:
-                from .sweep_plots import draw_sweep
+                from ..outputs.sweep_plots import draw_sweep
 
                 draw_sweep(folder)
 

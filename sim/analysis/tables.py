@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .eventlog import BACKUP, FOLLOW_UP, NO_DISPOSITION, PRIMARY, EventLog
-from .schema import DISPOSITIONS, RISKS, Scenario
+from ..engine.eventlog import BACKUP, FOLLOW_UP, NO_DISPOSITION, PRIMARY, EventLog
+from ..scenario.schema import DISPOSITIONS, RISKS, Scenario
 
 CALL_TABLE_COLUMNS = (
     "scenario", "replication", "call_id", "person_id", "arrival_min", "call_type", "risk", "is_repeat",

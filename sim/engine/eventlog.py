@@ -1,12 +1,14 @@
 """The event log: what happened in one replication, appended by the model, read by metrics.
 
-Cheap to append: each table is a list of tuples, turned into numpy columns once at the end
-(and kept, as read-only arrays, for the next reader). Nothing in here computes a metric.
+Cheap to append: each table is a list of typed rows (one NamedTuple per kind, so a new
+column is one edit), turned into numpy columns once at
+the end (and kept, as read-only arrays, for the next reader). Nothing in here computes a metric.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple, get_type_hints
 
 import numpy as np
 
@@ -18,21 +20,78 @@ OFF_SHIFT, WAITED_TOO_LONG, SHIFT_ENDED = 0, 1, 2
 FALLBACK_REASONS = ("off_shift", "waited_too_long", "shift_ended")
 NO_DISPOSITION = -1
 
-CALL_COLUMNS = ("call_id", "person_id", "generation", "arrival_min", "call_type", "risk", "first_choice", "phone")
-JOB_COLUMNS = (
-    "kind", "call_id", "team", "unit", "requested_min", "assigned_min", "on_scene_min", "clear_min",
-    "disposition", "use_of_force", "injury",
-)
-FALLBACK_COLUMNS = ("call_id", "team", "time_min", "reason")
-BACKUP_COLUMNS = ("call_id", "team", "backup_team", "time_min")
-STAFFING_COLUMNS = ("time_min", "team", "on_shift")
-OVERTIME_COLUMNS = ("team", "unit", "start_min", "end_min")  # unit -1: one of the team's units, id not tracked
+
+class CallRow(NamedTuple):
+    """A crisis call arriving (first calls and repeats)."""
+
+    call_id: int
+    person_id: int
+    generation: int
+    arrival_min: float
+    call_type: int
+    risk: int
+    first_choice: int
+    phone: bool
+
+
+class JobRow(NamedTuple):
+    """A unit assigned to a job: a crisis call, its backup, a follow-up or another police call."""
+
+    kind: int
+    call_id: int
+    team: int
+    unit: int
+    requested_min: float
+    assigned_min: float
+    on_scene_min: float
+    clear_min: float
+    disposition: int = NO_DISPOSITION
+    use_of_force: bool = False
+    injury: bool = False
+
+
+class FallbackRow(NamedTuple):
+    """A call moving on from a team in its routing list, and why."""
+
+    call_id: int
+    team: int
+    time_min: float
+    reason: int
+
+
+class BackupRow(NamedTuple):
+    """A unit of one team asking for backup from another."""
+
+    call_id: int
+    team: int
+    backup_team: int
+    time_min: float
+
+
+class StaffingRow(NamedTuple):
+    """The number of units on shift changing."""
+
+    time_min: float
+    team: int
+    on_shift: int
+
+
+class OvertimeRow(NamedTuple):
+    """A unit working past the end of its shift (unit -1: one of the team's units, id not tracked)."""
+
+    team: int
+    unit: int
+    start_min: float
+    end_min: float
+
+
+ROWS = {"calls": CallRow, "jobs": JobRow, "fallbacks": FallbackRow, "backups": BackupRow,
+        "staffing": StaffingRow, "overtime": OvertimeRow}
+CALL_COLUMNS = CallRow._fields
+JOB_COLUMNS = JobRow._fields
+_NUMPY = {int: np.int64, float: np.float64, bool: np.bool_}
 # The two big tables are all numbers: one float64 block, then each column in its own type.
-_FAST_DTYPES = {
-    "calls": (np.int64, np.int64, np.int64, np.float64, np.int64, np.int64, np.int64, np.bool_),
-    "jobs": (np.int64, np.int64, np.int64, np.int64, np.float64, np.float64, np.float64, np.float64, np.int64,
-             np.bool_, np.bool_),
-}
+_FAST_DTYPES = {name: tuple(_NUMPY[t] for t in get_type_hints(ROWS[name]).values()) for name in ("calls", "jobs")}
 
 
 @dataclass
@@ -53,14 +112,7 @@ class EventLog:
 
     def table(self, name: str) -> dict[str, np.ndarray]:
         """A table as a dict of equal-length numpy columns."""
-        columns = {
-            "calls": CALL_COLUMNS,
-            "jobs": JOB_COLUMNS,
-            "fallbacks": FALLBACK_COLUMNS,
-            "backups": BACKUP_COLUMNS,
-            "staffing": STAFFING_COLUMNS,
-            "overtime": OVERTIME_COLUMNS,
-        }[name]
+        columns = ROWS[name]._fields
         rows = getattr(self, name)
         if not rows:
             return {c: np.empty(0) for c in columns}

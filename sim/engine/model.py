@@ -18,10 +18,11 @@ import simpy
 
 from .calls import MIN_PER_DAY, CallBook, OtherCalls, make_call_book, make_other_calls
 from .eventlog import (
-    BACKUP, FOLLOW_UP, NO_DISPOSITION, OFF_SHIFT, OTHER, PRIMARY, SHIFT_ENDED, WAITED_TOO_LONG, EventLog,
+    BACKUP, FOLLOW_UP, NO_DISPOSITION, OFF_SHIFT, OTHER, PRIMARY, SHIFT_ENDED, WAITED_TOO_LONG, BackupRow, CallRow,
+    EventLog, FallbackRow, JobRow, OvertimeRow, StaffingRow,
 )
 from .routing import Route, RoutingTable
-from .schema import DISPOSITIONS, RISKS, Scenario
+from ..scenario.schema import DISPOSITIONS, RISKS, Scenario
 from .teams import MIN_PER_WEEK, Job, UnitPool, weekly_schedule
 
 FOLLOW_UP_PRIORITY = 10
@@ -133,7 +134,7 @@ class Model:
         self.env.run(until=self.horizon_min)
         for pool in self.pools:  # units still working past their shift at the horizon
             for since in pool.retire_since:
-                self.log.overtime.append((pool.index, -1, since, self.horizon_min))
+                self.log.overtime.append(OvertimeRow(pool.index, -1, since, self.horizon_min))
         return self.log
 
     # --- shifts -----------------------------------------------------------------------
@@ -162,18 +163,18 @@ class Model:
             pool.on_shift += 1
             if pool.retire_since:
                 # a unit working past its shift simply stays on: its overtime ends now
-                self.log.overtime.append((pool.index, -1, pool.retire_since.pop(), now))
+                self.log.overtime.append(OvertimeRow(pool.index, -1, pool.retire_since.pop(), now))
             else:
                 self._release(pool, pool.come_on())
         while pool.on_shift > target:
             pool.on_shift -= 1
             pool.go_off(now)
-        self.log.staffing.append((now, pool.index, target))
+        self.log.staffing.append(StaffingRow(now, pool.index, target))
         if target == 0:
             for job in pool.waiting_jobs():
                 if job.kind == PRIMARY and job.ref.k < len(job.ref.route.teams) - 1:
                     job.active = False
-                    self.log.fallbacks.append((job.ref.id, pool.index, now, SHIFT_ENDED))
+                    self.log.fallbacks.append(FallbackRow(job.ref.id, pool.index, now, SHIFT_ENDED))
                     self._offer(job.ref, job.ref.k + 1)
 
     # --- crisis calls -----------------------------------------------------------------
@@ -189,8 +190,8 @@ class Model:
     def _arrive(self, call: Call) -> None:
         g = self.draws[call.gen]
         phone = g.phone[call.row]
-        self.log.calls.append((call.id, call.person, call.gen, call.arrival, call.type, call.risk,
-                               call.route.first_choice, phone))
+        self.log.calls.append(CallRow(call.id, call.person, call.gen, call.arrival, call.type, call.risk,
+                                      call.route.first_choice, phone))
         if self.repeat is not None:
             self._at(g.repeat_delay_min[call.row], self._repeat_check, call)
         if not phone:
@@ -204,7 +205,7 @@ class Model:
         call.k = k
         now = self.env.now
         if pool.on_shift == 0 and not last:
-            self.log.fallbacks.append((call.id, pool.index, now, OFF_SHIFT))
+            self.log.fallbacks.append(FallbackRow(call.id, pool.index, now, OFF_SHIFT))
             self._offer(call, k + 1)
             return
         unit = pool.take_free()
@@ -213,7 +214,7 @@ class Model:
             return
         wait = call.route.max_wait_min
         if not last and wait == 0:
-            self.log.fallbacks.append((call.id, pool.index, now, WAITED_TOO_LONG))
+            self.log.fallbacks.append(FallbackRow(call.id, pool.index, now, WAITED_TOO_LONG))
             self._offer(call, k + 1)
             return
         job = Job(PRIMARY, call, 3 - call.risk)
@@ -225,7 +226,7 @@ class Model:
     def _give_up(self, call: Call, job: Job, pool: UnitPool) -> None:
         if job.active:
             job.active = False
-            self.log.fallbacks.append((call.id, pool.index, self.env.now, WAITED_TOO_LONG))
+            self.log.fallbacks.append(FallbackRow(call.id, pool.index, self.env.now, WAITED_TOO_LONG))
             self._offer(call, call.k + 1)
 
     def _start_primary(self, call: Call, pool: UnitPool, unit: int) -> None:
@@ -240,13 +241,13 @@ class Model:
         clear_at = on_scene_at + draws.on_scene_min[r] + (transport[r] if transport is not None else 0.0)
         if disposition >= len(DISPOSITIONS):
             disposition = NO_DISPOSITION
-        self.log.jobs.append((PRIMARY, call.id, pool.index, unit, call.arrival, now, on_scene_at, clear_at,
-                              disposition, g.u_force[r] < team.use_of_force, g.u_injury[r] < team.injury))
+        self.log.jobs.append(JobRow(PRIMARY, call.id, pool.index, unit, call.arrival, now, on_scene_at, clear_at,
+                                    disposition, g.u_force[r] < team.use_of_force, g.u_injury[r] < team.injury))
         if disposition == LINKED:
             self._link(call.person, clear_at)
         backup = self.backup[pool.index]
         if backup is not None and g.u_backup[r] < backup[1]:
-            self.log.backups.append((call.id, pool.index, backup[0], now))
+            self.log.backups.append(BackupRow(call.id, pool.index, backup[0], now))
             job = Job(BACKUP, call, 3 - call.risk)
             call.backup_job = job
             self._request(self.pools[backup[0]], job)
@@ -307,8 +308,8 @@ class Model:
         now = self.env.now
         if kind == OTHER:
             clear_at = now + self.other_busy[job.ref]
-            self.log.jobs.append((OTHER, job.ref, pool.index, unit, self.other_arrivals[job.ref], now, now,
-                                  clear_at, NO_DISPOSITION, False, False))
+            self.log.jobs.append(JobRow(OTHER, job.ref, pool.index, unit, self.other_arrivals[job.ref], now, now,
+                                        clear_at))
         else:
             call: Call = job.ref
             g = self.draws[call.gen]
@@ -318,14 +319,14 @@ class Model:
                 on_scene_at = now + draws.response_min[r]
                 clear_at = on_scene_at + draws.on_scene_min[r]
                 # the backup team meets the person too: its own chances, the call's own draws
-                self.log.jobs.append((BACKUP, call.id, pool.index, unit, now, now, on_scene_at, clear_at,
-                                      NO_DISPOSITION, g.u_force[r] < pool.team.use_of_force,
-                                      g.u_injury[r] < pool.team.injury))
+                self.log.jobs.append(JobRow(BACKUP, call.id, pool.index, unit, now, now, on_scene_at, clear_at,
+                                            use_of_force=g.u_force[r] < pool.team.use_of_force,
+                                            injury=g.u_injury[r] < pool.team.injury))
             else:
                 clear_at = now + draws.follow_up_min[r]
                 links = g.u_follow_up_link[r] < pool.team.follow_up.links
-                self.log.jobs.append((FOLLOW_UP, call.id, pool.index, unit, now, now, now, clear_at,
-                                      LINKED if links else NO_DISPOSITION, False, False))
+                self.log.jobs.append(JobRow(FOLLOW_UP, call.id, pool.index, unit, now, now, now, clear_at,
+                                            LINKED if links else NO_DISPOSITION))
                 if links:
                     self._link(call.person, clear_at)
         self._at(clear_at - now, self._release, pool, unit)
@@ -334,7 +335,7 @@ class Model:
         """A unit is free: it goes off duty if its shift is over, else takes the next job."""
         if pool.retire_since:
             since = pool.retire(unit)
-            self.log.overtime.append((pool.index, unit, since, self.env.now))
+            self.log.overtime.append(OvertimeRow(pool.index, unit, since, self.env.now))
             return
         job = pool.next_job()
         if job is None:

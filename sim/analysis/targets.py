@@ -15,9 +15,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .errors import ScenarioError
+from ..errors import ScenarioError
 from .metrics import SYSTEM_METRICS, TEAM_METRICS
-from .schema import Scenario
+from ..scenario.schema import Scenario
 from .stats import t_interval
 
 Verdict = Literal["met", "not met", "undecided"]

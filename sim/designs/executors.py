@@ -65,7 +65,7 @@ def run_dask(fn: Callable, jobs: Sequence, scheduler: str, on_done: OnDone | Non
     """Run jobs on the Dask distributed cluster at `scheduler` (e.g. tcp://host:8786)."""
     from dask.distributed import Client, as_completed
 
-    from .errors import ScenarioError
+    from ..errors import ScenarioError
 
     try:
         client = Client(scheduler, set_as_default=False, timeout="15s")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .schema import DAYS, DISPOSITIONS, RISKS, Demand, Scenario
+from ..scenario.schema import DAYS, DISPOSITIONS, RISKS, Demand, Scenario
 from .streams import stream, uniforms
 
 MIN_PER_HOUR = 60

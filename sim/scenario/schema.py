@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .distributions import Constant, Distribution
-from .errors import PathValueError
+from ..errors import PathValueError
 
 RISKS = ("low", "medium", "high")
 Risk = Literal["low", "medium", "high"]

@@ -2,7 +2,7 @@
 
 Everything comes from the saved folder (`load_results`); the charts are drawn first when
 `figures/` is missing, and embedded as data URIs so the page needs no network and no
-other file. The page is built from the jinja2 template in `sim/templates/`.
+other file. The page is built from the jinja2 template in `sim/outputs/templates/`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from .metrics import HEADLINE_METRICS
+from ..analysis.metrics import HEADLINE_METRICS
 from .plots import CHARTS, DAYS_PER_YEAR, draw_all, get_style
 from .results import SavedResults, load_results
-from .schema import Team
+from ..scenario.schema import Team
 
 REPORT_FILE = "report.html"
 
@@ -258,7 +258,7 @@ def render_report(results: SavedResults) -> str:
     man = results.manifest
     names = [s["name"] for s in man["scenarios"]]
     paired = {s["name"]: s.get("paired_with_baseline", True) for s in man["scenarios"]}
-    env = jinja2.Environment(loader=jinja2.PackageLoader("sim", "templates"),
+    env = jinja2.Environment(loader=jinja2.PackageLoader("sim.outputs", "templates"),
                              autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
                              lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     return env.get_template("report.html.j2").render(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .eventlog import BACKUP, FOLLOW_UP, PRIMARY, EventLog
-from .schema import Scenario
+from ..engine.eventlog import BACKUP, FOLLOW_UP, PRIMARY, EventLog
+from ..scenario.schema import Scenario
 from .tables import busy_integral, calls_table, police_teams, staffed_integral
 
 SYSTEM_METRICS = (

@@ -19,13 +19,13 @@ from typing import Callable
 
 import pandas as pd
 
-from .errors import ScenarioError
+from ..errors import ScenarioError
 from .executors import describe, run_jobs
 from .experiment import Experiment, ReplicationJob, run_replication
-from .loading import validate_scenario
-from .schema import Scenario
-from .stats import summarise
-from .targets import Target, Verdict
+from ..scenario.loading import validate_scenario
+from ..scenario.schema import Scenario
+from ..analysis.stats import summarise
+from ..analysis.targets import Target, Verdict
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ class StaffingResult:
 
     def save(self, out: str | Path | None = None, command: str | None = None, charts: bool = True) -> Path:
         """Write the search's results folder atomically and return its path."""
-        from .results import default_out_dir, manifest, scenario_yaml, write_atomically
+        from ..outputs.results import default_out_dir, manifest, scenario_yaml, write_atomically
 
         q = self.question
 
@@ -195,7 +195,7 @@ class StaffingResult:
             }
             (folder / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")
             if charts:
-                from .sweep_plots import draw_staffing_search
+                from ..outputs.sweep_plots import draw_staffing_search
 
                 draw_staffing_search(folder)
 

@@ -12,7 +12,7 @@ import itertools
 
 import numpy as np
 
-from .schema import Team
+from ..scenario.schema import Team
 
 MIN_PER_DAY = 24 * 60
 MIN_PER_WEEK = 7 * MIN_PER_DAY

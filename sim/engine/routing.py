@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .schema import RISKS, Scenario
+from ..scenario.schema import RISKS, Scenario
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any, Union
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import PathValueError, ScenarioError, ScenarioErrors
+from ..errors import PathValueError, ScenarioError, ScenarioErrors
 from .schema import Scenario
 
 

@@ -13,13 +13,13 @@ from typing import Callable, Sequence
 
 import pandas as pd
 
-from .errors import ScenarioError
+from ..errors import ScenarioError
 from .executors import describe, run_jobs
-from .loading import load_scenario
-from .metrics import HEADLINE_METRICS, replication_tables
-from .model import simulate
-from .schema import Scenario
-from .stats import compare, replications_needed, summarise
+from ..scenario.loading import load_scenario
+from ..analysis.metrics import HEADLINE_METRICS, replication_tables
+from ..engine.model import simulate
+from ..scenario.schema import Scenario
+from ..analysis.stats import compare, replications_needed, summarise
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class Experiment:
     def save(self, out: str | Path | None = None, command: str | None = None, charts: bool = True,
              style: str = "talk") -> Path:
         """Write the results folder (atomically) and return its path."""
-        from .results import write_results
+        from ..outputs.results import write_results
 
         return write_results(self, out, command=command, charts=charts, style=style)
 

@@ -22,14 +22,14 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import qmc
 
-from .errors import ScenarioError, ScenarioErrors
+from ..errors import ScenarioError, ScenarioErrors
 from .experiment import Experiment, run_experiment
-from .loading import get_key_path, set_key_path, validate_scenario
-from .schema import Scenario
-from .stats import paired_difference, t_interval
-from .streams import stream
+from ..scenario.loading import get_key_path, set_key_path, validate_scenario
+from ..scenario.schema import Scenario
+from ..analysis.stats import paired_difference, t_interval
+from ..engine.streams import stream
 from .sweep import describe_key
-from .targets import MetricRef
+from ..analysis.targets import MetricRef
 
 _VARY = re.compile(r"^\s*([^=]+?)\s*=\s*([-+0-9.eE]+)\s*:\s*([-+0-9.eE]+)\s*$")
 
@@ -160,7 +160,7 @@ class SensitivityResult:
 
     def save(self, out: str | Path | None = None, command: str | None = None, charts: bool = True) -> Path:
         """Write the analysis's results folder atomically and return its path."""
-        from .results import default_out_dir, manifest, scenario_yaml, write_atomically
+        from ..outputs.results import default_out_dir, manifest, scenario_yaml, write_atomically
 
         d = self.design
 
@@ -186,7 +186,7 @@ class SensitivityResult:
             }
             (folder / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")
             if charts:
-                from .sweep_plots import draw_sensitivity
+                from ..outputs.sweep_plots import draw_sensitivity
 
                 draw_sensitivity(folder)
 

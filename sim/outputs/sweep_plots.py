@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .targets import MetricRef, parse_metric, parse_target  # noqa: E402
+from ..analysis.targets import MetricRef, parse_metric, parse_target  # noqa: E402
 
 FIGSIZE = (13.33, 7.5)
 DPI = 150

@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .errors import ScenarioError
-from .schema import Scenario
+from ..errors import ScenarioError
+from ..scenario.schema import Scenario
 
 RESULT_MARKER = "manifest.json"
 LIBRARIES = ("simpy", "numpy", "pandas", "scipy", "matplotlib", "pydantic", "pyarrow", "pyyaml", "dask", "typer", "rich")
