@@ -7,11 +7,11 @@
     exp.save("results/my_run")
 """
 
-from .errors import ScenarioError
 from .designs.experiment import Experiment, run_experiment
-from .scenario.loading import load_scenario
 from .engine.model import simulate
+from .errors import ScenarioError
 from .outputs.results import load_results
+from .scenario.loading import load_scenario
 from .scenario.schema import Scenario
 
 __all__ = ["Experiment", "Scenario", "ScenarioError", "load_results", "load_scenario", "run_experiment", "simulate"]

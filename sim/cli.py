@@ -65,7 +65,14 @@ def progress_counter(total: int, quiet: bool, description: str = "replications")
     """A rich progress bar (a no-op when quiet or not on a terminal); returns (context, advance)."""
     if quiet or not sys.stdout.isatty():
         return contextlib.nullcontext(), None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     # no refresh thread: worker processes can then start by fork, without re-importing
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -165,8 +172,8 @@ def run(
 ) -> None:
     """Run scenarios with common random numbers and compare each with the baseline."""
     from .designs.experiment import run_experiment
-    from .scenario.loading import load_scenario
     from .outputs.results import check_out_dir
+    from .scenario.loading import load_scenario
 
     with user_errors():
         if style not in ("talk", "paper"):
@@ -287,8 +294,8 @@ def sweep(
     """Run a scenario at every point of a sweep (common random numbers) and chart the staffing curve."""
     from rich.markup import escape
 
-    from .outputs.results import check_out_dir
     from .designs.sweep import load_sweep, run_sweep, total_jobs
+    from .outputs.results import check_out_dir
 
     with user_errors():
         plan = load_sweep(sweep_file)
@@ -341,10 +348,10 @@ def staff(
 
     from rich.markup import escape
 
-    from .scenario.loading import load_scenario
-    from .outputs.results import check_out_dir
-    from .designs.staffing import StaffingQuestion, find_staffing
     from .analysis.targets import parse_target
+    from .designs.staffing import StaffingQuestion, find_staffing
+    from .outputs.results import check_out_dir
+    from .scenario.loading import load_scenario
 
     with user_errors():
         loaded = load_scenario(scenario)
@@ -397,10 +404,10 @@ def sensitivity(
     """Which assumption drives a result: Latin hypercube coefficients and a one-at-a-time tornado chart."""
     from rich.markup import escape
 
-    from .scenario.loading import load_scenario
-    from .outputs.results import check_out_dir
-    from .designs.sensitivity import SensitivityDesign, parse_vary, run_sensitivity, total_jobs
     from .analysis.targets import parse_metric
+    from .designs.sensitivity import SensitivityDesign, parse_vary, run_sensitivity, total_jobs
+    from .outputs.results import check_out_dir
+    from .scenario.loading import load_scenario
 
     with user_errors():
         loaded = load_scenario(scenario)

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ScenarioError
-from .metrics import SYSTEM_METRICS, TEAM_METRICS
 from ..scenario.schema import Scenario
+from .metrics import SYSTEM_METRICS, TEAM_METRICS
 from .stats import t_interval
 
 Verdict = Literal["met", "not met", "undecided"]

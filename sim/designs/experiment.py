@@ -13,13 +13,13 @@ from typing import Callable, Sequence
 
 import pandas as pd
 
-from ..errors import ScenarioError
-from .executors import describe, run_jobs
-from ..scenario.loading import load_scenario
 from ..analysis.metrics import HEADLINE_METRICS, replication_tables
-from ..engine.model import simulate
-from ..scenario.schema import Scenario
 from ..analysis.stats import compare, replications_needed, summarise
+from ..engine.model import simulate
+from ..errors import ScenarioError
+from ..scenario.loading import load_scenario
+from ..scenario.schema import Scenario
+from .executors import describe, run_jobs
 
 
 @dataclass(frozen=True)

@@ -22,14 +22,15 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import qmc
 
-from ..errors import ScenarioError, ScenarioErrors
-from .experiment import Experiment, run_experiment
-from ..scenario.loading import get_key_path, set_key_path, validate_scenario
-from ..scenario.schema import Scenario
 from ..analysis.stats import paired_difference, t_interval
-from ..engine.streams import stream
-from .sweep import describe_key
 from ..analysis.targets import MetricRef
+from ..engine.streams import stream
+from ..errors import ScenarioError
+from ..scenario.loading import get_key_path
+from ..scenario.schema import Scenario
+from ..scenario.variants import derive
+from .experiment import Experiment, run_experiment
+from .sweep import describe_key
 
 _VARY = re.compile(r"^\s*([^=]+?)\s*=\s*([-+0-9.eE]+)\s*:\s*([-+0-9.eE]+)\s*$")
 
@@ -126,20 +127,13 @@ class SensitivityDesign:
 
     def scenarios(self, points: pd.DataFrame) -> list[Scenario]:
         """Every point's scenario, validated (a value out of a key's allowed range is bad input)."""
-        raw = self.scenario.to_dict()
         out = []
         for row in points.itertuples(index=False):
             values = dict(zip(points.columns, row))
-            data = raw
-            for f in self.factors:
-                data = set_key_path(data, f.key, values[f.key])
-            data = {**data, "name": values["scenario"], "label": f"{self.scenario.display_label} ({values['kind']})"}
-            try:
-                out.append(validate_scenario(data))
-            except ScenarioErrors as exc:
-                where = ", ".join(f"{f.key}={values[f.key]:g}" for f in self.factors)
-                raise ScenarioErrors([ScenarioError(f"with {where}: {e.message}", path=e.path)
-                                      for e in exc.errors]) from None
+            changes = {f.key: values[f.key] for f in self.factors}
+            where = ", ".join(f"{f.key}={values[f.key]:g}" for f in self.factors)
+            out.append(derive(self.scenario, changes, values["scenario"],
+                              f"{self.scenario.display_label} ({values['kind']})", context=f"with {where}"))
         return out
 
 
@@ -160,7 +154,12 @@ class SensitivityResult:
 
     def save(self, out: str | Path | None = None, command: str | None = None, charts: bool = True) -> Path:
         """Write the analysis's results folder atomically and return its path."""
-        from ..outputs.results import default_out_dir, manifest, scenario_yaml, write_atomically
+        from ..outputs.results import (
+            default_out_dir,
+            manifest,
+            scenario_yaml,
+            write_atomically,
+        )
 
         d = self.design
 

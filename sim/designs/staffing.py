@@ -19,13 +19,13 @@ from typing import Callable
 
 import pandas as pd
 
-from ..errors import ScenarioError
-from .executors import describe, run_jobs
-from .experiment import Experiment, ReplicationJob, run_replication
-from ..scenario.loading import validate_scenario
-from ..scenario.schema import Scenario
 from ..analysis.stats import summarise
 from ..analysis.targets import Target, Verdict
+from ..errors import ScenarioError
+from ..scenario.schema import Scenario
+from ..scenario.variants import derive
+from .executors import describe, run_jobs
+from .experiment import Experiment, ReplicationJob, run_replication
 
 
 @dataclass(frozen=True)
@@ -83,17 +83,14 @@ class StaffingQuestion:
 
 def staffed(question: StaffingQuestion, units: int) -> Scenario:
     """The scenario with the team at this many units (every shift, or the chosen one)."""
-    raw = question.scenario.to_dict()
-    team = raw["teams"][question.team]
-    if "shifts" not in team:
-        team["units"] = units
+    team = question.scenario.teams[question.team]
+    if not team.shifts:
+        changes = {f"teams.{question.team}.units": units}
     else:
-        for i, shift in enumerate(team["shifts"]):
-            if question.shift is None or i == question.shift:
-                shift["units"] = units
-    raw["name"] = f"{question.scenario.name}__{question.team}_{units}u"
-    raw["label"] = f"{question.scenario.display_label}: {units} {question.describe_staffing()}"
-    return validate_scenario(raw)
+        changes = {f"teams.{question.team}.shifts[{i}].units": units for i in range(len(team.shifts))
+                   if question.shift is None or i == question.shift}
+    return derive(question.scenario, changes, f"{question.scenario.name}__{question.team}_{units}u",
+                  f"{question.scenario.display_label}: {units} {question.describe_staffing()}")
 
 
 @dataclass
@@ -171,7 +168,12 @@ class StaffingResult:
 
     def save(self, out: str | Path | None = None, command: str | None = None, charts: bool = True) -> Path:
         """Write the search's results folder atomically and return its path."""
-        from ..outputs.results import default_out_dir, manifest, scenario_yaml, write_atomically
+        from ..outputs.results import (
+            default_out_dir,
+            manifest,
+            scenario_yaml,
+            write_atomically,
+        )
 
         q = self.question
 

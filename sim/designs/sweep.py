@@ -17,11 +17,18 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..errors import ScenarioError, ScenarioErrors
-from .experiment import Experiment, run_experiment
-from ..scenario.loading import load_raw, parse_key_path, read_yaml, set_key_path, validate_scenario
-from ..scenario.schema import Scenario
 from ..analysis.targets import MetricRef, Target, parse_metric, parse_target
+from ..errors import ScenarioError, ScenarioErrors
+from ..scenario.loading import (
+    format_validation_errors,
+    load_raw,
+    parse_key_path,
+    read_yaml,
+    validate_scenario,
+)
+from ..scenario.schema import Scenario
+from ..scenario.variants import derive, short_value
+from .experiment import Experiment, run_experiment
 
 DEFAULT_METRICS = ("response_min_p90", "fallback_share", "police_hours_crisis", "cost_total")
 
@@ -131,26 +138,6 @@ def describe_key(key: str, scenario: Scenario | None = None) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _spec_errors(exc: ValidationError, file: str | None) -> ScenarioErrors:
-    allowed = list(SweepSpec.model_fields)
-    out = []
-    for err in exc.errors(include_url=False):
-        path = ".".join(str(p) for p in err["loc"]) or None
-        if err["type"] == "extra_forbidden":
-            import difflib
-
-            key = str(err["loc"][-1])
-            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            msg = f"unknown key {key!r}{hint}; allowed keys: {', '.join(allowed)}"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        else:
-            msg = err["msg"].removeprefix("Value error, ") + f" (got {err.get('input')!r})"
-        out.append(ScenarioError(msg, file=file, path=path))
-    return ScenarioErrors(out)
-
-
 def _combinations(spec: SweepSpec, file: str | None) -> list[dict[str, Any]]:
     keys = list(spec.vary)
     lists = [spec.vary[k] for k in keys]
@@ -163,12 +150,6 @@ def _combinations(spec: SweepSpec, file: str | None) -> list[dict[str, Any]]:
     else:
         combos = list(itertools.product(*lists))
     return [dict(zip(keys, c)) for c in combos]
-
-
-def _short_value(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return f"{value:g}"
-    return str(value) if not isinstance(value, (dict, list)) else json.dumps(value)
 
 
 def expand(spec: SweepSpec, base_raw: dict, file: str | None = None, scenario_file: str | None = None) -> Sweep:
@@ -185,21 +166,16 @@ def expand(spec: SweepSpec, base_raw: dict, file: str | None = None, scenario_fi
     points = []
     name = base.name
     for i, values in enumerate(_combinations(spec, file)):
-        raw = base_raw
-        for key, value in values.items():
-            try:
-                raw = set_key_path(raw, key, value)
-            except ScenarioError as exc:
-                raise ScenarioError(f"not a key of scenario {name!r}: {exc.message}", file=file,
-                                    path=f"vary.{key}") from None
-        described = ", ".join(f"{describe_key(k, base)} = {_short_value(v)}" for k, v in values.items())
-        raw = {**raw, "name": f"{name}__p{i}", "label": f"{base.display_label}: {described}"}
+        described = ", ".join(f"{describe_key(k, base)} = {short_value(v)}" for k, v in values.items())
         try:
-            scenario = validate_scenario(raw, file=scenario_file)
+            where = ", ".join(f"{k}={short_value(v)}" for k, v in values.items())
+            scenario = derive(base_raw, values, f"{name}__p{i}", f"{base.display_label}: {described}",
+                              file=scenario_file, context=f"at sweep point {where}")
         except ScenarioErrors as exc:
-            where = ", ".join(f"{k}={_short_value(v)}" for k, v in values.items())
-            raise ScenarioErrors([ScenarioError(f"at sweep point {where}: {e.message}", file=file, path=e.path)
-                                  for e in exc.errors]) from None
+            raise ScenarioErrors([ScenarioError(e.message, file=file, path=e.path) for e in exc.errors]) from None
+        except ScenarioError as exc:
+            raise ScenarioError(f"not a key of scenario {name!r}: {exc.message}", file=file,
+                                path=f"vary.{exc.path}") from None
         points.append(SweepPoint(i, values, scenario))
     try:
         target = parse_target(spec.target, "target") if spec.target else None
@@ -229,7 +205,7 @@ def load_sweep(path: str | Path) -> Sweep:
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
-        raise _spec_errors(exc, str(path)) from None
+        raise ScenarioErrors(format_validation_errors(exc, data, str(path), root=SweepSpec)) from None
     scenario_path = path.parent / spec.scenario
     if not scenario_path.exists():
         raise ScenarioError(f"scenario file {spec.scenario!r} not found (looked in {path.parent})", file=str(path),
@@ -263,7 +239,12 @@ class SweepResult:
 
     def save(self, out: str | Path | None = None, command: str | None = None, charts: bool = True) -> Path:
         """Write the sweep's results folder atomically and return its path."""
-        from ..outputs.results import default_out_dir, manifest, write_atomically, write_tables
+        from ..outputs.results import (
+            default_out_dir,
+            manifest,
+            write_atomically,
+            write_tables,
+        )
 
         def fill(folder: Path) -> None:
             write_tables(self.experiment, folder)

@@ -25,9 +25,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from ..analysis.stats import t_interval
 from ..errors import ScenarioError
 from .results import SavedResults, load_results
-from ..analysis.stats import t_interval
 
 FIGSIZE_IN = (40 / 3, 7.5)  # 13.33 × 7.5 in: exactly 2000 × 1125 px at 150 dpi
 DPI = 150

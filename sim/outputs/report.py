@@ -16,9 +16,9 @@ import jinja2
 import yaml
 
 from ..analysis.metrics import HEADLINE_METRICS
+from ..scenario.schema import Team
 from .plots import CHARTS, DAYS_PER_YEAR, draw_all, get_style
 from .results import SavedResults, load_results
-from ..scenario.schema import Team
 
 REPORT_FILE = "report.html"
 

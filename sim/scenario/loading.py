@@ -194,9 +194,9 @@ def _unwrap(annotation):
             return annotation
 
 
-def _model_at(loc: tuple) -> type[BaseModel] | None:
+def _model_at(loc: tuple, root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
     """The pydantic model class that sits at a validation-error location."""
-    current: Any = Scenario
+    current: Any = root
     i = 0
     while i < len(loc):
         part = loc[i]
@@ -244,8 +244,9 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def format_validation_errors(exc: ValidationError, raw: Any, file: str | None) -> list[ScenarioError]:
-    """Turn pydantic errors into messages a scenario author can act on."""
+def format_validation_errors(exc: ValidationError, raw: Any, file: str | None,
+                             root: type[BaseModel] = Scenario) -> list[ScenarioError]:
+    """Turn pydantic errors into messages a file's author can act on (`root`: the file's model)."""
     out: list[ScenarioError] = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
@@ -254,7 +255,7 @@ def format_validation_errors(exc: ValidationError, raw: Any, file: str | None) -
         user_loc = tuple(p for p in loc if not (isinstance(p, str) and p in _DIST_TAGS and _parent_is_dist(loc, p)))
         path = _loc_to_path(user_loc)
         if etype == "extra_forbidden":
-            parent_model = _model_at(loc[:-1])
+            parent_model = _model_at(loc[:-1], root)
             key = loc[-1]
             if parent_model is not None:
                 allowed = _allowed_keys(parent_model)
