@@ -38,6 +38,7 @@ WorkersOption = Annotated[Optional[int], typer.Option("--workers", min=1, help=W
 SchedulerOption = Annotated[Optional[str], typer.Option("--scheduler", help=SCHEDULER_HELP)]
 QuietOption = Annotated[bool, typer.Option("--quiet", help="No progress bar and no table.")]
 NoChartsOption = Annotated[bool, typer.Option("--no-charts", help="Skip drawing charts.")]
+StyleOption = Annotated[str, typer.Option("--style", help="Chart style: talk (slides) or paper (compact, grayscale-safe).")]
 DaysOption = Annotated[Optional[float], typer.Option("--days", min=0.001, help="Simulated days after warm-up.")]
 WarmupOption = Annotated[Optional[float], typer.Option("--warmup-days", min=0, help="Days simulated first and left out of every metric.")]
 SeedOption = Annotated[Optional[int], typer.Option("--seed", min=0, help="Base seed.")]
@@ -87,25 +88,11 @@ def progress_counter(total: int, quiet: bool, description: str = "replications")
     return progress, advance
 
 
-def _fmt(value: float, metric: str, diff: bool = False) -> str:
-    """A number as a reader wants it: shares in % (differences in points), costs and counts whole."""
-    if value != value:
-        return "–"
-    if abs(value) == float("inf"):
-        return "∞" if value > 0 else "-∞"
-    sign = "+" if diff and value > 0 else ""
-    if "share" in metric:
-        return f"{sign}{value * 100:.1f} pts" if diff else f"{value:.1%}"
-    if "cost" in metric or abs(value) >= 100 or float(value).is_integer():
-        return f"{sign}{value:,.0f}"
-    if abs(value) >= 10:
-        return f"{sign}{value:.1f}"
-    return f"{sign}{value:.2f}"
-
-
 def _ci_text(mean: float, lo: float, hi: float, metric: str, diff: bool = False) -> str:
-    """`mean [low, high]` in the metric's own format."""
-    return f"{_fmt(mean, metric, diff)} [{_fmt(lo, metric, diff)}, {_fmt(hi, metric, diff)}]"
+    """`mean [low, high]` in the metric's own format (from the catalogue)."""
+    from .outputs.formatting import interval
+
+    return interval(mean, lo, hi, metric, diff)
 
 
 def print_headline(experiment) -> None:
@@ -172,6 +159,7 @@ def run(
 ) -> None:
     """Run scenarios with common random numbers and compare each with the baseline."""
     from .designs.experiment import run_experiment
+    from .outputs.folders import save
     from .outputs.results import check_out_dir
     from .scenario.loading import load_scenario
 
@@ -191,7 +179,7 @@ def run(
             experiment = run_experiment(loaded, replications=replications, seed=seed, days=days,
                                         warmup_days=warmup_days, workers=n_workers,
                                         scheduler=scheduler, baseline=baseline, on_done=advance)
-        folder = experiment.save(out, command=command_line(), charts=not no_charts, style=style)
+        folder = save(experiment, out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:
         print_headline(experiment)
         print_precision(experiment)
@@ -243,25 +231,18 @@ STYLE_HELP = "Chart style: talk (slides) or paper (compact, grayscale-safe)."
 def plot(
     results_dir: Path = typer.Argument(..., help="A results folder written by `crisis-sim run`."),
     style: str = typer.Option("talk", "--style", help=STYLE_HELP),
+    out: Optional[Path] = typer.Option(None, "--out", help="Draw into this new folder instead of the results "
+                                       "folder's figures/ (it must not exist yet, or be empty)."),
 ) -> None:
-    """Redraw the charts of a results folder from its saved files (no re-run) into figures/."""
-    from .outputs.results import results_kind
+    """Redraw the charts of a results folder from its saved files (no re-run) into figures/ (or --out)."""
+    from .outputs.folders import draw_folder
+    from .outputs.results import check_out_dir
 
     with user_errors():
-        kind = results_kind(results_dir)
-        if kind == "run":
-            from .outputs.plots import draw_all
-
-            paths = draw_all(results_dir, style=style)
-        else:  # sweep, staffing and sensitivity folders have charts of their own
-            from .outputs import sweep_plots
-
-            draw = {"sweep": sweep_plots.draw_sweep, "staffing": sweep_plots.draw_staffing_search,
-                    "sensitivity": sweep_plots.draw_sensitivity}.get(kind)
-            if draw is None:
-                raise ScenarioError(f"{results_dir}: unknown kind of results folder {kind!r}")
-            paths = draw(results_dir)
-    console.print(f"Charts ({style}): {len(paths)} files in {results_dir / 'figures'}", highlight=False)
+        check_out_dir(out)
+        paths = draw_folder(results_dir, style=style, out=out)
+    where = out if out is not None else results_dir / "figures"
+    console.print(f"Charts ({style}): {len(paths)} files in {where}", highlight=False)
 
 
 @app.command()
@@ -290,11 +271,13 @@ def sweep(
     scheduler: SchedulerOption = None,
     quiet: QuietOption = False,
     no_charts: NoChartsOption = False,
+    style: StyleOption = "talk",
 ) -> None:
     """Run a scenario at every point of a sweep (common random numbers) and chart the staffing curve."""
     from rich.markup import escape
 
     from .designs.sweep import load_sweep, run_sweep, total_jobs
+    from .outputs.folders import save
     from .outputs.results import check_out_dir
 
     with user_errors():
@@ -303,7 +286,7 @@ def sweep(
         context, advance = progress_counter(total_jobs(plan), quiet)
         with context:
             result = run_sweep(plan, workers=workers or default_workers(), scheduler=scheduler, on_done=advance)
-        folder = result.save(out, command=command_line(), charts=not no_charts)
+        folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:
         m = result.metrics
         table = Table(title=f"{plan.name}: mean [95% CI] over {result.experiment.replications} replications × "
@@ -342,6 +325,7 @@ def staff(
     scheduler: SchedulerOption = None,
     quiet: QuietOption = False,
     no_charts: NoChartsOption = False,
+    style: StyleOption = "talk",
 ) -> None:
     """Find the fewest units of a team for which every target holds with 95% confidence."""
     import math
@@ -350,6 +334,7 @@ def staff(
 
     from .analysis.targets import parse_target
     from .designs.staffing import StaffingQuestion, find_staffing
+    from .outputs.folders import save
     from .outputs.results import check_out_dir
     from .scenario.loading import load_scenario
 
@@ -367,7 +352,7 @@ def staff(
         with context:
             result = find_staffing(question, workers=workers or default_workers(), scheduler=scheduler,
                                    on_done=advance)
-        folder = result.save(out, command=command_line(), charts=not no_charts)
+        folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:
         table = Table(title="Staffing levels tried (mean [95% CI] over replications, simulated)")
         for col in ("#", "units", "replications", *[escape(str(t)) for t in question.targets], "verdict"):
@@ -400,12 +385,15 @@ def sensitivity(
     scheduler: SchedulerOption = None,
     quiet: QuietOption = False,
     no_charts: NoChartsOption = False,
+    style: StyleOption = "talk",
 ) -> None:
     """Which assumption drives a result: Latin hypercube coefficients and a one-at-a-time tornado chart."""
     from rich.markup import escape
 
     from .analysis.targets import parse_metric
     from .designs.sensitivity import SensitivityDesign, parse_vary, run_sensitivity, total_jobs
+    from .outputs.folders import save
+    from .outputs.formatting import fmt
     from .outputs.results import check_out_dir
     from .scenario.loading import load_scenario
 
@@ -421,7 +409,7 @@ def sensitivity(
         with context:
             result = run_sensitivity(design, workers=workers or default_workers(), scheduler=scheduler,
                                      on_done=advance)
-        folder = result.save(out, command=command_line(), charts=not no_charts)
+        folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:
         table = Table(title=f"What drives {escape(str(design.metric))}? ({samples} Latin hypercube samples × {replications} "
                             f"replications; R² of the linear fit {result.r_squared:.2f})")
@@ -429,7 +417,7 @@ def sensitivity(
             table.add_column(col, justify="right" if col != "input" else "left", overflow="fold")
         for r in result.coefficients.itertuples():
             table.add_row(str(r.rank), r.input, f"{r.low:g}–{r.high:g}", f"{r.src:+.2f}", f"{r.spearman:+.2f}",
-                          _fmt(r.metric_at_low, design.metric.metric), _fmt(r.metric_at_high, design.metric.metric))
+                          fmt(r.metric_at_low, design.metric.metric), fmt(r.metric_at_high, design.metric.metric))
         console.print(table)
     console.print(f"Results: {folder}", highlight=False)
 

@@ -91,7 +91,7 @@ def fixture_scenarios() -> list[sim.Scenario]:
 def make_results(out: Path) -> Path:
     """Run the three fixture scenarios (serially) and save them without charts."""
     experiment = sim.run_experiment(fixture_scenarios(), replications=REPLICATIONS, days=DAYS, workers=1)
-    return experiment.save(out, command="tests: fixture results", charts=False)
+    return sim.save(experiment, out, command="tests: fixture results", charts=False)
 
 
 @pytest.fixture(scope="session")

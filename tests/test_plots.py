@@ -14,7 +14,8 @@ import sim.designs.experiment
 import sim.engine.model
 from fixtures_results import DAYS, REPLICATIONS, fixture_scenarios, results_dir  # noqa: F401 (fixture)
 from sim.cli import app
-from sim.outputs.plots import CHARTS, DPI, draw_all, rate_per_100_calls, responder_shares, utilisation_by_hour
+from sim.outputs.plots import CHARTS, draw_all, rate_per_100_calls, responder_shares, utilisation_by_hour
+from sim.outputs.style import DPI
 from sim.outputs.results import load_results
 
 LABELS = ("Police only", "Co-responder teams", "Peer-embedded teams")
@@ -107,6 +108,6 @@ def test_plot_command_refuses_an_unknown_style(results_dir):  # noqa: F811
 def test_charts_draw_with_one_replication_and_no_comparison(tmp_path):
     """One replication has no CI and one scenario has no baseline difference: charts still draw."""
     experiment = sim.run_experiment(fixture_scenarios()[:1], replications=1, days=3, workers=1)
-    folder = experiment.save(tmp_path / "one", charts=True, style="paper")
+    folder = sim.save(experiment, tmp_path / "one", charts=True, style="paper")
     assert {p.name for p in (folder / "figures").iterdir()} == EXPECTED_FILES
     assert "one replication, so no CI" in svg_text(folder / "figures" / "police_hours.svg")

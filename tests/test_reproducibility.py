@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import sim
+
 from helpers import interval_widths, merge, small_city
 from sim import run_experiment
 from sim.scenario.loading import validate_scenario
@@ -23,7 +25,7 @@ def peer() -> dict:
 
 
 def save_bytes(exp, tmp_path, name) -> dict[str, bytes]:
-    folder = exp.save(tmp_path / name, charts=False)
+    folder = sim.save(exp, tmp_path / name, charts=False)
     return {f: (folder / f).read_bytes() for f in ("summary.csv", "metrics.csv", "calls.parquet", "hourly.csv")}
 
 

@@ -1,4 +1,8 @@
-"""Metrics of one replication, computed from its event log after the warm-up (DESIGN's names)."""
+"""Metrics of one replication, computed from its event log after the warm-up.
+
+Names, labels and units live in the catalogue (`sim/analysis/catalogue.py`); this module only
+computes values.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +11,9 @@ import pandas as pd
 
 from ..engine.eventlog import BACKUP, FOLLOW_UP, PRIMARY, EventLog
 from ..scenario.schema import Scenario
+from .catalogue import HEADLINE_METRICS, SYSTEM_METRICS, TEAM_METRICS  # noqa: F401  (re-exported)
 from .tables import busy_integral, calls_table, police_teams, staffed_integral
 
-SYSTEM_METRICS = (
-    "calls", "resolved_by_phone", "dispatched", "unserved", "wait_min_mean", "response_min_mean",
-    "response_min_median", "response_min_p90", "fallback_share", "police_on_scene_share", "arrests",
-    "involuntary_holds", "ed_transports", "crisis_center", "linked_to_services", "use_of_force", "injuries",
-    "follow_ups", "repeat_calls", "police_hours_crisis", "cost_staffing", "cost_downstream", "cost_total",
-    "cost_per_call",
-)
-TEAM_METRICS = (
-    "handled", "handled_share", "utilization", "response_min_mean", "response_min_p90", "backup_requests",
-    "overtime_hours", "eligible_calls", "eligible_reached_share",
-)
-HEADLINE_METRICS = (
-    "calls", "response_min_mean", "response_min_p90", "fallback_share", "police_on_scene_share", "arrests",
-    "involuntary_holds", "linked_to_services", "police_hours_crisis", "cost_total", "unserved",
-)
 _DISPOSITION_COUNTS = {
     "arrests": "arrest", "involuntary_holds": "involuntary_hold", "ed_transports": "ed_transport",
     "crisis_center": "crisis_center",

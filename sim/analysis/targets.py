@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import ScenarioError
 from ..scenario.schema import Scenario
-from .metrics import SYSTEM_METRICS, TEAM_METRICS
+from .catalogue import SYSTEM_METRICS, TEAM_METRICS
 from .stats import t_interval
 
 Verdict = Literal["met", "not met", "undecided"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Sequence
 
 import pandas as pd
@@ -48,6 +47,7 @@ def same_demand(a: Scenario, b: Scenario) -> bool:
 class Experiment:
     """The results of running scenarios side by side: tidy tables and how they were made."""
 
+    kind = "run"
     scenarios: list[Scenario]
     replications: int
     seed: int
@@ -89,13 +89,6 @@ class Experiment:
                 need = replications_needed(values.to_numpy(), target)
                 rows.append((row.scenario, row.metric, row.rel_half_width, float("nan") if need is None else need))
         return pd.DataFrame(rows, columns=["scenario", "metric", "rel_half_width", "replications_needed"])
-
-    def save(self, out: str | Path | None = None, command: str | None = None, charts: bool = True,
-             style: str = "talk") -> Path:
-        """Write the results folder (atomically) and return its path."""
-        from ..outputs.results import write_results
-
-        return write_results(self, out, command=command, charts=charts, style=style)
 
 
 def run_experiment(

@@ -10,11 +10,9 @@ point runs the same replications with common random numbers.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -141,6 +139,7 @@ class SensitivityDesign:
 class SensitivityResult:
     """The runs, the per-point metric, and per-input coefficients."""
 
+    kind = "sensitivity"
     design: SensitivityDesign
     points: pd.DataFrame
     experiment: Experiment
@@ -151,45 +150,6 @@ class SensitivityResult:
     def __post_init__(self):
         self.samples = point_means(self.points, self.experiment.summary, self.design.metric)
         self.coefficients, self.r_squared = coefficients(self.design, self.samples, self.experiment.summary)
-
-    def save(self, out: str | Path | None = None, command: str | None = None, charts: bool = True) -> Path:
-        """Write the analysis's results folder atomically and return its path."""
-        from ..outputs.results import (
-            default_out_dir,
-            manifest,
-            scenario_yaml,
-            write_atomically,
-        )
-
-        d = self.design
-
-        def fill(folder: Path) -> None:
-            (folder / "scenarios").mkdir()
-            for s in self.experiment.scenarios:
-                (folder / "scenarios" / f"{s.name}.yaml").write_text(scenario_yaml(s))
-            keys = self.points.drop(columns="point")
-            for name, table in (("summary", self.experiment.summary), ("metrics", self.experiment.metrics)):
-                merged = table.merge(keys, on="scenario", how="left")
-                merged[["scenario", "kind", "factor", *[f.key for f in d.factors]]
-                       + [c for c in table.columns if c != "scenario"]].to_csv(folder / f"{name}.csv", index=False)
-            self.samples.to_csv(folder / "samples.csv", index=False)
-            self.coefficients.to_csv(folder / "coefficients.csv", index=False)
-            info = manifest(self.experiment, command)
-            info["kind"] = "sensitivity"
-            info["sensitivity"] = {
-                "scenario": d.scenario.name, "scenario_label": d.scenario.display_label, "metric": str(d.metric),
-                "team_labels": {k: t.label or k for k, t in d.scenario.teams.items()},
-                "samples": d.samples, "r_squared": self.r_squared,
-                "inputs": [{"key": f.key, "label": describe_key(f.key, d.scenario), "low": f.low, "high": f.high,
-                            "base": f.base} for f in d.factors],
-            }
-            (folder / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")
-            if charts:
-                from ..outputs.sweep_plots import draw_sensitivity
-
-                draw_sensitivity(folder)
-
-        return write_atomically(out, default_out_dir([f"{d.scenario.name}_sensitivity"]), fill)
 
 
 def point_means(points: pd.DataFrame, summary: pd.DataFrame, metric: MetricRef) -> pd.DataFrame:

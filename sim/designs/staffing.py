@@ -11,10 +11,8 @@ random numbers).
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import pandas as pd
@@ -25,7 +23,7 @@ from ..errors import ScenarioError
 from ..scenario.schema import Scenario
 from ..scenario.variants import derive
 from .executors import describe, run_jobs
-from .experiment import Experiment, ReplicationJob, run_replication
+from .experiment import ReplicationJob, run_replication
 
 
 @dataclass(frozen=True)
@@ -121,6 +119,7 @@ def overall(verdicts) -> Verdict:
 class StaffingResult:
     """The answer (None when nothing up to max_units meets every target) and how it was found."""
 
+    kind = "staffing"
     question: StaffingQuestion
     answer: int | None
     levels: dict[int, Level]
@@ -141,6 +140,16 @@ class StaffingResult:
         self.metrics = metrics
 
     @property
+    def scenarios(self) -> list[Scenario]:
+        """The staffed scenarios, fewest units first."""
+        return [lv.scenario for lv in sorted(self.levels.values(), key=lambda lv: lv.units)]
+
+    @property
+    def hourly(self) -> pd.DataFrame:
+        levels = sorted(self.levels.values(), key=lambda lv: lv.units)
+        return pd.concat([lv.hourly for lv in levels], ignore_index=True)
+
+    @property
     def runs(self) -> int:
         """Replications simulated in the whole search."""
         return int(self.search["new_replications"].sum())
@@ -153,55 +162,6 @@ class StaffingResult:
                     f"({self.runs} replications simulated).")
         return (f"{self.answer} {q.describe_staffing()} is the smallest staffing that meets {targets} "
                 f"with 95% confidence ({self.runs} replications simulated over {len(self.levels)} staffing levels).")
-
-    def to_experiment(self) -> Experiment:
-        levels = sorted(self.levels.values(), key=lambda lv: lv.units)
-        first = levels[0].scenario
-        return Experiment(
-            scenarios=[lv.scenario for lv in levels], replications=max(lv.n for lv in levels),
-            seed=self.replication_settings["seed"], days=self.replication_settings["days"],
-            warmup_days=self.replication_settings["warmup_days"], baseline=first.name, calls=pd.DataFrame(),
-            summary=self.summary.drop(columns="units"), hourly=pd.concat([lv.hourly for lv in levels], ignore_index=True),
-            metrics=self.metrics.drop(columns="units"), comparison=None, executor=self.executor,
-            wall_time_s=self.wall_time_s, paired={lv.scenario.name: True for lv in levels},
-        )
-
-    def save(self, out: str | Path | None = None, command: str | None = None, charts: bool = True) -> Path:
-        """Write the search's results folder atomically and return its path."""
-        from ..outputs.results import (
-            default_out_dir,
-            manifest,
-            scenario_yaml,
-            write_atomically,
-        )
-
-        q = self.question
-
-        def fill(folder: Path) -> None:
-            experiment = self.to_experiment()
-            (folder / "scenarios").mkdir()
-            for lv in self.levels.values():
-                (folder / "scenarios" / f"{lv.scenario.name}.yaml").write_text(scenario_yaml(lv.scenario))
-            self.summary.to_csv(folder / "summary.csv", index=False)
-            self.metrics.to_csv(folder / "metrics.csv", index=False)
-            experiment.hourly.to_csv(folder / "hourly.csv", index=False)
-            self.search.to_csv(folder / "search.csv", index=False)
-            info = manifest(experiment, command)
-            info["kind"] = "staffing"
-            info["staffing"] = {
-                "scenario": q.scenario.name, "team": q.team, "team_label": q.scenario.teams[q.team].label or q.team,
-                "staffing": q.describe_staffing(), "shift": q.shift, "targets": [str(t) for t in q.targets],
-                "min_units": q.min_units, "max_units": q.max_units, "initial_replications": q.replications,
-                "max_replications": q.max_replications, "answer": self.answer, "message": self.message(),
-                "replications_simulated": self.runs,
-            }
-            (folder / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")
-            if charts:
-                from ..outputs.sweep_plots import draw_staffing_search
-
-                draw_staffing_search(folder)
-
-        return write_atomically(out, default_out_dir([f"{q.scenario.name}_staffing"]), fill)
 
 
 def find_staffing(question: StaffingQuestion, workers: int = 1, scheduler: str | None = None,

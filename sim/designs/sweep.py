@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Callable, Literal
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..analysis.targets import MetricRef, Target, parse_metric, parse_target
@@ -228,6 +227,8 @@ def make_sweep(scenario: str | Path | Scenario, vary: dict[str, list[Any]], **op
 class SweepResult:
     """A sweep's experiment and its tables with one column per varied key."""
 
+    kind = "sweep"
+
     sweep: Sweep
     experiment: Experiment
     summary: pd.DataFrame = field(init=False)
@@ -236,40 +237,6 @@ class SweepResult:
     def __post_init__(self):
         self.summary = with_keys(self.experiment.summary, self.sweep)
         self.metrics = with_keys(self.experiment.metrics, self.sweep)
-
-    def save(self, out: str | Path | None = None, command: str | None = None, charts: bool = True) -> Path:
-        """Write the sweep's results folder atomically and return its path."""
-        from ..outputs.results import (
-            default_out_dir,
-            manifest,
-            write_atomically,
-            write_tables,
-        )
-
-        def fill(folder: Path) -> None:
-            write_tables(self.experiment, folder)
-            self.summary.to_csv(folder / "summary.csv", index=False)
-            self.metrics.to_csv(folder / "metrics.csv", index=False)
-            self.sweep.table().to_csv(folder / "points.csv", index=False)
-            (folder / "sweep.yaml").write_text(yaml.safe_dump(self.sweep.spec.model_dump(exclude_none=True),
-                                                              sort_keys=False, allow_unicode=True))
-            info = manifest(self.experiment, command)
-            info["kind"] = "sweep"
-            info["sweep"] = {
-                "name": self.sweep.name, "label": self.sweep.spec.label,
-                "base_scenario": self.sweep.base.name, "mode": self.sweep.spec.mode, "keys": self.sweep.keys,
-                "key_labels": {k: self.sweep.key_label(k) for k in self.sweep.keys},
-                "team_labels": {k: t.label or k for k, t in self.sweep.base.teams.items()},
-                "target": str(self.sweep.target) if self.sweep.target else None,
-                "metrics": [str(m) for m in self.sweep.metrics],
-            }
-            (folder / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")
-            if charts:
-                from ..outputs.sweep_plots import draw_sweep
-
-                draw_sweep(folder)
-
-        return write_atomically(out, default_out_dir([self.sweep.name]), fill)
 
 
 def with_keys(table: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:

@@ -26,22 +26,12 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from ..analysis.stats import t_interval
-from ..errors import ScenarioError
+from .formatting import MINUS, axis_number, compact, fmt, interval
 from .results import SavedResults, load_results
-
-FIGSIZE_IN = (40 / 3, 7.5)  # 13.33 × 7.5 in: exactly 2000 × 1125 px at 150 dpi
-DPI = 150
-DAYS_PER_YEAR = 365
-STYLES = ("talk", "paper")
-
-# Okabe & Ito (2008), the palette designed for colour-vision deficiency; blue, orange and
-# green first because they stay apart for every common deficiency.
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-# For `paper`: evenly spaced in lightness, so they stay distinct when printed in gray.
-GRAY_SAFE = ("#1A1A1A", "#7A7A7A", "#BDBDBD", "#4D4D4D", "#A0A0A0", "#DADADA", "#000000", "#F0F0F0")
-HATCHES = ("", "//", "..", "xx", "\\\\", "oo", "++", "--")
-LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 3)), "-", "--")
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+from .style import (
+    DAYS_PER_YEAR, Ink, Style, caption_line, error_bars, finish, finite, get_style,
+    legend_above, new_figure,
+)
 
 # Who responds: categories in stacking order with plain words and colours (Tol's muted
 # palette, colour-blind safe, and distinct from the scenario colours' meaning).
@@ -67,79 +57,6 @@ OUTCOMES = {
     "use_of_force": "Use of force",
     "linked_to_services": "Linked to services",
 }
-
-
-@dataclass(frozen=True)
-class Style:
-    """Type sizes and ink for one audience."""
-
-    name: str
-    base_pt: float
-    title_pt: float
-    tick_pt: float
-    caption_pt: float
-    annotation_pt: float
-    grid: bool
-    palette: tuple[str, ...]
-    patterned: bool
-    heatmap: str
-
-    def rc(self) -> dict:
-        return {
-            "svg.fonttype": "none",  # keep text as text in SVG: searchable, editable, and testable
-            "font.size": self.base_pt,
-            "axes.titlesize": self.title_pt,
-            "axes.labelsize": self.base_pt,
-            "xtick.labelsize": self.tick_pt,
-            "ytick.labelsize": self.tick_pt,
-            "legend.fontsize": self.tick_pt,
-            "legend.frameon": False,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "axes.grid": self.grid,
-            "axes.grid.axis": "y",
-            "grid.color": "#DDDDDD",
-            "grid.linewidth": 0.8,
-            "axes.axisbelow": True,
-            "hatch.linewidth": 1.0,
-            "savefig.dpi": DPI,
-        }
-
-
-STYLE_SETTINGS = {
-    "talk": Style("talk", base_pt=20, title_pt=26, tick_pt=18, caption_pt=14, annotation_pt=16, grid=False,
-                  palette=OKABE_ITO, patterned=False, heatmap="viridis"),
-    "paper": Style("paper", base_pt=13, title_pt=16, tick_pt=12, caption_pt=10, annotation_pt=11, grid=True,
-                   palette=GRAY_SAFE, patterned=True, heatmap="cividis"),
-}
-
-
-def get_style(style: str) -> Style:
-    if style not in STYLE_SETTINGS:
-        raise ScenarioError(f"--style must be one of {', '.join(STYLES)}, got {style!r}")
-    return STYLE_SETTINGS[style]
-
-
-class Ink:
-    """How one scenario is drawn: the same colour (and, for paper, pattern) in every chart."""
-
-    def __init__(self, results: SavedResults, style: Style):
-        self.names = [s["name"] for s in results.manifest["scenarios"]]
-        self.labels = {n: results.label(n) for n in self.names}
-        self._index = {n: i for i, n in enumerate(self.names)}
-        self.style = style
-
-    def colour(self, name: str) -> str:
-        return self.style.palette[self._index[name] % len(self.style.palette)]
-
-    def hatch(self, name: str) -> str:
-        return HATCHES[self._index[name] % len(HATCHES)] if self.style.patterned else ""
-
-    def linestyle(self, name: str):
-        return LINESTYLES[self._index[name] % len(LINESTYLES)] if self.style.patterned else "-"
-
-    def marker(self, name: str) -> str:
-        return MARKERS[self._index[name] % len(MARKERS)]
 
 
 # ---------------------------------------------------------------------------- data helpers
@@ -168,10 +85,6 @@ def _comparison_row(results: SavedResults, scenario: str, metric: str) -> pd.Ser
         return None
     rows = c[(c["scenario"] == scenario) & (c["metric"] == metric) & (c["team"] == "")]
     return rows.iloc[0] if len(rows) else None
-
-
-def _finite(*values: float) -> bool:
-    return all(v is not None and math.isfinite(v) for v in values)
 
 
 def rate_per_100_calls(results: SavedResults, metric: str) -> pd.DataFrame:
@@ -222,87 +135,20 @@ def utilisation_by_hour(results: SavedResults) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- figure helpers
 
 
-def _new_figure(style: Style, **subplots) -> tuple[Figure, object]:
-    fig = Figure(figsize=FIGSIZE_IN, dpi=DPI, layout="constrained")
-    # room at the bottom for the caption line, which constrained layout does not place
-    fig.get_layout_engine().set(rect=(0, 0.055 if style.name == "talk" else 0.045, 1, 0.945))
-    axes = fig.subplots(**subplots)
-    return fig, axes
-
-
 def caption(results: SavedResults) -> str:
-    """The line under every chart: how the numbers were made, and which scenarios."""
-    reps = int(results.manifest["replications"])
-    days = float(results.manifest["days"])
-    ci = "95% CI" if reps > 1 else "one replication, so no CI"
+    """The line under every run chart: how the numbers were made, and which scenarios."""
     names = ", ".join(results.label(s["name"]) for s in results.manifest["scenarios"])
-    return (f"Simulated: {reps} replication{'s' if reps != 1 else ''} × {days:g} days, {ci}. "
-            f"Scenarios: {names}.")
+    return caption_line(results.manifest["replications"], results.manifest["days"], f"Scenarios: {names}.")
 
 
 def _finish(fig: Figure, results: SavedResults, style: Style, title: str, out_dir: Path, stem: str) -> list[Path]:
-    fig.suptitle(title, fontsize=style.title_pt, fontweight="bold", x=0.01, ha="left")
-    fig.text(0.01, 0.012, caption(results), fontsize=style.caption_pt, color="#444444", ha="left", va="bottom")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / f"{stem}.png", out_dir / f"{stem}.svg"]
-    for path in paths:
-        fig.savefig(path, dpi=DPI, metadata={"Date": None} if path.suffix == ".svg" else None)
-    return paths
-
-
-def _error_bars(ax, x, mean, lo, hi, horizontal: bool = False, colour: str = "#222222") -> None:
-    """95% CI bars where the interval is finite (with one replication it is not: draw none)."""
-    for xi, m, l, h in zip(x, mean, lo, hi):
-        if not _finite(m, l, h):
-            continue
-        err = [[m - l], [h - m]]
-        if horizontal:
-            ax.errorbar(m, xi, xerr=err, fmt="none", ecolor=colour, elinewidth=2.5, capsize=6, zorder=5)
-        else:
-            ax.errorbar(xi, m, yerr=err, fmt="none", ecolor=colour, elinewidth=2, capsize=6, zorder=5)
-
-
-def _number(value: float) -> str:
-    """Thousands with separators; millions as 1.23 M (for cost axes and labels)."""
-    if not math.isfinite(value):
-        return "–"
-    if abs(value) >= 1e6:
-        return f"{value / 1e6:,.2f} M"
-    if abs(value) >= 1e4:
-        return f"{value / 1e3:,.0f} k"
-    return f"{value:,.0f}"
-
-
-def _axis_number(value: float, _pos=None) -> str:
-    """Axis ticks: as few digits as the tick needs (30 M, 2.5 M, 500 k)."""
-    if abs(value) >= 1e6:
-        return f"{value / 1e6:.3g} M"
-    if abs(value) >= 1e4:
-        return f"{value / 1e3:.3g} k"
-    return f"{value:,.0f}"
+    return finish(fig, style, title, caption(results), out_dir, stem)
 
 
 def _scenario_legend(ax, ink: Ink, style: Style) -> None:
     handles = [Patch(facecolor=ink.colour(n), hatch=ink.hatch(n), edgecolor="#222222" if style.patterned else
                      ink.colour(n), label=ink.labels[n]) for n in ink.names]
-    _legend_above(ax, handles, ncols=len(ink.names))
-
-
-def _legend_above(ax, handles=None, ncols: int = 1) -> None:
-    """A legend in rows above the plot: constrained layout then keeps it clear of the title.
-
-    Long labels (scenario labels are free text) can make a row wider than the figure; then
-    the legend is rebuilt with fewer columns until it fits, rather than being cut off.
-    """
-    if handles is None:
-        handles, _ = ax.get_legend_handles_labels()
-    fig = ax.get_figure()
-    for n in range(max(ncols, 1), 0, -1):
-        legend = ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.01), ncols=n, borderaxespad=0,
-                           handlelength=1.6, columnspacing=1.4)
-        fig.draw_without_rendering()
-        if legend.get_window_extent().x1 <= fig.bbox.x1 - 4:
-            return
+    legend_above(ax, handles, ncols=len(ink.names))
 
 
 # ---------------------------------------------------------------------------- the charts
@@ -311,9 +157,9 @@ def _legend_above(ax, handles=None, ncols: int = 1) -> None:
 def plot_outcomes(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
     """Outcomes per 100 crisis calls (arrests, holds, ED transports, force, linkage), by scenario, with 95% CIs."""
     st = get_style(style)
-    ink = Ink(results, st)
+    ink = Ink.of(results, st)
     with matplotlib.rc_context(st.rc()):
-        fig, ax = _new_figure(st)
+        fig, ax = new_figure(st)
         n = len(ink.names)
         width = 0.8 / n
         group_x = np.arange(len(OUTCOMES))
@@ -327,7 +173,7 @@ def plot_outcomes(results: SavedResults, out_dir: Path, style: str = "talk") -> 
             hi = [float(r["ci_high"].iloc[0]) if len(r) else math.nan for r in rows]
             ax.bar(x, mean, width * 0.92, color=ink.colour(name), hatch=ink.hatch(name),
                    edgecolor="#222222" if st.patterned else "white", linewidth=0.8)
-            _error_bars(ax, x, mean, lo, hi)
+            error_bars(ax, x, mean, lo, hi)
             for xi, m, h in zip(x, mean, hi):
                 if math.isfinite(m):
                     top = h if math.isfinite(h) else m
@@ -347,12 +193,12 @@ def plot_outcomes(results: SavedResults, out_dir: Path, style: str = "talk") -> 
 def plot_who_responds(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
     """Who responds: share of crisis calls by responding team kind, by phone, or unserved, per scenario."""
     st = get_style(style)
-    ink = Ink(results, st)
+    ink = Ink.of(results, st)
     shares = responder_shares(results).reindex(ink.names, fill_value=0.0)
     shown = [c for c in RESPONDER_LABELS if (shares[c] > 0).any()]
     colours = RESPONDER_COLOURS[st.name]
     with matplotlib.rc_context(st.rc() | {"axes.grid": False}):
-        fig, ax = _new_figure(st)
+        fig, ax = new_figure(st)
         y = np.arange(len(ink.names))[::-1]  # first scenario (the baseline) on top
         left = np.zeros(len(ink.names))
         for category in shown:
@@ -373,7 +219,7 @@ def plot_who_responds(results: SavedResults, out_dir: Path, style: str = "talk")
         ax.set_xlabel("Share of crisis calls")
         ax.spines["left"].set_visible(False)
         ax.tick_params(axis="y", length=0)
-        _legend_above(ax, ncols=len(shown))
+        legend_above(ax, ncols=len(shown))
         return _finish(fig, results, st, "Who responds to crisis calls", out_dir, "who_responds")
 
 
@@ -385,13 +231,13 @@ def _is_light(colour: str) -> bool:
 def plot_response_time(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
     """Response time (call to first unit on scene) as a cumulative distribution per scenario, median and 90th percentile marked."""
     st = get_style(style)
-    ink = Ink(results, st)
+    ink = Ink.of(results, st)
     calls = results.calls(["scenario", "team", "response_min"])
     calls = calls[(calls["team"] != "") & calls["response_min"].notna()]
     # the curve is drawn through 501 quantiles: exact enough to read, small enough for SVG
     levels = np.linspace(0, 1, 501)
     with matplotlib.rc_context(st.rc() | {"axes.grid.axis": "both"}):
-        fig, ax = _new_figure(st)
+        fig, ax = new_figure(st)
         x_max = 0.0
         for i, name in enumerate(ink.names):
             times = calls.loc[calls["scenario"] == name, "response_min"].to_numpy()
@@ -410,7 +256,7 @@ def plot_response_time(results: SavedResults, out_dir: Path, style: str = "talk"
             for row, level in ((median, 0.5), (p90, 0.9)):
                 if row is None:
                     continue
-                _error_bars(ax, [level + nudge], [row["mean"]], [row["ci_low"]], [row["ci_high"]], horizontal=True,
+                error_bars(ax, [level + nudge], [row["mean"]], [row["ci_low"]], [row["ci_high"]], horizontal=True,
                             colour=ink.colour(name))
                 ax.plot(row["mean"], level + nudge, marker=ink.marker(name), markersize=12, color=ink.colour(name),
                         markeredgecolor="#222222", zorder=6, linestyle="none")
@@ -423,18 +269,18 @@ def plot_response_time(results: SavedResults, out_dir: Path, style: str = "talk"
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlabel("Minutes from the call to the first unit on scene")
         ax.set_ylabel("Calls reached within")
-        _legend_above(ax)
+        legend_above(ax)
         return _finish(fig, results, st, "How fast help arrives", out_dir, "response_time")
 
 
 def plot_police_hours(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
     """Police hours spent on crisis calls per year by scenario, with the hours freed versus the baseline."""
     st = get_style(style)
-    ink = Ink(results, st)
+    ink = Ink.of(results, st)
     per_year = _years_factor(results)
     baseline = results.manifest.get("baseline", ink.names[0])
     with matplotlib.rc_context(st.rc()):
-        fig, ax = _new_figure(st)
+        fig, ax = new_figure(st)
         x = np.arange(len(ink.names))
         rows = [_metric_row(results, n, "police_hours_crisis") for n in ink.names]
         mean = [r["mean"] * per_year if r is not None else math.nan for r in rows]
@@ -443,7 +289,7 @@ def plot_police_hours(results: SavedResults, out_dir: Path, style: str = "talk")
         for xi, name, m in zip(x, ink.names, mean):
             ax.bar(xi, m, 0.6, color=ink.colour(name), hatch=ink.hatch(name),
                    edgecolor="#222222" if st.patterned else ink.colour(name))
-        _error_bars(ax, x, mean, lo, hi)
+        error_bars(ax, x, mean, lo, hi)
         top = max([h if math.isfinite(h) else m for m, h in zip(mean, hi) if math.isfinite(m)], default=1.0)
         for xi, name, m, h in zip(x, ink.names, mean, hi):
             if not math.isfinite(m):
@@ -467,25 +313,21 @@ def plot_police_hours(results: SavedResults, out_dir: Path, style: str = "talk")
 
 def _hours_change(d: float, lo: float, hi: float) -> str:
     """Plain words for a change in police hours: freed or added only when the 95% CI says so."""
-    if _finite(lo, hi) and hi < 0:
+    if finite(lo, hi) and hi < 0:
         return f"{-d:,.0f} h/yr freed\n(95% CI {-hi:,.0f}–{-lo:,.0f})"
-    if _finite(lo, hi) and lo > 0:
+    if finite(lo, hi) and lo > 0:
         return f"{d:,.0f} h/yr more\n(95% CI {lo:,.0f}–{hi:,.0f})"
-    spread = f", 95% CI {_signed(lo)} to {_signed(hi)}" if _finite(lo, hi) else ""
-    return f"no clear change\n({_signed(d)} h/yr{spread})"
-
-
-def _signed(value: float) -> str:
-    return f"{'+' if value >= 0 else '−'}{abs(value):,.0f}"
+    spread = f", 95% CI {interval(d, lo, hi, 'hours', diff=True, minus=MINUS, style='to')}" if finite(lo, hi) else ""
+    return f"no clear change\n({fmt(d, 'hours', diff=True, minus=MINUS)} h/yr{spread})"
 
 
 def plot_cost(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
     """Cost per year by scenario: staffing and downstream (arrests, holds, transports) stacked, 95% CI on the total."""
     st = get_style(style)
-    ink = Ink(results, st)
+    ink = Ink.of(results, st)
     per_year = _years_factor(results)
     with matplotlib.rc_context(st.rc()):
-        fig, ax = _new_figure(st)
+        fig, ax = new_figure(st)
         x = np.arange(len(ink.names))
 
         def yearly(metric: str, field: str = "mean") -> list[float]:
@@ -500,18 +342,18 @@ def plot_cost(results: SavedResults, out_dir: Path, style: str = "talk") -> list
             ax.bar(xi, s, 0.6, color=colour, edgecolor="#222222" if st.patterned else colour)
             # downstream: the scenario's colour, lighter and hatched, so the scenario stays recognisable
             ax.bar(xi, d, 0.6, bottom=s, color=colour, alpha=0.45, hatch="//", edgecolor="#222222", linewidth=0.8)
-        _error_bars(ax, x, total, lo, hi)
+        error_bars(ax, x, total, lo, hi)
         top = max([h if math.isfinite(h) else t for t, h in zip(total, hi) if math.isfinite(t)], default=1.0)
         for xi, t, h in zip(x, total, hi):
             if math.isfinite(t):
-                ax.text(xi, (h if math.isfinite(h) else t) + top * 0.02, f"Total {_number(t)}", ha="center",
+                ax.text(xi, (h if math.isfinite(h) else t) + top * 0.02, f"Total {compact(t)}", ha="center",
                         va="bottom", fontsize=st.annotation_pt, fontweight="bold", color="#222222")
         ax.set_ylim(0, top * 1.15)
         ax.set_xticks(x, [ink.labels[n] for n in ink.names])
         ax.tick_params(axis="x", length=0)
-        ax.yaxis.set_major_formatter(FuncFormatter(_axis_number))
+        ax.yaxis.set_major_formatter(FuncFormatter(axis_number))
         ax.set_ylabel("Cost per year (scenario currency)")
-        _legend_above(ax, [Patch(facecolor="#777777", edgecolor="#777777", label="Staffing (unit-hours on shift)"),
+        legend_above(ax, [Patch(facecolor="#777777", edgecolor="#777777", label="Staffing (unit-hours on shift)"),
                            Patch(facecolor="#777777", alpha=0.45, hatch="//", edgecolor="#222222",
                                  label="Downstream (arrests, holds, ED, crisis centre, linkage)")], ncols=2)
         return _finish(fig, results, st, "Cost per year: staffing and downstream", out_dir, "cost")
@@ -520,14 +362,14 @@ def plot_cost(results: SavedResults, out_dir: Path, style: str = "talk") -> list
 def plot_utilisation(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
     """Utilisation by hour of day for every team of every scenario (heatmap); grey cells are hours with no unit on shift."""
     st = get_style(style)
-    ink = Ink(results, st)
+    ink = Ink.of(results, st)
     util = utilisation_by_hour(results)
     panels = [(name, list(dict.fromkeys(util.loc[util["scenario"] == name, "team"]))) for name in ink.names]
     panels = [(name, teams) for name, teams in panels if teams]
     n_rows = sum(len(teams) for _, teams in panels)
     cmap = matplotlib.colormaps[st.heatmap].with_extremes(bad="#E6E6E6")
     with matplotlib.rc_context(st.rc() | {"axes.grid": False}):
-        fig, axes = _new_figure(st, nrows=len(panels), ncols=1, sharex=True, squeeze=False,
+        fig, axes = new_figure(st, nrows=len(panels), ncols=1, sharex=True, squeeze=False,
                                 gridspec_kw={"height_ratios": [len(t) + 0.6 for _, t in panels]})
         image = None
         for ax, (name, teams) in zip(axes[:, 0], panels):
@@ -581,9 +423,12 @@ CHARTS = (
 )
 
 
-def draw_all(folder: str | Path, style: str = "talk") -> list[Path]:
-    """Draw every standard chart of a results folder into `<folder>/figures/` (PNG and SVG); return the files."""
+def draw_all(folder: str | Path, style: str = "talk", out: str | Path | None = None) -> list[Path]:
+    """Draw every standard chart of a results folder into `<folder>/figures/` (or `out`), PNG and SVG."""
     get_style(style)
     results = load_results(folder)
-    out_dir = Path(folder) / "figures"
+    out_dir = Path(out) if out is not None else Path(folder) / "figures"
     return [path for chart in CHARTS for path in chart.draw(results, out_dir, style)]
+
+
+run_caption = caption  # the public name (sim.run_caption)

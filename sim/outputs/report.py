@@ -15,56 +15,21 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from ..analysis.metrics import HEADLINE_METRICS
+from ..analysis import catalogue
+from ..analysis.catalogue import HEADLINE_METRICS
+from .formatting import MINUS, fmt, interval
 from ..scenario.schema import Team
 from .plots import CHARTS, DAYS_PER_YEAR, draw_all, get_style
 from .results import SavedResults, load_results
 
 REPORT_FILE = "report.html"
 
-# Plain words and how to show each headline metric; `per_year` totals are scaled from the
-# simulated window to a year so they read like a city budget line.
-METRIC_WORDS = {
-    "calls": ("Crisis calls", "count", True),
-    "response_min_mean": ("Mean response time (min)", "minutes", False),
-    "response_min_p90": ("90th percentile response time (min)", "minutes", False),
-    "fallback_share": ("Calls not handled by the first-choice team", "share", False),
-    "police_on_scene_share": ("Dispatched calls with police on scene", "share", False),
-    "arrests": ("Arrests", "count", True),
-    "involuntary_holds": ("Involuntary holds", "count", True),
-    "linked_to_services": ("Linked to services", "count", True),
-    "police_hours_crisis": ("Police hours on crisis calls", "count", True),
-    "cost_total": ("Total cost (staffing + downstream)", "money", True),
-    "unserved": ("Calls still waiting when the run ends", "count", False),  # a stock, not a flow: never scaled
-}
 KIND_WORDS = {
     "police": "police unit",
     "co_responder": "co-responder unit",
     "civilian": "civilian unit, no police",
 }
 DAY_ORDER = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _fmt(value: float, kind: str) -> str:
-    if value is None or value != value:
-        return "–"
-    if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    if kind == "share":
-        return f"{value:.1%}"
-    if kind == "minutes":
-        return f"{value:.1f}"
-    return f"{value:,.0f}"
-
-
-def _signed(value: float, kind: str) -> str:
-    """A difference with its sign; differences of shares are percentage points, not percent."""
-    if not math.isfinite(value):
-        return _fmt(value, kind)
-    sign = "+" if value > 0 else "−" if value < 0 else "±"
-    if kind == "share":
-        return f"{sign}{abs(value) * 100:.1f} pts"
-    return sign + _fmt(abs(value), kind)
 
 
 @dataclass
@@ -88,7 +53,8 @@ def headline_rows(results: SavedResults, names: list[str]) -> list[dict]:
         comp = results.comparison[results.comparison["team"] == ""].set_index(["scenario", "metric"])
     rows = []
     for metric in HEADLINE_METRICS:
-        words, kind, scaled = METRIC_WORDS.get(metric, (metric, "count", False))
+        entry = catalogue.metric(metric)
+        words, kind, scaled = entry.label, entry.unit, entry.per_period
         factor = per_year if scaled else 1.0
         cells = []
         for name in names:
@@ -96,15 +62,15 @@ def headline_rows(results: SavedResults, names: list[str]) -> list[dict]:
                 cells.append(Cell("–", ""))
                 continue
             r = m.loc[(name, metric)]
-            cell = Cell(_fmt(r["mean"] * factor, kind),
-                        f"{_fmt(r['ci_low'] * factor, kind)} to {_fmt(r['ci_high'] * factor, kind)}"
+            cell = Cell(fmt(r["mean"] * factor, kind, minus=MINUS),
+                        interval(r["mean"], r["ci_low"] * factor, r["ci_high"] * factor, kind, minus=MINUS, style="to")
                         if math.isfinite(r["ci_low"]) else "no CI (one replication)")
             if comp is not None and name != baseline and (name, metric) in comp.index:
                 c = comp.loc[(name, metric)]
                 lo, hi = c["ci_low"] * factor, c["ci_high"] * factor
-                cell.change = _signed(c["diff_mean"] * factor, kind)
+                cell.change = fmt(c["diff_mean"] * factor, kind, diff=True, minus=MINUS)
                 if math.isfinite(lo) and math.isfinite(hi):
-                    cell.change_interval = f"{_signed(lo, kind)} to {_signed(hi, kind)}"
+                    cell.change_interval = interval(c["diff_mean"], lo, hi, kind, diff=True, minus=MINUS, style="to")
                     cell.clear = lo > 0 or hi < 0
             cells.append(cell)
         rows.append({"metric": metric, "words": words + (" per year" if scaled else ""), "cells": cells})

@@ -69,60 +69,60 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def manifest(experiment, command: str | None) -> dict:
+def manifest(kind: str, scenarios: list[Scenario], *, seed: int, replications: int, days: float,
+             warmup_days: float, executor: str, wall_time_s: float, baseline: str | None = None,
+             paired: dict[str, bool] | None = None, command: str | None = None, **extra) -> dict:
+    """manifest.json of a results folder of any kind, from the facts of the run (`extra`: kind-specific blocks)."""
     try:
         version = metadata.version("crisis-sim")
     except metadata.PackageNotFoundError:
         version = "unknown"
+    paired = paired or {}
     return {
         "package": "crisis-sim",
         "version": version,
+        "kind": kind,
         "git_commit": _git_commit(),
         "command": command or " ".join(sys.argv),
         "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "seed": experiment.seed,
-        "replications": experiment.replications,
-        "days": experiment.days,
-        "warmup_days": experiment.warmup_days,
-        "baseline": experiment.baseline,
+        "seed": seed,
+        "replications": replications,
+        "days": days,
+        "warmup_days": warmup_days,
+        "baseline": baseline,
         "scenarios": [
             {"name": s.name, "label": s.display_label, "sha256": scenario_hash(s),
-             "paired_with_baseline": experiment.paired.get(s.name, True)}
-            for s in experiment.scenarios
+             "paired_with_baseline": paired.get(s.name, True)}
+            for s in scenarios
         ],
-        "executor": experiment.executor,
-        "wall_time_s": round(experiment.wall_time_s, 3),
+        "executor": executor,
+        "wall_time_s": round(wall_time_s, 3),
         "libraries": _versions(),
         "platform": platform.platform(),
+        **extra,
     }
 
 
-def write_tables(experiment, folder: Path) -> None:
-    """The data files of a results folder (no manifest, no charts)."""
+def write_manifest(folder: Path, info: dict) -> None:
+    (folder / RESULT_MARKER).write_text(json.dumps(info, indent=2) + "\n")
+
+
+def write_scenarios(folder: Path, scenarios) -> None:
+    """Each resolved scenario, exactly as run, in `scenarios/<name>.yaml`."""
     (folder / "scenarios").mkdir(parents=True, exist_ok=True)
-    for s in experiment.scenarios:
+    for s in scenarios:
         (folder / "scenarios" / f"{s.name}.yaml").write_text(scenario_yaml(s), encoding="utf-8")
+
+
+def write_tables(experiment, folder: Path) -> None:
+    """The data files of a run's results folder (no manifest, no charts)."""
+    write_scenarios(folder, experiment.scenarios)
     experiment.calls.to_parquet(folder / "calls.parquet", index=False)
     experiment.summary.to_csv(folder / "summary.csv", index=False)
     experiment.metrics.to_csv(folder / "metrics.csv", index=False)
     experiment.hourly.to_csv(folder / "hourly.csv", index=False)
     if experiment.comparison is not None:
         experiment.comparison.to_csv(folder / "comparison.csv", index=False)
-
-
-def write_results(experiment, out: str | Path | None = None, command: str | None = None, charts: bool = True,
-                  style: str = "talk") -> Path:
-    """Write a run's results folder (tables, manifest, charts) whole or not at all."""
-
-    def fill(folder: Path) -> None:
-        write_tables(experiment, folder)
-        (folder / RESULT_MARKER).write_text(json.dumps(manifest(experiment, command), indent=2) + "\n")
-        if charts:
-            from .plots import draw_all
-
-            draw_all(folder, style=style)
-
-    return write_atomically(out, default_out_dir(experiment.names), fill)
 
 
 def results_kind(folder: str | Path) -> str:

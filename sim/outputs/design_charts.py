@@ -11,132 +11,40 @@ import json
 import math
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from ..analysis import catalogue
+from ..analysis.targets import MetricRef, parse_metric, parse_target
+from .formatting import axis_number, chart_value
+from .style import Style, caption_line, drawing, finish, get_style, new_figure, wrap
 
-from ..analysis.targets import MetricRef, parse_metric, parse_target  # noqa: E402
-
-FIGSIZE = (13.33, 7.5)
-DPI = 150
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+# verdict colours (Okabe-Ito green, vermilion, orange)
 MET, NOT_MET, UNDECIDED = "#009E73", "#D55E00", "#E69F00"
-METRIC_LABELS = {
-    "calls": "Crisis calls",
-    "resolved_by_phone": "Calls resolved by phone",
-    "dispatched": "Calls with a unit sent",
-    "unserved": "Calls still waiting at the end",
-    "wait_min_mean": "Average wait for a unit (minutes)",
-    "response_min_mean": "Average response time (minutes)",
-    "response_min_median": "Median response time (minutes)",
-    "response_min_p90": "90% of calls reached within (minutes)",
-    "fallback_share": "Calls the first-choice team could not take",
-    "police_on_scene_share": "Calls with police on scene",
-    "arrests": "Arrests",
-    "involuntary_holds": "Involuntary holds",
-    "ed_transports": "Emergency department transports",
-    "crisis_center": "Crisis centre drop-offs",
-    "linked_to_services": "People linked to services",
-    "use_of_force": "Uses of force",
-    "injuries": "Injuries",
-    "follow_ups": "Follow-up visits",
-    "repeat_calls": "Repeat crisis calls",
-    "police_hours_crisis": "Police hours on crisis calls",
-    "cost_staffing": "Staffing cost",
-    "cost_downstream": "Downstream cost (arrests, holds, transports)",
-    "cost_total": "Total cost",
-    "cost_per_call": "Cost per call",
-    "handled": "Calls handled",
-    "handled_share": "Share of calls handled",
-    "utilization": "Time busy (share of staffed hours)",
-    "backup_requests": "Police backup requests",
-    "overtime_hours": "Overtime hours",
-}
-STYLE = {
-    "font.size": 16, "axes.titlesize": 24, "axes.titleweight": "bold", "axes.labelsize": 19,
-    "xtick.labelsize": 16, "ytick.labelsize": 16, "legend.fontsize": 15, "axes.spines.top": False,
-    "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3, "svg.fonttype": "none",
-}
 
 
 def metric_label(ref: MetricRef, team_labels: dict[str, str] | None = None) -> str:
-    """Plain words for a metric, naming the team for a per-team metric."""
-    text = METRIC_LABELS.get(ref.metric, ref.metric.replace("_", " "))
-    if ref.team:
-        text = f"{text}: {(team_labels or {}).get(ref.team, ref.team)}"
-    return text
+    """Plain words for a metric (from the catalogue), naming the team for a per-team metric."""
+    return catalogue.label(ref.metric, (team_labels or {}).get(ref.team, ref.team) if ref.team else None)
 
 
 def is_share(ref: MetricRef) -> bool:
-    return ref.metric.endswith("_share") or ref.metric == "utilization"
-
-
-def fmt_value(ref: MetricRef, value: float) -> str:
-    """A metric value as people read it: shares in %, costs with separators."""
-    if value is None or not math.isfinite(value):
-        return "–"
-    if is_share(ref):
-        return f"{value:.0%}"
-    if abs(value) >= 1e6:
-        return f"{value / 1e6:,.2f} M"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
-
-
-def caption_text(replications: int, days: float) -> str:
-    return f"Simulated: {replications} replications × {days:g} days, 95% CI"
-
-
-def styled(draw):
-    """Draw with the slide style (large type) without changing matplotlib's global settings."""
-    import functools
-
-    @functools.wraps(draw)
-    def wrapper(*args, **kwargs):
-        with plt.rc_context(STYLE):
-            return draw(*args, **kwargs)
-
-    return wrapper
-
-
-def new_figure(ncols: int = 1):
-    fig, axes = plt.subplots(1, ncols, figsize=FIGSIZE, squeeze=False)
-    return fig, list(axes[0])
-
-
-def finish(fig, folder: Path, stem: str, title: str, caption: str) -> list[Path]:
-    """Title, caption, layout, and PNG + SVG in folder/figures."""
-    fig.suptitle(title, fontsize=STYLE["axes.titlesize"], fontweight="bold", x=0.02, ha="left")
-    fig.text(0.99, 0.01, caption, ha="right", va="bottom", fontsize=13, color="#444444")
-    fig.tight_layout(rect=(0, 0.04, 1, 0.95))
-    out = Path(folder) / "figures"
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / f"{stem}.png", out / f"{stem}.svg"]
-    fig.savefig(paths[0], dpi=DPI)
-    fig.savefig(paths[1])
-    plt.close(fig)
-    return paths
+    return catalogue.metric(ref.metric).unit == "share"
 
 
 def _percent_axis(ax, ref: MetricRef, axis: str = "y") -> None:
     if is_share(ref):
-        from matplotlib.ticker import PercentFormatter
-
         (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
-    elif ref.metric.startswith("cost") or ref.metric.endswith("hours_crisis"):
-        from matplotlib.ticker import FuncFormatter
-
-        (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(
-            FuncFormatter(lambda v, _p: f"{v / 1e6:,.1f} M" if abs(v) >= 1e6 else f"{v:,.0f}"))
+    elif catalogue.metric(ref.metric).unit in ("money", "hours", "count"):
+        (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(axis_number))
 
 
 def _target_line(ax, target, ref: MetricRef) -> None:
     if target is None or target.ref != ref:
         return
     word = "at most" if target.op == "<=" else "at least"
-    label = f"Target: {word} {fmt_value(ref, target.value) if is_share(ref) else f'{target.value:g}'}"
+    label = f"Target: {word} {chart_value(target.value, ref.metric) if is_share(ref) else f'{target.value:g}'}"
     ax.axhline(target.value, color="#000000", linestyle="--", linewidth=2.2, label=label, zorder=1)
 
 
@@ -150,9 +58,11 @@ def _integer_ticks(ax, values) -> None:
 # --- sweeps ----------------------------------------------------------------------------
 
 
-def draw_sweep(folder: str | Path) -> list[Path]:
+def draw_sweep(folder: str | Path, style: str = "talk", out: str | Path | None = None) -> list[Path]:
     """All charts of a sweep results folder: a staffing curve per metric, and heatmaps for two keys."""
+    st = get_style(style)
     folder = Path(folder)
+    figures = Path(out) if out is not None else folder / "figures"
     info = json.loads((folder / "manifest.json").read_text())
     sweep = info["sweep"]
     metrics = pd.read_csv(folder / "metrics.csv")
@@ -160,7 +70,7 @@ def draw_sweep(folder: str | Path) -> list[Path]:
     team_labels = sweep.get("team_labels", {})
     target = parse_target(sweep["target"]) if sweep.get("target") else None
     keys, key_labels = sweep["keys"], sweep["key_labels"]
-    caption = caption_text(info["replications"], info["days"])
+    caption = caption_line(info["replications"], info["days"])
     paths: list[Path] = []
     for text in sweep["metrics"]:
         ref = parse_metric(text)
@@ -168,11 +78,12 @@ def draw_sweep(folder: str | Path) -> list[Path]:
         if rows.empty:
             continue
         stem = f"sweep_{ref.metric}" + (f"_{ref.team}" if ref.team else "")
-        paths += staffing_curve(rows, keys, key_labels, ref, target, folder, stem, caption, team_labels,
-                                sweep.get("label"))
-        if len(keys) == 2 and sweep["mode"] == "grid":
-            paths += heatmap(rows, keys, key_labels, ref, target, folder, f"heatmap_{stem.removeprefix('sweep_')}",
-                             caption, team_labels)
+        with drawing(st):
+            paths += staffing_curve(st, rows, keys, key_labels, ref, target, figures, stem, caption, team_labels,
+                                    sweep.get("label"))
+            if len(keys) == 2 and sweep["mode"] == "grid":
+                paths += heatmap(st, rows, keys, key_labels, ref, target, figures,
+                                 f"heatmap_{stem.removeprefix('sweep_')}", caption, team_labels)
     return paths
 
 
@@ -180,18 +91,17 @@ def _numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series)
 
 
-@styled
-def staffing_curve(rows: pd.DataFrame, keys: list[str], key_labels: dict, ref: MetricRef, target, folder: Path,
+def staffing_curve(st: Style, rows: pd.DataFrame, keys: list[str], key_labels: dict, ref: MetricRef, target, figures: Path,
                    stem: str, caption: str, team_labels: dict, title: str | None = None) -> list[Path]:
     """The metric against the first varied key, a line (with its 95% CI band) per value of the others."""
     x_key, others = keys[0], keys[1:]
-    fig, (ax,) = new_figure()
+    fig, ax = new_figure(st)
     groups = [((), rows)] if not others else list(rows.groupby(others, sort=True))
     numeric_x = _numeric(rows[x_key])
     for i, (gkey, grp) in enumerate(groups):
         grp = grp.sort_values(x_key) if numeric_x else grp
         x = grp[x_key].to_numpy() if numeric_x else np.arange(len(grp))
-        color = OKABE_ITO[i % len(OKABE_ITO)]
+        color = st.palette[i % len(st.palette)]
         gkey = gkey if isinstance(gkey, tuple) else (gkey,)
         label = ", ".join(f"{key_labels.get(k, k)}: {v:g}" if isinstance(v, (int, float)) else f"{key_labels.get(k, k)}: {v}"
                           for k, v in zip(others, gkey)) or "Mean"
@@ -212,71 +122,66 @@ def staffing_curve(rows: pd.DataFrame, keys: list[str], key_labels: dict, ref: M
         top = 1.05 if rows["mean"].max() <= 1 else ax.get_ylim()[1]
         ax.set_ylim(0, min(ax.get_ylim()[1], top))
     ax.set_xlabel(key_labels.get(x_key, x_key))
-    ax.set_ylabel(_wrap(metric_label(MetricRef(ref.metric)), 40))
+    ax.set_ylabel(wrap(metric_label(MetricRef(ref.metric)), 40))
     handles, labels = ax.get_legend_handles_labels()
     if len(labels) > 1:
         ax.legend(loc="best", frameon=False)
     heading = f"{metric_label(ref, team_labels)}" + (f" ({title})" if title else "")
-    return finish(fig, folder, stem, _wrap(heading, 70), caption)
+    return finish(fig, st, wrap(heading, 70), caption, figures, stem)
 
 
-@styled
-def heatmap(rows: pd.DataFrame, keys: list[str], key_labels: dict, ref: MetricRef, target, folder: Path, stem: str,
+def heatmap(st: Style, rows: pd.DataFrame, keys: list[str], key_labels: dict, ref: MetricRef, target, figures: Path, stem: str,
             caption: str, team_labels: dict) -> list[Path]:
     """The metric over a grid of two varied keys; cells meeting the target (with 95% confidence) are ticked."""
     x_key, y_key = keys
     table = rows.pivot_table(index=y_key, columns=x_key, values="mean", aggfunc="first").sort_index(ascending=False)
     lo = rows.pivot_table(index=y_key, columns=x_key, values="ci_low", aggfunc="first").reindex_like(table)
     hi = rows.pivot_table(index=y_key, columns=x_key, values="ci_high", aggfunc="first").reindex_like(table)
-    fig, (ax,) = new_figure()
+    fig, ax = new_figure(st)
     ax.grid(False)
     data = table.to_numpy(float)
-    image = ax.imshow(data, cmap="cividis", aspect="auto")
+    image = ax.imshow(data, cmap=st.heatmap, aspect="auto")
     bar = fig.colorbar(image, ax=ax)
-    bar.set_label(_wrap(metric_label(MetricRef(ref.metric)), 30), fontsize=16)
-    bar.ax.tick_params(labelsize=14)
-    from matplotlib.ticker import FuncFormatter
-
-    bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt_value(ref, v)))
+    bar.set_label(wrap(metric_label(MetricRef(ref.metric)), 30), fontsize=st.base_pt)
+    bar.ax.tick_params(labelsize=st.tick_pt)
+    bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: chart_value(v, ref.metric)))
     mid = np.nanmean([np.nanmin(data), np.nanmax(data)]) if np.isfinite(data).any() else 0
     for r in range(data.shape[0]):
         for c in range(data.shape[1]):
             value = data[r, c]
-            text = fmt_value(ref, value)
+            text = chart_value(value, ref.metric)
             if target is not None and target.ref == ref:
                 bound = hi.iat[r, c] if target.op == "<=" else lo.iat[r, c]
                 ok = bound <= target.value if target.op == "<=" else bound >= target.value
                 text += " ✓" if ok else ""
-            ax.text(c, r, text, ha="center", va="center", fontsize=15, fontweight="bold",
+            ax.text(c, r, text, ha="center", va="center", fontsize=st.annotation_pt, fontweight="bold",
                     color="white" if value < mid else "black")
     ax.set_xticks(range(data.shape[1]))
     ax.set_xticklabels([f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in table.columns])
     ax.set_yticks(range(data.shape[0]))
     ax.set_yticklabels([f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in table.index])
     ax.set_xlabel(key_labels.get(x_key, x_key))
-    ax.set_ylabel(_wrap(key_labels.get(y_key, y_key), 30))
+    ax.set_ylabel(wrap(key_labels.get(y_key, y_key), 30))
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
     note = ""
     if target is not None and target.ref == ref:
         word = "at most" if target.op == "<=" else "at least"
-        note = f"  ✓ = meets the target ({word} {fmt_value(ref, target.value)}) with 95% confidence"
-    return finish(fig, folder, stem, _wrap(metric_label(ref, team_labels), 70), caption + note)
-
-
-def _wrap(text: str, width: int) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width)) or text
+        note = f"  ✓ = meets the target ({word} {chart_value(target.value, ref.metric)}) with 95% confidence"
+    return finish(fig, st, wrap(metric_label(ref, team_labels), 70), caption + note, figures, stem)
 
 
 # --- the staffing finder -------------------------------------------------------------
 
 
-@styled
-def draw_staffing_search(folder: str | Path) -> list[Path]:
+def draw_staffing_search(folder: str | Path, style: str = "talk", out: str | Path | None = None) -> list[Path]:
     """One panel per target: each staffing level tried, its 95% CI, whether it met the target, and the answer."""
-    folder = Path(folder)
+    st_ = get_style(style)
+    with drawing(st_):
+        return _staffing_search(Path(folder), st_, Path(out) if out is not None else Path(folder) / "figures")
+
+
+def _staffing_search(folder: Path, style: Style, figures: Path) -> list[Path]:
     info = json.loads((folder / "manifest.json").read_text())
     st = info["staffing"]
     search = pd.read_csv(folder / "search.csv")
@@ -284,7 +189,8 @@ def draw_staffing_search(folder: str | Path) -> list[Path]:
     metrics["team"] = metrics["team"].fillna("").astype(str)
     targets = [parse_target(t) for t in st["targets"]]
     team_labels = {st["team"]: st["team_label"]}
-    fig, axes = new_figure(len(targets))
+    fig, axes = new_figure(style, ncols=len(targets), squeeze=False)
+    axes = list(axes[0])
     answer = st["answer"]
     colors = {"met": MET, "not met": NOT_MET, "undecided": UNDECIDED}
     words = {"met": "Meets the target", "not met": "Misses the target", "undecided": "Too close to call"}
@@ -305,20 +211,20 @@ def draw_staffing_search(folder: str | Path) -> list[Path]:
             legend.setdefault(words[verdict], handle)
             note = f"#{first_step[r.units]}" + ("" if same_reps else f" ({int(reps[r.units])} reps)")
             ax.annotate(note, (r.units, r.mean), textcoords="offset points", xytext=(12, 6), ha="left",
-                        va="bottom", fontsize=13, color="#333333")
+                        va="bottom", fontsize=style.annotation_pt * 0.85, color="#333333")
         word = "at most" if target.op == "<=" else "at least"
-        shown = fmt_value(ref, target.value) if is_share(ref) else f"{target.value:g}"
+        shown = chart_value(target.value, ref.metric) if is_share(ref) else f"{target.value:g}"
         line = ax.axhline(target.value, color="#000000", linestyle="--", linewidth=2.2, zorder=1)
         legend.setdefault("Target", line)
         ax.annotate(f"target: {word} {shown}", (1, target.value), xycoords=("axes fraction", "data"),
-                    xytext=(0, 6), textcoords="offset points", ha="right", va="bottom", fontsize=14)
+                    xytext=(0, 6), textcoords="offset points", ha="right", va="bottom", fontsize=style.annotation_pt)
         if answer is not None:
             legend.setdefault(f"Answer: {answer} units",
                               ax.axvline(answer, color=MET, linewidth=10, alpha=0.25, zorder=0))
         _percent_axis(ax, ref)
-        ax.set_title(_wrap(metric_label(ref, team_labels), 45 if len(targets) == 1 else 32), fontsize=17,
+        ax.set_title(wrap(metric_label(ref, team_labels), 45 if len(targets) == 1 else 32), fontsize=style.base_pt,
                      fontweight="normal", loc="left")
-        ax.set_xlabel(_wrap(st["staffing"][:1].upper() + st["staffing"][1:], 40))
+        ax.set_xlabel(wrap(st["staffing"][:1].upper() + st["staffing"][1:], 40))
         low = min(rows["units"].min(), st["min_units"])
         ax.set_xlim(low - 0.7, st["max_units"] + 0.7)
         step = max(1, int(np.ceil((st["max_units"] - low + 1) / 16)))
@@ -326,7 +232,7 @@ def draw_staffing_search(folder: str | Path) -> list[Path]:
         ax.margins(y=0.2)
         ax.set_ylim(bottom=0)
     fig.legend(list(legend.values()), list(legend.keys()), loc="upper right", ncol=len(legend), frameon=False,
-               fontsize=15, bbox_to_anchor=(0.99, 0.90))
+               fontsize=style.tick_pt, bbox_to_anchor=(0.99, 0.90))
     what = "both targets" if len(targets) == 2 else "every target" if len(targets) > 2 else "the target"
     if answer is None:
         title = f"No staffing up to {st['max_units']} units meets {what}"
@@ -335,8 +241,7 @@ def draw_staffing_search(folder: str | Path) -> list[Path]:
     reps_text = f"{reps.min()}" if same_reps else f"{reps.min()}–{reps.max()}"
     caption = (f"Simulated: {reps_text} replications per staffing level × {info['days']:g} days, 95% CI. "
                "#k = k-th staffing level tried")
-    paths = finish(fig, folder, "staffing_search", _wrap(title, 70), caption)
-    return paths
+    return finish(fig, style, wrap(title, 70), caption, figures, "staffing_search")
 
 
 # --- sensitivity analysis ------------------------------------------------------------
@@ -346,37 +251,38 @@ def _input_value(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:.3g}"
 
 
-@styled
-def draw_sensitivity(folder: str | Path) -> list[Path]:
+def draw_sensitivity(folder: str | Path, style: str = "talk", out: str | Path | None = None) -> list[Path]:
     """The tornado chart (one input at a time, low and high) and the coefficients chart."""
+    st = get_style(style)
     folder = Path(folder)
+    figures = Path(out) if out is not None else folder / "figures"
     info = json.loads((folder / "manifest.json").read_text())
     sens = info["sensitivity"]
     ref = parse_metric(sens["metric"])
     coef = pd.read_csv(folder / "coefficients.csv")
     samples = pd.read_csv(folder / "samples.csv")
     team_labels = sens.get("team_labels", {})
-    caption = caption_text(info["replications"], info["days"])
-    paths = tornado(coef, samples, ref, team_labels, folder, caption)
-    paths += coefficient_bars(coef, ref, team_labels, folder,
+    caption = caption_line(info["replications"], info["days"])
+    with drawing(st):
+        paths = tornado(st, coef, samples, ref, team_labels, figures, caption)
+        paths += coefficient_bars(st, coef, ref, team_labels, figures,
                               caption + f"; {sens['samples']} Latin hypercube samples, R² of the linear fit "
                               + (f"{sens['r_squared']:.2f}" if sens["r_squared"] is not None
                                  and math.isfinite(sens["r_squared"]) else "n/a"))
     return paths
 
 
-@styled
-def tornado(coef: pd.DataFrame, samples: pd.DataFrame, ref: MetricRef, team_labels: dict, folder: Path,
+def tornado(st: Style, coef: pd.DataFrame, samples: pd.DataFrame, ref: MetricRef, team_labels: dict, figures: Path,
             caption: str) -> list[Path]:
     """Bars from the base result to the result with each input at its low and high value (95% CI), widest on top."""
     coef = coef.assign(width=(coef["metric_at_high"] - coef["metric_at_low"]).abs()).sort_values("width")
-    fig, (ax,) = new_figure()
+    fig, ax = new_figure(st)
     base = float(coef["metric_at_base"].iloc[0])
     y = np.arange(len(coef))
     for i, r in enumerate(coef.itertuples()):
         for kind, value, x_in, color, name in (
-                ("low", r.metric_at_low, r.low, OKABE_ITO[0], "Input at its low value"),
-                ("high", r.metric_at_high, r.high, OKABE_ITO[1], "Input at its high value")):
+                ("low", r.metric_at_low, r.low, st.palette[0], "Input at its low value"),
+                ("high", r.metric_at_high, r.high, st.palette[1], "Input at its high value")):
             ax.barh(i, value - base, left=base, height=0.6, color=color, label=name if i == 0 else None)
             end = samples[(samples["kind"] == kind) & (samples["factor"] == r.input)].iloc[0]
             if np.isfinite(end["ci_low"]) and np.isfinite(end["ci_high"]):
@@ -385,34 +291,33 @@ def tornado(coef: pd.DataFrame, samples: pd.DataFrame, ref: MetricRef, team_labe
                 value = end["ci_high"] if value >= base else end["ci_low"]
             ax.annotate(_input_value(x_in), (value, i), xytext=(8 if value >= base else -8, 0),
                         textcoords="offset points", ha="left" if value >= base else "right", va="center",
-                        fontsize=14, fontweight="bold")
-    ax.axvline(base, color="#000000", linewidth=2, label=f"As in the scenario: {fmt_value(ref, base)}")
+                        fontsize=st.annotation_pt, fontweight="bold")
+    ax.axvline(base, color="#000000", linewidth=2, label=f"As in the scenario: {chart_value(base, ref.metric)}")
     ax.set_yticks(y)
-    ax.set_yticklabels([_wrap(label, 28) for label in coef["label"]])
+    ax.set_yticklabels([wrap(label, 28) for label in coef["label"]])
     ax.set_xlabel(metric_label(ref, team_labels))
     _percent_axis(ax, ref, axis="x")
     ax.margins(x=0.15)
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right", frameon=False)
     title = f"What moves {metric_label(ref, team_labels).lower()}?"
-    return finish(fig, folder, "tornado", _wrap(title, 70),
-                  caption + "; each input alone at the ends of its range (numbers at bar ends)")
+    return finish(fig, st, wrap(title, 70), caption + " Each input alone at the ends of its range (numbers at bar ends).",
+                  figures, "tornado")
 
 
-@styled
-def coefficient_bars(coef: pd.DataFrame, ref: MetricRef, team_labels: dict, folder: Path, caption: str) -> list[Path]:
+def coefficient_bars(st: Style, coef: pd.DataFrame, ref: MetricRef, team_labels: dict, figures: Path, caption: str) -> list[Path]:
     """Standardised regression coefficients and rank correlations per input, strongest on top."""
     coef = coef.assign(strength=coef["src"].abs()).sort_values("strength")
-    fig, (ax,) = new_figure()
+    fig, ax = new_figure(st)
     y = np.arange(len(coef))
-    ax.barh(y + 0.2, coef["src"], height=0.38, color=OKABE_ITO[0], label="Standardised regression coefficient")
-    ax.barh(y - 0.2, coef["spearman"], height=0.38, color=OKABE_ITO[1], label="Rank correlation (Spearman)")
+    ax.barh(y + 0.2, coef["src"], height=0.38, color=st.palette[0], label="Standardised regression coefficient")
+    ax.barh(y - 0.2, coef["spearman"], height=0.38, color=st.palette[1], label="Rank correlation (Spearman)")
     ax.axvline(0, color="#000000", linewidth=1.5)
     ax.set_xlim(-1.05, 1.05)
     ax.set_yticks(y)
-    ax.set_yticklabels([_wrap(label, 28) for label in coef["label"]])
+    ax.set_yticklabels([wrap(label, 28) for label in coef["label"]])
     ax.set_xlabel("Effect on the result (−1 to 1; 0 = no effect)")
     ax.grid(axis="y", visible=False)
     ax.legend(loc="best", frameon=False)
     title = f"Which assumption drives {metric_label(ref, team_labels).lower()}?"
-    return finish(fig, folder, "sensitivity_coefficients", _wrap(title, 70), caption)
+    return finish(fig, st, wrap(title, 70), caption, figures, "sensitivity_coefficients")

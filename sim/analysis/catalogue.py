@@ -1,0 +1,169 @@
+"""The metric catalogue: every metric once, with its words, unit and direction.
+
+Tables, charts, the report, the command line and `docs/metrics.md` read metrics from here, so
+adding a metric is one entry below plus its computation (`sim/analysis/metrics.py`). A test
+checks that every metric a replication produces is catalogued and that `docs/metrics.md`
+holds the tables `metrics_markdown()` writes (`make docs` rewrites them).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Unit = Literal["count", "minutes", "hours", "share", "money"]
+Scope = Literal["system", "team", "zone"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric: what it is called, what it measures and how to show it."""
+
+    name: str
+    label: str                      # plain words for charts and tables, with the unit where it helps
+    unit: Unit
+    higher_is_better: bool | None   # None: neither (volumes, costs a user weighs themselves)
+    scopes: tuple[Scope, ...]       # where it appears: system-wide, per team, per zone
+    definition: str                 # for docs/metrics.md
+    per_period: bool = False        # a total over the measured period (scaled to a year in the report)
+    short: str = ""                 # a narrow label for console tables; defaults to `label`
+    team_definition: str = ""       # when the per-team meaning differs from the system-wide one
+
+    @property
+    def short_label(self) -> str:
+        return self.short or self.label
+
+
+def _m(name, label, unit, better, scopes, definition, **kw) -> Metric:
+    return Metric(name, label, unit, better, tuple(scopes), definition, **kw)
+
+
+SYS, TEAM = ("system",), ("team",)
+
+_CATALOGUE = (
+    _m("calls", "Crisis calls", "count", None, SYS, "crisis calls, first crises and repeats", per_period=True),
+    _m("resolved_by_phone", "Calls resolved by phone", "count", None, SYS,
+       "calls settled by phone (`demand.phone_resolution`), no unit sent", per_period=True, short="By phone"),
+    _m("dispatched", "Calls with a unit sent", "count", None, SYS, "calls a unit was assigned to", per_period=True,
+       short="Dispatched"),
+    _m("unserved", "Calls still waiting at the end", "count", False, SYS,
+       "calls still waiting for a unit at the horizon (a stock, not a flow: never scaled to a year)",
+       short="Unserved"),
+    _m("wait_min_mean", "Average wait for a unit (min)", "minutes", False, SYS,
+       "mean time from the call to a unit being assigned, over dispatched calls", short="Wait, mean (min)"),
+    _m("response_min_mean", "Average response time (min)", "minutes", False, ("system", "team"),
+       "time from the call to the first unit on scene (wait + travel), mean over dispatched calls",
+       short="Response, mean (min)", team_definition="response time of the calls this team handled, mean"),
+    _m("response_min_median", "Median response time (min)", "minutes", False, SYS,
+       "median of the response time over dispatched calls", short="Response, median (min)"),
+    _m("response_min_p90", "90% of calls reached within (min)", "minutes", False, ("system", "team"),
+       "90th percentile of the response time over dispatched calls", short="Response, p90 (min)",
+       team_definition="90th percentile response time of the calls this team handled"),
+    _m("fallback_share", "Calls the first-choice team could not take", "share", False, SYS,
+       "share of dispatched calls not handled by the first team of their routing rule (it was busy past "
+       "`max_wait_min`, or nobody was on shift)", short="Fallback share"),
+    _m("police_on_scene_share", "Calls with police on scene", "share", None, SYS,
+       "share of dispatched calls with police on scene: handled by a police or co-responder team, or a police "
+       "backup that arrived before the call cleared", short="Police on scene"),
+    _m("arrests", "Arrests", "count", False, SYS, "calls ending in arrest", per_period=True),
+    _m("involuntary_holds", "Involuntary holds", "count", False, SYS, "calls ending in an involuntary hold",
+       per_period=True, short="Holds"),
+    _m("ed_transports", "Emergency department transports", "count", False, SYS,
+       "calls ending in a transport to an emergency department", per_period=True, short="ED transports"),
+    _m("crisis_center", "Crisis centre drop-offs", "count", None, SYS, "calls ending at a crisis centre",
+       per_period=True, short="Crisis centre"),
+    _m("linked_to_services", "People linked to services", "count", True, SYS,
+       "calls whose person was linked to services, on scene or at a follow-up visit", per_period=True,
+       short="Linked"),
+    _m("use_of_force", "Uses of force", "count", False, SYS,
+       "encounters with use of force (the handling team's chance; a police backup on scene adds its own)",
+       per_period=True),
+    _m("injuries", "Injuries", "count", False, SYS,
+       "encounters with an injury (the handling team's chance; a police backup on scene adds its own)",
+       per_period=True),
+    _m("follow_ups", "Follow-up visits", "count", None, SYS, "calls that got a follow-up visit before the horizon",
+       per_period=True),
+    _m("repeat_calls", "Repeat crisis calls", "count", False, SYS, "calls that are a repeat crisis of an earlier call",
+       per_period=True, short="Repeats"),
+    _m("police_hours_crisis", "Police hours on crisis calls", "hours", False, SYS,
+       "hours police and co-responder units spent on crisis calls (handling, backup, follow-up)", per_period=True,
+       short="Police hours (crisis)"),
+    _m("cost_staffing", "Staffing cost", "money", None, SYS,
+       "staffed unit-hours (scheduled plus overtime) × each team's `cost_per_unit_hour`", per_period=True),
+    _m("cost_downstream", "Downstream cost (arrests, holds, transports)", "money", False, SYS,
+       "dispositions and linkages × `costs`", per_period=True, short="Downstream cost"),
+    _m("cost_total", "Total cost (staffing + downstream)", "money", False, SYS,
+       "staffing plus downstream cost", per_period=True, short="Total cost"),
+    _m("cost_per_call", "Cost per call", "money", False, SYS, "total cost per crisis call"),
+    _m("handled", "Calls handled", "count", None, TEAM, "dispatched calls this team handled", per_period=True),
+    _m("handled_share", "Share of calls handled", "share", None, TEAM, "`handled` / all dispatched calls",
+       short="Handled share"),
+    _m("utilization", "Time busy (share of staffed hours)", "share", None, TEAM,
+       "busy unit-hours / staffed unit-hours (scheduled plus overtime); busy time includes other police calls, "
+       "backup and follow-ups", short="Utilisation"),
+    _m("backup_requests", "Police backup requests", "count", False, TEAM,
+       "calls handled by this team that asked for backup", per_period=True, short="Backup requests"),
+    _m("overtime_hours", "Overtime hours", "hours", False, TEAM,
+       "unit-hours worked past the end of a shift to finish a call", per_period=True),
+    _m("eligible_calls", "Calls routed to the team first", "count", None, TEAM,
+       "calls whose routing rule names this team first (not settled by phone)", per_period=True,
+       short="Eligible calls"),
+    _m("eligible_reached_share", "Share of its calls the team reached", "share", True, TEAM,
+       "share of `eligible_calls` this team handled: the coverage of the calls it exists for (eligible calls that "
+       "went to police, or were never served, count against it)", short="Eligible reached"),
+)
+
+METRICS: dict[str, Metric] = {m.name: m for m in _CATALOGUE}
+SYSTEM_METRICS = tuple(m.name for m in _CATALOGUE if "system" in m.scopes)
+TEAM_METRICS = tuple(m.name for m in _CATALOGUE if "team" in m.scopes)
+ZONE_METRICS = tuple(m.name for m in _CATALOGUE if "zone" in m.scopes)
+# the table `run` prints and the report leads with, in this order
+HEADLINE_METRICS = (
+    "calls", "response_min_mean", "response_min_p90", "fallback_share", "police_on_scene_share", "arrests",
+    "involuntary_holds", "linked_to_services", "police_hours_crisis", "cost_total", "unserved",
+)
+
+
+def metric(name: str) -> Metric:
+    """The catalogue entry for a metric; an uncatalogued name gets a plain-words stand-in."""
+    found = METRICS.get(name)
+    if found is not None:
+        return found
+    unit: Unit = ("share" if name.endswith("_share") else "money" if name.startswith("cost") else
+                  "minutes" if "_min" in name else "hours" if "hours" in name else "count")
+    words = name.replace("_min", " (min)").replace("_", " ")
+    return Metric(name, words[:1].upper() + words[1:], unit, None, SYS, "")
+
+
+def label(name: str, team_label: str | None = None) -> str:
+    """Plain words for a metric, naming the team for a per-team metric."""
+    text = metric(name).label
+    return f"{text}: {team_label}" if team_label else text
+
+
+def _table(scope: Scope) -> str:
+    lines = ["| metric | label | unit | better | definition |", "|---|---|---|---|---|"]
+    for m in _CATALOGUE:
+        if scope not in m.scopes:
+            continue
+        better = {True: "higher", False: "lower", None: "–"}[m.higher_is_better]
+        definition = m.team_definition if scope == "team" and m.team_definition else m.definition
+        lines.append(f"| `{m.name}` | {m.label} | {m.unit} | {better} | {definition} |")
+    return "\n".join(lines)
+
+
+_BLOCK = re.compile(r"(<!-- catalogue:(\w+) -->\n).*?(<!-- /catalogue -->)", re.S)
+
+
+def metrics_markdown(text: str) -> str:
+    """`text` (docs/metrics.md) with each `<!-- catalogue:SCOPE -->` block rewritten from the catalogue."""
+    return _BLOCK.sub(lambda m: f"{m.group(1)}{_table(m.group(2))}\n{m.group(3)}", text)
+
+
+def write_metrics_doc(path: str = "docs/metrics.md") -> None:
+    """`make docs`: rewrite the catalogue tables in docs/metrics.md."""
+    import pathlib
+
+    doc = pathlib.Path(path)
+    doc.write_text(metrics_markdown(doc.read_text(encoding="utf-8")), encoding="utf-8")

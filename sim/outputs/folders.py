@@ -1,0 +1,156 @@
+"""Results folders of every kind, written in one place: tables, manifest, charts.
+
+Designs (a run, a sweep, the staffing finder, sensitivity analysis, and later ones) return
+results and never write; `save` writes any of them, whole or not at all, through the same
+atomic-folder helper and the same manifest. `draw_folder` redraws the charts of a saved
+folder by the kind its manifest names, so `crisis-sim plot` never runs the model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+from .results import (
+    default_out_dir, manifest, results_kind, write_atomically, write_manifest, write_scenarios, write_tables,
+)
+
+
+def _write_run(experiment, folder: Path, command: str | None) -> None:
+    write_tables(experiment, folder)
+    write_manifest(folder, manifest(
+        "run", experiment.scenarios, seed=experiment.seed, replications=experiment.replications,
+        days=experiment.days, warmup_days=experiment.warmup_days, executor=experiment.executor,
+        wall_time_s=experiment.wall_time_s, baseline=experiment.baseline, paired=experiment.paired,
+        command=command))
+
+
+def _write_sweep(result, folder: Path, command: str | None) -> None:
+    experiment, sweep = result.experiment, result.sweep
+    write_tables(experiment, folder)
+    result.summary.to_csv(folder / "summary.csv", index=False)
+    result.metrics.to_csv(folder / "metrics.csv", index=False)
+    sweep.table().to_csv(folder / "points.csv", index=False)
+    (folder / "sweep.yaml").write_text(yaml.safe_dump(sweep.spec.model_dump(exclude_none=True), sort_keys=False,
+                                                      allow_unicode=True))
+    write_manifest(folder, manifest(
+        "sweep", experiment.scenarios, seed=experiment.seed, replications=experiment.replications,
+        days=experiment.days, warmup_days=experiment.warmup_days, executor=experiment.executor,
+        wall_time_s=experiment.wall_time_s, baseline=experiment.baseline, paired=experiment.paired,
+        command=command,
+        sweep={
+            "name": sweep.name, "label": sweep.spec.label, "base_scenario": sweep.base.name,
+            "mode": sweep.spec.mode, "keys": sweep.keys, "key_labels": {k: sweep.key_label(k) for k in sweep.keys},
+            "team_labels": {k: t.label or k for k, t in sweep.base.teams.items()},
+            "target": str(sweep.target) if sweep.target else None, "metrics": [str(m) for m in sweep.metrics],
+        }))
+
+
+def _write_staffing(result, folder: Path, command: str | None) -> None:
+    q = result.question
+    scenarios = result.scenarios
+    write_scenarios(folder, scenarios)
+    result.summary.to_csv(folder / "summary.csv", index=False)
+    result.metrics.to_csv(folder / "metrics.csv", index=False)
+    result.hourly.to_csv(folder / "hourly.csv", index=False)
+    result.search.to_csv(folder / "search.csv", index=False)
+    settings = result.replication_settings
+    write_manifest(folder, manifest(
+        "staffing", scenarios, seed=settings["seed"], replications=max(lv.n for lv in result.levels.values()),
+        days=settings["days"], warmup_days=settings["warmup_days"], executor=result.executor,
+        wall_time_s=result.wall_time_s, baseline=scenarios[0].name, command=command,
+        staffing={
+            "scenario": q.scenario.name, "team": q.team, "team_label": q.scenario.teams[q.team].label or q.team,
+            "staffing": q.describe_staffing(), "shift": q.shift, "targets": [str(t) for t in q.targets],
+            "min_units": q.min_units, "max_units": q.max_units, "initial_replications": q.replications,
+            "max_replications": q.max_replications, "answer": result.answer, "message": result.message(),
+            "replications_simulated": result.runs,
+        }))
+
+
+def _write_sensitivity(result, folder: Path, command: str | None) -> None:
+    from ..designs.sweep import describe_key
+
+    d, experiment = result.design, result.experiment
+    write_scenarios(folder, experiment.scenarios)
+    keys = result.points.drop(columns="point")
+    for name, table in (("summary", experiment.summary), ("metrics", experiment.metrics)):
+        merged = table.merge(keys, on="scenario", how="left")
+        merged[["scenario", "kind", "factor", *[f.key for f in d.factors]]
+               + [c for c in table.columns if c != "scenario"]].to_csv(folder / f"{name}.csv", index=False)
+    result.samples.to_csv(folder / "samples.csv", index=False)
+    result.coefficients.to_csv(folder / "coefficients.csv", index=False)
+    write_manifest(folder, manifest(
+        "sensitivity", experiment.scenarios, seed=experiment.seed, replications=experiment.replications,
+        days=experiment.days, warmup_days=experiment.warmup_days, executor=experiment.executor,
+        wall_time_s=experiment.wall_time_s, baseline=experiment.baseline, paired=experiment.paired,
+        command=command,
+        sensitivity={
+            "scenario": d.scenario.name, "scenario_label": d.scenario.display_label, "metric": str(d.metric),
+            "team_labels": {k: t.label or k for k, t in d.scenario.teams.items()},
+            "samples": d.samples, "r_squared": result.r_squared,
+            "inputs": [{"key": f.key, "label": describe_key(f.key, d.scenario), "low": f.low, "high": f.high,
+                        "base": f.base} for f in d.factors],
+        }))
+
+
+def _default_name(result) -> list[str]:
+    kind = result.kind
+    if kind == "run":
+        return result.names
+    if kind == "sweep":
+        return [result.sweep.name]
+    if kind == "staffing":
+        return [f"{result.question.scenario.name}_staffing"]
+    return [f"{result.design.scenario.name}_{kind}"]
+
+
+# kind -> writer of its tables and manifest
+WRITERS: dict[str, Callable] = {
+    "run": _write_run, "sweep": _write_sweep, "staffing": _write_staffing, "sensitivity": _write_sensitivity,
+}
+
+
+def _drawers() -> dict[str, Callable]:
+    from .design_charts import draw_sensitivity, draw_staffing_search, draw_sweep
+    from .plots import draw_all
+
+    return {"run": draw_all, "sweep": draw_sweep, "staffing": draw_staffing_search, "sensitivity": draw_sensitivity}
+
+
+def draw_folder(folder: str | Path, style: str = "talk", out: str | Path | None = None) -> list[Path]:
+    """Draw (or redraw) every chart of a saved results folder of any kind; returns the files.
+
+    Charts go to `<folder>/figures/`, or to `out` (created) so that a redraw in another style
+    leaves the folder's own charts as they were.
+    """
+    kind = results_kind(folder)
+    draw = _drawers().get(kind)
+    if draw is None:
+        from ..errors import ScenarioError
+
+        raise ScenarioError(f"{folder}: no charts for results of kind {kind!r}")
+    return draw(Path(folder), style=style, out=out)
+
+
+def save(result, out: str | Path | None = None, command: str | None = None, charts: bool = True,
+         style: str = "talk") -> Path:
+    """Write the results folder of any design's result (whole or not at all) and return its path.
+
+    `out` is the folder itself (it must not hold results yet); by default
+    `results/<name>/<timestamp>/`. Charts are drawn in `style` (talk or paper) unless `charts`
+    is False.
+    """
+    if charts:
+        from .style import get_style
+
+        get_style(style)  # a bad style is bad input before anything is written
+
+    def fill(folder: Path) -> None:
+        WRITERS[result.kind](result, folder, command)
+        if charts:
+            _drawers()[result.kind](folder, style=style)
+
+    return write_atomically(out, default_out_dir(_default_name(result)), fill)

@@ -1,0 +1,93 @@
+"""Numbers as people read them: one formatter for the console, the report and every chart.
+
+The unit comes from the metric catalogue: shares as percentages (differences of shares in
+percentage points), minutes with one decimal, counts, hours and money whole with thousands
+separators. A difference carries its sign; a value that rounds to zero is never "-0".
+`minus` is "-" for the console (copy-pasteable) and "−" (U+2212) for the report and charts.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..analysis.catalogue import Unit, metric
+
+MINUS = "\u2212"
+
+
+def _unit(metric_or_unit: str) -> Unit:
+    if metric_or_unit in ("count", "minutes", "hours", "share", "money"):
+        return metric_or_unit  # type: ignore[return-value]
+    return metric(metric_or_unit).unit
+
+
+def _digits(value: float, unit: Unit) -> int:
+    if unit == "minutes":
+        return 0 if abs(value) >= 100 else 1
+    if unit in ("money",) or abs(value) >= 100 or float(value).is_integer():
+        return 0
+    return 1 if abs(value) >= 10 else 2
+
+
+def fmt(value: float | None, metric_or_unit: str, diff: bool = False, minus: str = "-") -> str:
+    """One value of a metric (or of a unit: count, minutes, hours, share, money)."""
+    if value is None or value != value:
+        return "–"
+    unit = _unit(metric_or_unit)
+    if math.isinf(value):
+        return "∞" if value > 0 else f"{minus}∞"
+    if unit == "share":
+        scaled, digits, suffix = value * 100, 1, (" pts" if diff else "%")
+    else:
+        scaled, digits, suffix = value, _digits(value, unit), ""
+    text = f"{abs(scaled):,.{digits}f}"
+    if float(text.replace(",", "")) == 0:  # rounds to zero: no sign, never "-0"
+        return f"{text}{suffix}"
+    sign = minus if scaled < 0 else ("+" if diff else "")
+    return f"{sign}{text}{suffix}"
+
+
+def interval(mean: float, low: float, high: float, metric_or_unit: str, diff: bool = False, minus: str = "-",
+             style: str = "brackets") -> str:
+    """`mean [low, high]` (style "brackets") or `low to high` (style "to") in the metric's own format."""
+    lo, hi = fmt(low, metric_or_unit, diff, minus), fmt(high, metric_or_unit, diff, minus)
+    if style == "to":
+        return f"{lo} to {hi}"
+    return f"{fmt(mean, metric_or_unit, diff, minus)} [{lo}, {hi}]"
+
+
+def compact(value: float, minus: str = MINUS) -> str:
+    """A large number in few characters for chart labels: 1.23 M, 45 k, 950."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    sign = minus if value < 0 and round(abs(value)) > 0 else ""
+    a = abs(value)
+    if a >= 1e6:
+        return f"{sign}{a / 1e6:,.2f} M"
+    if a >= 1e4:
+        return f"{sign}{a / 1e3:,.0f} k"
+    return f"{sign}{a:,.0f}"
+
+
+def axis_number(value: float, _pos=None) -> str:
+    """Axis ticks: as few digits as the tick needs (30 M, 2.5 M, 500 k)."""
+    sign = MINUS if value < 0 else ""
+    a = abs(value)
+    if a >= 1e6:
+        return f"{sign}{a / 1e6:.3g} M"
+    if a >= 1e4:
+        return f"{sign}{a / 1e3:.3g} k"
+    return f"{sign}{a:,.0f}"
+
+
+def chart_value(value: float, metric_or_unit: str) -> str:
+    """A value printed on a chart: shares as whole percentages, money compact, others short."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    unit = _unit(metric_or_unit)
+    if unit == "share":
+        return f"{value:.0%}".replace("-", MINUS)
+    if unit == "money" or abs(value) >= 1e6:
+        return compact(value)
+    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
+    return text.replace("-", MINUS) if float(text.replace(",", "")) != 0 else text.lstrip("-")
