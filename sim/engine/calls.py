@@ -10,7 +10,8 @@ keeps paired comparisons between response models sharp.
 
 Repeat crises form chains: repeat j of primary call i takes row i of generation j's draws,
 so whether a repeat happens may differ between scenarios (it depends on linkage), but a
-repeat that happens is the same call everywhere.
+repeat that happens is the same call everywhere. A repeat keeps the person's call type
+(an IDD person's next crisis is an IDD call); its risk and everything else are drawn again.
 """
 
 from __future__ import annotations
@@ -133,8 +134,11 @@ class CallBook:
         sc = self.scenario
         demand = sc.demand
         n = self.n_primary
-        shares = np.array([demand.call_types[t].share for t in self.type_names])
-        call_type = _choice_from_uniform(self._u(j, "call.type"), shares)
+        if j == 0:
+            shares = np.array([demand.call_types[t].share for t in self.type_names])
+            call_type = _choice_from_uniform(self._u(j, "call.type"), shares)
+        else:  # a person keeps their call type from one crisis to the next; risk is drawn again
+            call_type = self.generations[0].call_type
         u_risk = self._u(j, "call.risk")
         risk = np.zeros(n, dtype=np.int8)
         phone_p = np.zeros(n)

@@ -21,6 +21,7 @@ from .eventlog import (
     BACKUP, FOLLOW_UP, NO_DISPOSITION, OFF_SHIFT, OTHER, PRIMARY, SHIFT_ENDED, WAITED_TOO_LONG, BackupRow, CallRow,
     EventLog, FallbackRow, JobRow, OvertimeRow, StaffingRow,
 )
+from .people import People
 from .routing import Route, RoutingTable
 from ..scenario.schema import DISPOSITIONS, RISKS, Scenario
 from .teams import MIN_PER_WEEK, Job, UnitPool, weekly_schedule
@@ -95,8 +96,8 @@ class Model:
         self.arrivals = _floats(self.book.arrival_min)
         self.other_arrivals = _floats(self.other.arrival_min) if self.other is not None else array("d")
         self.other_busy = _floats(self.other.busy_min) if self.other is not None else array("d")
-        self.linked_at: dict[int, float] = {}
         self.repeat = scenario.demand.repeat
+        self.people = People(self.repeat, self.seed, replication, self.book.n_primary)
         # per team: cumulative disposition chances by call type and risk; backup (team index, p)
         self.outcome_cum = [
             [[np.cumsum(t.outcomes_for(ct, risk)).tolist() for risk in RISKS] for ct in self.log.type_names]
@@ -264,15 +265,12 @@ class Model:
         self._release(pool, unit)
 
     def _link(self, person: int, at: float) -> None:
-        if at < self.linked_at.get(person, math.inf):
-            self.linked_at[person] = at
+        self.people.link(person, at)
 
     def _repeat_check(self, call: Call) -> None:
         now = self.env.now
-        linked = self.linked_at.get(call.person, math.inf) <= now
-        p = self.repeat.probability * (1 - self.repeat.reduction_if_linked * linked)
         g = self.draws[call.gen]
-        if g.u_repeat[call.row] < p:
+        if g.u_repeat[call.row] < self.people.repeat_chance(call.person, now):
             gen = call.gen + 1
             child = self._generation(gen)
             r = call.row

@@ -69,14 +69,38 @@ class CallType(Strict):
         return tuple(float(self.risk.get(r, 0.0)) for r in RISKS)  # type: ignore[return-value]
 
 
-class Repeat(Strict):
-    """Person-level repeat crises."""
+class RepeatGroup(Strict):
+    """A group of people with their own repeat chance (for example frequent callers)."""
 
-    probability: Probability = Field(description="Chance of another crisis for the same person within the window.")
+    share: Probability = Field(description="Share of people in this group (drawn once per person).")
+    probability: Probability = Field(description="Chance of another crisis within the window, for people in this group.")
+
+
+class Repeat(Strict):
+    """Person-level repeat crises. A person keeps their call type from one crisis to the next."""
+
+    probability: Probability = Field(
+        description="Chance of another crisis for the same person within the window (people in no group)."
+    )
     within_days: float = Field(gt=0, description="Window after a crisis call in which a repeat can come (uniformly).")
     reduction_if_linked: Probability = Field(
-        0.0, description="Relative cut in the repeat chance once the person is linked to services."
+        0.0, description="Relative cut in the repeat chance while the person is linked to services (by any team)."
     )
+    groups: dict[Identifier, RepeatGroup] = Field(
+        default_factory=dict,
+        description="Groups of people with their own repeat chance; shares sum to at most 1, the rest use `probability`.",
+    )
+    linkage_lasts_days: float | None = Field(
+        None, gt=0, description="Days a linkage to services keeps cutting the repeat chance; absent: for good."
+    )
+
+    @field_validator("groups")
+    @classmethod
+    def _group_shares(cls, v):
+        total = sum(g.share for g in v.values())
+        if total > 1 + SHARE_TOLERANCE:
+            raise ValueError(f"group shares must sum to at most 1 (the rest use `probability`), got {total:.6g}")
+        return v
 
 
 class OtherPoliceCalls(Strict):
