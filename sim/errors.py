@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import reprlib
+
 
 class ScenarioError(Exception):
     """Bad input: a scenario file, a sweep file or a command-line argument.
@@ -38,3 +40,46 @@ class PathValueError(ValueError):
         self.path = path
         self.message = message
         super().__init__(message)
+
+
+class OutputError(Exception):
+    """Results could not be written (a full or read-only disk, a vanished folder).
+
+    The command line prints it and exits with code 1; no folder that looks complete is left.
+    """
+
+
+class RunFailed(Exception):
+    """A run that could not finish for a reason outside the input (no Dask workers, a lost
+    scheduler). The command line prints it and exits with code 1."""
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: everything unwinds (workers stopped, temporary folders
+    removed) and the command line exits with 128 + the signal number."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(signum)
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel = 3
+_SHORT.maxstring = 60
+_SHORT.maxother = 60
+_SHORT.maxlist = _SHORT.maxdict = _SHORT.maxtuple = _SHORT.maxset = 6
+_SHORT.maxlong = 40
+
+
+def short_repr(value: object, limit: int = 60) -> str:
+    """A repr of any value in at most `limit` characters, built without ever formatting the whole
+    value (a YAML alias bomb or a huge string costs no more than a short one)."""
+    try:
+        text = _SHORT.repr(value)
+    except ValueError:  # an integer too long to print
+        text = f"<{type(value).__name__} too long to print>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -14,9 +14,29 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import special
 
+from .bounds import MAX_DRAW_MIN, MAX_MINUTES, check_magnitudes
+
+_TOP_UNIFORM = 1 - 2**-53
+"""The largest number a stream's `random()` gives."""
+
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _bounded(self):
+        check_magnitudes(self, (MAX_MINUTES, "minutes"))
+        try:
+            with np.errstate(all="ignore"):
+                top = float(np.max(self.from_uniform(np.array([0.0, 0.5, _TOP_UNIFORM]))))
+        except ArithmeticError:  # parameters out of order: the family's own check says how
+            return self
+        if top != top:
+            return self
+        if not math.isfinite(top) or top > MAX_DRAW_MIN:
+            raise ValueError(f"would draw times up to {top:.3g} minutes (more than {MAX_DRAW_MIN:.0e}); "
+                             "the sd is far too large for the mean")
+        return self
 
     def from_uniform(self, u: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -49,7 +69,8 @@ class Exponential(_Dist):
 
     dist: Literal["exponential"]
     mean_: float = Field(gt=0, alias="mean", description="Mean, in minutes.")
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True,
+                              allow_inf_nan=False)
 
     def from_uniform(self, u):
         return -self.mean_ * np.log1p(-np.asarray(u))
@@ -62,7 +83,8 @@ class Exponential(_Dist):
 class _MeanSd(_Dist):
     mean_: float = Field(gt=0, alias="mean", description="Mean, in minutes.")
     sd: float = Field(gt=0, description="Standard deviation, in minutes.")
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True,
+                              allow_inf_nan=False)
 
     @property
     def mean(self):
@@ -143,7 +165,7 @@ class Empirical(_Dist):
     """Resample observed times (each value equally likely)."""
 
     dist: Literal["empirical"]
-    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1, description="Observed times, in minutes.")
+    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1, max_length=100_000, description="Observed times, in minutes.")
 
     def from_uniform(self, u):
         values = np.sort(np.asarray(self.values, dtype=float))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import difflib
 import re
 import types
@@ -10,58 +11,32 @@ import typing
 from pathlib import Path
 from typing import Any, Union
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..errors import PathValueError, ScenarioError, ScenarioErrors
+from ..errors import PathValueError, ScenarioError, ScenarioErrors, short_repr
 from .schema import Scenario
+from .yaml_io import read_yaml
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader that rejects a key given twice in one mapping (YAML would keep the last)."""
-
-
-def _construct_mapping(loader, node, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark
-            )
-        seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def read_yaml(path: Path) -> Any:
-    """Parse a YAML file, turning I/O and syntax problems into ScenarioError."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("file not found", file=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read: {exc}", file=str(path)) from None
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"YAML syntax error: {where}{problem}", file=str(path)) from None
+MAX_EXTENDS = 16
+"""Longest `extends` chain (a city file on a region file on a base file is 3)."""
 
 
 def deep_merge(parent: dict, child: dict) -> dict:
     """Child keys override parent keys; mappings merge recursively, lists and values replace."""
     out = copy.deepcopy(parent)
     for key, value in child.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and not _new_family(out[key], value):
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+def _new_family(parent: dict, child: dict) -> bool:
+    """A child that names a different distribution family replaces the parent's spec whole
+    (a lognormal's `sd` must not leak into the exponential that replaces it)."""
+    return "dist" in child and "dist" in parent and child["dist"] != parent["dist"]
 
 
 def load_raw(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
@@ -71,6 +46,8 @@ def load_raw(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
     if resolved in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, resolved))
         raise ScenarioError(f"`extends` forms a cycle: {cycle}", file=str(path), path="extends")
+    if len(_chain) >= MAX_EXTENDS:
+        raise ScenarioError(f"`extends` goes more than {MAX_EXTENDS} files deep", file=str(path), path="extends")
     data = read_yaml(path)
     if data is None:
         raise ScenarioError("the file is empty; a scenario is a mapping with name, demand, teams, routing", file=str(path))
@@ -80,10 +57,17 @@ def load_raw(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
     if parent_ref is None:
         return data
     if not isinstance(parent_ref, str):
-        raise ScenarioError(f"must be a file name, got {parent_ref!r}", file=str(path), path="extends")
+        raise ScenarioError(f"must be a file name, got {short_repr(parent_ref)}", file=str(path), path="extends")
+    if "\0" in parent_ref:
+        raise ScenarioError("a file name cannot contain a NUL character", file=str(path), path="extends")
     parent_path = path.parent / parent_ref
-    if not parent_path.exists():
-        raise ScenarioError(f"parent file {parent_ref!r} not found next to this file", file=str(path), path="extends")
+    try:
+        found = os.path.lexists(parent_path)
+    except (OSError, ValueError):
+        found = False
+    if not found:
+        raise ScenarioError(f"parent file {short_repr(parent_ref)} not found next to this file", file=str(path),
+                            path="extends")
     parent = load_raw(parent_path, (*_chain, resolved))
     return deep_merge(parent, data)
 
@@ -169,7 +153,8 @@ def _loc_to_path(loc: tuple) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)
+            out += ("." if out else "") + (text if len(text) <= 60 else text[:57] + "...")
     return out
 
 
@@ -239,11 +224,6 @@ def _allowed_keys(model: type[BaseModel]) -> list[str]:
     return [f.alias or n for n, f in model.model_fields.items()]
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def format_validation_errors(exc: ValidationError, raw: Any, file: str | None,
                              root: type[BaseModel] = Scenario) -> list[ScenarioError]:
     """Turn pydantic errors into messages a file's author can act on (`root`: the file's model)."""
@@ -259,14 +239,14 @@ def format_validation_errors(exc: ValidationError, raw: Any, file: str | None,
             key = loc[-1]
             if parent_model is not None:
                 allowed = _allowed_keys(parent_model)
-                msg = f"unknown key {key!r}{_did_you_mean(key, allowed)}; allowed keys: {', '.join(allowed)}"
+                msg = f"unknown key {short_repr(key)}{_did_you_mean(str(key)[:100], allowed)}; allowed keys: {', '.join(allowed)}"
             else:
-                msg = f"unknown key {key!r}"
+                msg = f"unknown key {short_repr(key)}"
         elif etype == "missing":
             msg = "required key is missing"
         elif etype == "union_tag_invalid" or etype == "union_tag_not_found":
             msg = (
-                f"unknown distribution {err.get('input', {}).get('dist') if isinstance(err.get('input'), dict) else err.get('input')!r}; "
+                f"unknown distribution {short_repr(err['input'].get('dist') if isinstance(err.get('input'), dict) else err.get('input'))}; "
                 f"allowed: {', '.join(_DIST_TAGS)}"
                 if etype == "union_tag_invalid"
                 else f"a distribution needs `dist:` one of {', '.join(_DIST_TAGS)}"
@@ -281,7 +261,7 @@ def format_validation_errors(exc: ValidationError, raw: Any, file: str | None,
                 if etype == "string_pattern_mismatch":
                     msg = "must use only lowercase letters, digits and _"
                 if "input" in err and etype not in ("model_type", "dict_type", "value_error"):
-                    msg += f" (got {_short(err['input'])})"
+                    msg += f" (got {short_repr(err['input'])})"
         out.append(ScenarioError(msg, file=file, path=path or None))
     return out
 

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .bounds import check_magnitudes
 from .distributions import Constant, Distribution
 from ..errors import PathValueError
 
@@ -29,7 +30,15 @@ SHARE_TOLERANCE = 1e-9
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    """Every scenario model: unknown keys refused, numbers finite and within the bounds of
+    sim/scenario/bounds.py, and no coercion (`units: true` is not 1, `"3"` is not 3)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _bounded(self):
+        check_magnitudes(self)
+        return self
 
 
 class RunSettings(Strict):
@@ -38,7 +47,7 @@ class RunSettings(Strict):
     days: float = Field(365, gt=0, description="Simulated days measured after the warm-up.")
     warmup_days: float = Field(14, ge=0, description="Days simulated first and left out of every metric.")
     replications: int = Field(20, ge=1, le=10_000, description="Independent replications (common random numbers across scenarios).")
-    seed: int = Field(2026, ge=0, description="Base seed; replication i uses the same streams in every scenario.")
+    seed: int = Field(2026, ge=0, le=2**63 - 1, description="Base seed; replication i uses the same streams in every scenario.")
 
 
 def _check_sum_to_one(weights: dict[str, float], what: str) -> None:
