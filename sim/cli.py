@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import shlex
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Iterator, List, Optional
@@ -19,13 +20,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .errors import ScenarioError
+from .errors import Interrupted, OutputError, RunFailed, ScenarioError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Simulate crisis response with police, co-responder and peer-embedded teams.")
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+# markup off: labels, file names and paths are printed as written ("Peer [/] team" is a label,
+# not a closing tag); the few styled words ask for markup=True and escape what they embed
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 120, markup=False)
 # wide enough for the headline table when output goes to a file or a CI log
-console = Console(width=None if sys.stdout.isatty() else 120)
+console = Console(width=None if sys.stdout.isatty() else 120, markup=False)
 
 OUT_HELP = "Results folder to create (must not already hold results). Default: results/<name>/<timestamp>/."
 WORKERS_HELP = "Local worker processes (1 = serial in this process). Default: the machine's cores."
@@ -50,8 +53,11 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except ScenarioError as exc:
-        err_console.print(f"[bold red]error[/]: {escape(str(exc))}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error[/]: {escape(str(exc))}", highlight=False, soft_wrap=True, markup=True)
         raise typer.Exit(2) from None
+    except (OutputError, RunFailed) as exc:
+        err_console.print(f"[bold red]failed[/]: {escape(str(exc))}", highlight=False, soft_wrap=True, markup=True)
+        raise typer.Exit(1) from None
 
 
 def default_workers() -> int:
@@ -133,7 +139,7 @@ def print_precision(experiment, target: float = 0.10) -> None:
     if wide.empty:
         return
     err_console.print(f"[yellow]Precision[/]: these 95% CIs are wider than ±{target:.0%} of the mean "
-                      "(replications needed: Hoad–Robinson–Davies sequential CI method)", highlight=False)
+                      "(replications needed: Hoad–Robinson–Davies sequential CI method)", highlight=False, markup=True)
     for metric, grp in wide.groupby("metric", sort=False):
         need = grp["replications_needed"].max()
         low, high = f"{grp['rel_half_width'].min():.0%}", f"{grp['rel_half_width'].max():.0%}"
@@ -194,7 +200,8 @@ def check(scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files 
     with user_errors():
         loaded = [load_scenario(p) for p in scenarios]
     for path, s in zip(scenarios, loaded):
-        console.print(f"[bold]{s.name}[/] ({s.display_label}) — {path}: OK", highlight=False)
+        console.print(f"[bold]{s.name}[/] ({escape(s.display_label)}) — {escape(str(path))}: OK", highlight=False,
+                      markup=True)
         d = s.demand
         console.print(f"  demand: {d.crisis_calls_per_day:g} crisis calls/day; types "
                       + ", ".join(f"{k} {v.share:.0%}" for k, v in d.call_types.items())
@@ -274,8 +281,6 @@ def sweep(
     style: StyleOption = "talk",
 ) -> None:
     """Run a scenario at every point of a sweep (common random numbers) and chart the staffing curve."""
-    from rich.markup import escape
-
     from .designs.sweep import load_sweep, run_sweep, total_jobs
     from .outputs.folders import save
     from .outputs.results import check_out_dir
@@ -295,7 +300,7 @@ def sweep(
             table.add_column(plan.key_label(key))
         refs = plan.metrics
         for ref in refs:
-            table.add_column(escape(str(ref)), justify="right")
+            table.add_column(str(ref), justify="right")
         for point in plan.points:
             cells = [str(v) for v in point.values.values()]
             for ref in refs:
@@ -330,8 +335,6 @@ def staff(
     """Find the fewest units of a team for which every target holds with 95% confidence."""
     import math
 
-    from rich.markup import escape
-
     from .analysis.targets import parse_target
     from .designs.staffing import StaffingQuestion, find_staffing
     from .outputs.folders import save
@@ -355,7 +358,7 @@ def staff(
         folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:
         table = Table(title="Staffing levels tried (mean [95% CI] over replications, simulated)")
-        for col in ("#", "units", "replications", *[escape(str(t)) for t in question.targets], "verdict"):
+        for col in ("#", "units", "replications", *[str(t) for t in question.targets], "verdict"):
             table.add_column(col, justify="right")
         for values in result.search.to_dict("records"):
             cells = [str(values["step"]), str(values["units"]), str(values["replications"])]
@@ -365,7 +368,7 @@ def staff(
             table.add_row(*cells)
         console.print(table)
     style = "bold green" if result.answer is not None else "bold yellow"
-    console.print(f"[{style}]{escape(result.message())}[/]", highlight=False)
+    console.print(f"[{style}]{escape(result.message())}[/]", highlight=False, markup=True)
     console.print(f"Results: {folder}", highlight=False)
 
 
@@ -388,8 +391,6 @@ def sensitivity(
     style: StyleOption = "talk",
 ) -> None:
     """Which assumption drives a result: Latin hypercube coefficients and a one-at-a-time tornado chart."""
-    from rich.markup import escape
-
     from .analysis.targets import parse_metric
     from .designs.sensitivity import SensitivityDesign, parse_vary, run_sensitivity, total_jobs
     from .outputs.folders import save
@@ -411,7 +412,7 @@ def sensitivity(
                                      on_done=advance)
         folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:
-        table = Table(title=f"What drives {escape(str(design.metric))}? ({samples} Latin hypercube samples × {replications} "
+        table = Table(title=f"What drives {design.metric}? ({samples} Latin hypercube samples × {replications} "
                             f"replications; R² of the linear fit {result.r_squared:.2f})")
         for col in ("rank", "input", "range", "SRC", "Spearman", "at low", "at high"):
             table.add_column(col, justify="right" if col != "input" else "left", overflow="fold")
@@ -422,8 +423,24 @@ def sensitivity(
     console.print(f"Results: {folder}", highlight=False)
 
 
+def _stop(signum, frame) -> None:
+    # a second signal while cleaning up must not interrupt the clean-up
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
 def main() -> None:
-    app(prog_name="crisis-sim")
+    """The console entry point: SIGINT and SIGTERM stop the workers, remove temporary folders and
+    exit with 130 or 143 after one line, never a traceback."""
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        app(prog_name="crisis-sim")
+    except Interrupted as exc:
+        name = signal.Signals(exc.signum).name
+        err_console.print(f"stopped by {name}: workers stopped, nothing written", highlight=False)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

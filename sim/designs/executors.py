@@ -15,8 +15,10 @@ OnDone = Callable[[int], None]
 
 
 def _ignore_sigint() -> None:
-    # Ctrl-C goes to the parent, which then stops the whole pool at once.
+    # Ctrl-C goes to the parent, which then stops the whole pool at once; SIGTERM (what the
+    # parent's pool.terminate sends) ends a worker quietly, whatever handler it inherited.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _indexed(args):

@@ -66,6 +66,10 @@ def parse_vary(text: str, scenario: Scenario) -> Factor:
         raise ScenarioError(f"{text!r}: LOW and HIGH must be numbers", path="--vary") from None
     if not (math.isfinite(low) and math.isfinite(high)) or low >= high:
         raise ScenarioError(f"{text!r}: need LOW < HIGH", path="--vary")
+    if key.split(".")[0].split("[")[0] == "run":
+        raise ScenarioError(f"{key!r} is a run setting, not an input of the model, and varying it would have no "
+                            "effect; set it for the whole design with --days, --warmup-days, --seed or -r",
+                            path="--vary")
     try:
         base = get_key_path(scenario.to_dict(), key)
     except ScenarioError:

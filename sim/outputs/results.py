@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from ..errors import ScenarioError
+from ..errors import OutputError, ScenarioError
 from ..scenario.schema import Scenario
 
 RESULT_MARKER = "manifest.json"
@@ -34,13 +35,46 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def check_out_dir(out: str | Path | None) -> None:
-    """Refuse, before anything runs, an --out folder that already holds files."""
+def _nearest_existing(path: Path) -> Path:
+    while not os.path.lexists(path) and path != path.parent:
+        path = path.parent
+    return path
+
+
+def check_out_dir(out: str | Path | None, need_bytes: int = 0) -> None:
+    """Refuse, before anything runs, an --out the results could not be written to: one that holds
+    files, sits under a file, is not writable, or is on a disk without room for `need_bytes`.
+    An existing empty folder (a mount point) is fine: the results go inside it."""
     if out is None:
         return
-    path = Path(out)
-    if path.exists() and (not path.is_dir() or any(path.iterdir())):
-        raise ScenarioError(f"--out {path} already exists and is not empty; results never overwrite a folder")
+    try:
+        path = Path(out).expanduser().resolve()
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise ScenarioError(f"--out {out}: cannot resolve this path ({exc})") from None
+    if path.exists():
+        if not path.is_dir():
+            raise ScenarioError(f"--out {out} is a file; give a folder name")
+        if any(path.iterdir()):
+            raise ScenarioError(f"--out {out} already exists and is not empty; results never overwrite a folder")
+    base = _nearest_existing(path)
+    if not base.is_dir():
+        raise ScenarioError(f"--out {out}: {base} is a file, so no folder can be made inside it")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise ScenarioError(f"--out {out}: {base} is not writable")
+    if need_bytes:
+        free = shutil.disk_usage(base).free
+        if free < need_bytes:
+            raise ScenarioError(f"--out {out}: the results need about {_size(need_bytes)} and {base} has "
+                                f"{_size(free)} free; free some space, choose another --out, or shrink the run "
+                                "(--no-calls, fewer days or replications)")
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} TiB"
 
 
 def default_out_dir(names: list[str], root: Path = Path("results")) -> Path:
@@ -125,41 +159,140 @@ def write_tables(experiment, folder: Path) -> None:
         experiment.comparison.to_csv(folder / "comparison.csv", index=False)
 
 
-def results_kind(folder: str | Path) -> str:
-    """What wrote a results folder: run, sweep, staffing or sensitivity (from its manifest)."""
-    path = Path(folder) / RESULT_MARKER
+PARTIAL = re.compile(r"^\.(?:.*\.)?partial-(\d+)-[0-9a-f]+$")
+"""Name of a folder still being written (or left by a run that was killed): `.NAME.partial-PID-HEX`."""
+_UNSEALED = {RESULT_MARKER, "report.html"}
+"""Files a results folder may gain or redraw after it is written (charts live under figures/)."""
+
+
+def _seal(folder: Path) -> None:
+    """Record every data file's size in the manifest, so a damaged or truncated folder is
+    recognised when it is read back."""
+    path = folder / RESULT_MARKER
     if not path.exists():
+        return
+    info = json.loads(path.read_text())
+    files = {}
+    for file in sorted(folder.rglob("*")):
+        rel = file.relative_to(folder).as_posix()
+        if file.is_file() and rel not in _UNSEALED and not rel.startswith("figures/"):
+            files[rel] = file.stat().st_size
+    info["files"] = files
+    path.write_text(json.dumps(info, indent=2) + "\n")
+
+
+def read_manifest(folder: str | Path) -> dict:
+    """A results folder's manifest after checking the folder is whole: every data file the
+    manifest lists is there with its recorded size (or ScenarioError naming what is wrong)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ScenarioError(f"{folder} is not a folder" if folder.exists() else f"{folder} does not exist")
+    path = folder / RESULT_MARKER
+    if not path.is_file():
         raise ScenarioError(f"{folder} is not a crisis-sim results folder (no {RESULT_MARKER})")
-    return json.loads(path.read_text()).get("kind", "run")
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ScenarioError(f"{path} is damaged ({str(exc)[:100]}); rerun the command that made the folder") from None
+    if not isinstance(info, dict) or not isinstance(info.get("scenarios", []), list):
+        raise ScenarioError(f"{path} is damaged (not a manifest); rerun the command that made the folder")
+    files = info.get("files")
+    if isinstance(files, dict):
+        for rel, size in files.items():
+            file = folder / rel
+            if not file.is_file():
+                raise ScenarioError(f"{file} is missing; the folder is incomplete")
+            if file.stat().st_size != size:
+                raise ScenarioError(f"{file} is damaged or truncated ({file.stat().st_size:,} bytes; the manifest "
+                                    f"records {size:,}); rerun the command that made the folder")
+    return info
+
+
+def results_kind(folder: str | Path) -> str:
+    """What wrote a results folder: run, sweep, staffing or sensitivity (from its checked manifest)."""
+    if PARTIAL.match(Path(folder).resolve().name):
+        raise ScenarioError(f"{folder} is an unfinished results folder (a run that was stopped or is still "
+                            "writing); it can be deleted")
+    kind = read_manifest(folder).get("kind", "run")
+    return kind if isinstance(kind, str) else "unknown"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_partials(where: Path) -> None:
+    """Remove unfinished results folders in `where` whose writing process no longer runs."""
+    try:
+        entries = list(where.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        m = PARTIAL.match(entry.name)
+        if m and entry.is_dir() and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def write_atomically(out: str | Path | None, default: Path, fill) -> Path:
-    """Create a results folder whole or not at all: `fill(folder)` writes into a hidden sibling
-    that is then renamed into place (`out`, or `default` when no --out was given).
+    """Create a results folder whole or not at all: `fill(folder)` writes into a hidden folder
+    on the same disk that is then renamed into place (`out`, or `default` when no --out was given).
 
-    A run that fails or is interrupted leaves no folder that looks complete; two runs started
-    in the same second get different folders.
+    An existing empty `out` (a mount point) is filled instead: the hidden folder is made inside
+    it and its contents moved up, the manifest last. A run that fails or is interrupted leaves
+    no folder that looks complete; two runs started in the same second get different folders.
+    Failing to write is an OutputError naming the folder and the reason.
     """
     explicit = out is not None
     final = Path(out) if explicit else default
     check_out_dir(final if explicit else None)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.parent / f".{final.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
+    into_empty = final.is_dir()
+    tag = f"partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp = final / f".{tag}" if into_empty else final.parent / f".{final.name}.{tag}"
+    try:
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale_partials(tmp.parent)
+        tmp.mkdir()
+    except OSError as exc:
+        raise OutputError(f"cannot create the results folder {final}: {exc.strerror or exc}") from None
     try:
         fill(tmp)
+        _seal(tmp)
+        if into_empty:
+            return _move_contents(tmp, final)
         return _move_into_place(tmp, final, explicit)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"could not write the results to {final}: {exc.strerror or exc}; nothing was kept") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _move_contents(tmp: Path, final: Path) -> Path:
+    entries = sorted(tmp.iterdir(), key=lambda p: p.name == RESULT_MARKER)
+    moved = []
+    try:
+        for entry in entries:
+            os.rename(entry, final / entry.name)
+            moved.append(final / entry.name)
+        tmp.rmdir()
+    except BaseException:
+        for path in moved:
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+        raise
+    return final
 
 
 def _move_into_place(tmp: Path, final: Path, explicit: bool) -> Path:
     candidate = final
     for attempt in range(2, 1000):
         try:
-            if candidate.exists() and candidate.is_dir() and not any(candidate.iterdir()):
-                candidate.rmdir()
             os.rename(tmp, candidate)
             return candidate
         except OSError:
@@ -182,8 +315,19 @@ class SavedResults:
     comparison: pd.DataFrame | None
     calls_path: Path
 
+    @property
+    def has_calls(self) -> bool:
+        """False for a run saved with --no-calls (no per-call table)."""
+        return not self.manifest.get("no_calls", False)
+
     def calls(self, columns: list[str] | None = None) -> pd.DataFrame:
-        return pd.read_parquet(self.calls_path, columns=columns)
+        try:
+            return pd.read_parquet(self.calls_path, columns=columns)
+        except FileNotFoundError:
+            raise ScenarioError(f"{self.calls_path} is missing; the folder is incomplete") from None
+        except (OSError, ValueError) as exc:
+            raise ScenarioError(f"{self.calls_path} is damaged ({str(exc)[:100]}); rerun the command that made "
+                                "the folder") from None
 
     def label(self, name: str) -> str:
         return self.scenarios.get(name, {}).get("label") or name
@@ -192,16 +336,25 @@ class SavedResults:
 def load_results(folder: str | Path) -> SavedResults:
     """Read a results folder written by `crisis-sim run` (or raise ScenarioError naming what is missing)."""
     folder = Path(folder)
-    if not (folder / RESULT_MARKER).exists():
-        raise ScenarioError(f"{folder} is not a crisis-sim results folder (no {RESULT_MARKER})")
-    man = json.loads((folder / RESULT_MARKER).read_text())
+    man = read_manifest(folder)
     scenarios = {}
     for entry in man.get("scenarios", []):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise ScenarioError(f"{folder / RESULT_MARKER} is damaged (a scenario entry without a name)")
         path = folder / "scenarios" / f"{entry['name']}.yaml"
-        scenarios[entry["name"]] = yaml.safe_load(path.read_text()) if path.exists() else {"name": entry["name"]}
+        try:
+            scenarios[entry["name"]] = (yaml.safe_load(path.read_text()) if path.exists() else None) or {"name": entry["name"]}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            raise ScenarioError(f"{path} is damaged; rerun the command that made the folder") from None
 
     def read(name: str) -> pd.DataFrame:
-        df = pd.read_csv(folder / name)
+        try:
+            df = pd.read_csv(folder / name)
+        except FileNotFoundError:
+            raise ScenarioError(f"{folder / name} is missing; the folder is incomplete") from None
+        except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise ScenarioError(f"{folder / name} is damaged ({str(exc)[:100]}); rerun the command that made "
+                                "the folder") from None
         if "team" in df:
             df["team"] = df["team"].fillna("").astype(str)  # system-wide rows have an empty team
         return df

@@ -68,7 +68,12 @@ def load_raw(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
     if not found:
         raise ScenarioError(f"parent file {short_repr(parent_ref)} not found next to this file", file=str(path),
                             path="extends")
-    parent = load_raw(parent_path, (*_chain, resolved))
+    try:
+        parent = load_raw(parent_path, (*_chain, resolved))
+    except ScenarioError as exc:
+        if exc.file != str(parent_path) or exc.path is not None or isinstance(exc, ScenarioErrors):
+            raise
+        raise ScenarioError(f"{short_repr(parent_ref)} {exc.message}", file=str(path), path="extends") from None
     return deep_merge(parent, data)
 
 
