@@ -45,6 +45,21 @@ StyleOption = Annotated[str, typer.Option("--style", help="Chart style: talk (sl
 DaysOption = Annotated[Optional[float], typer.Option("--days", min=0.001, help="Simulated days after warm-up.")]
 WarmupOption = Annotated[Optional[float], typer.Option("--warmup-days", min=0, help="Days simulated first and left out of every metric.")]
 SeedOption = Annotated[Optional[int], typer.Option("--seed", min=0, help="Base seed.")]
+NoCallsOption = Annotated[bool, typer.Option("--no-calls", help="Skip the per-call table (calls.parquet) and the charts "
+                                                               "drawn from it: for big runs.")]
+
+
+def fit_or_refuse(scenarios, replications: int, days: float, warmup_days: float, workers: int, out,
+                  keep_calls: bool = True, what: str = "this run"):
+    """Estimate the run's calls, memory and disk before any work; refuse one that cannot fit
+    (exit 2, with how to shrink it) and an --out that cannot take it."""
+    from .designs.resources import check_fits, estimate
+    from .outputs.results import check_out_dir
+
+    est = estimate(scenarios, replications, days, warmup_days, workers, keep_calls)
+    check_fits(est, what)
+    check_out_dir(out, est.disk_bytes)
+    return est
 
 
 @contextlib.contextmanager
@@ -162,29 +177,33 @@ def run(
     quiet: QuietOption = False,
     no_charts: NoChartsOption = False,
     style: str = typer.Option("talk", "--style", help="Chart style: talk (slides) or paper (compact, grayscale-safe)."),
+    no_calls: NoCallsOption = False,
 ) -> None:
     """Run scenarios with common random numbers and compare each with the baseline."""
     from .designs.experiment import run_experiment
     from .outputs.folders import save
-    from .outputs.results import check_out_dir
     from .scenario.loading import load_scenario
 
     with user_errors():
         if style not in ("talk", "paper"):
             raise ScenarioError(f"--style must be talk or paper, got {style!r}")
         loaded = [load_scenario(p) for p in scenarios]
-        check_out_dir(out)
+        first = loaded[0].run
+        n_workers = workers or default_workers()
+        fit_or_refuse(loaded, replications or first.replications, first.days if days is None else days,
+                      first.warmup_days if warmup_days is None else warmup_days, 1 if scheduler else n_workers, out,
+                      keep_calls=not no_calls)
         differ = [s.name for s in loaded[1:] if s.run != loaded[0].run]
         if differ:
             err_console.print(f"note: every scenario runs with the `run:` settings of {loaded[0].name} (and the "
                               f"command line); {', '.join(differ)} set others", highlight=False)
-        n_workers = workers or default_workers()
         total = len(loaded) * (replications or loaded[0].run.replications)
         context, advance = progress_counter(total, quiet)
         with context:
             experiment = run_experiment(loaded, replications=replications, seed=seed, days=days,
                                         warmup_days=warmup_days, workers=n_workers,
-                                        scheduler=scheduler, baseline=baseline, on_done=advance)
+                                        scheduler=scheduler, baseline=baseline, on_done=advance,
+                                        keep_calls=not no_calls)
         folder = save(experiment, out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:
         print_headline(experiment)
@@ -283,11 +302,14 @@ def sweep(
     """Run a scenario at every point of a sweep (common random numbers) and chart the staffing curve."""
     from .designs.sweep import load_sweep, run_sweep, total_jobs
     from .outputs.folders import save
-    from .outputs.results import check_out_dir
 
     with user_errors():
         plan = load_sweep(sweep_file)
-        check_out_dir(out)
+        spec, base = plan.spec, plan.base.run
+        fit_or_refuse([p.scenario for p in plan.points], spec.replications or base.replications,
+                      base.days if spec.days is None else spec.days,
+                      base.warmup_days if spec.warmup_days is None else spec.warmup_days,
+                      1 if scheduler else workers or default_workers(), out, what="this sweep")
         context, advance = progress_counter(total_jobs(plan), quiet)
         with context:
             result = run_sweep(plan, workers=workers or default_workers(), scheduler=scheduler, on_done=advance)
@@ -338,7 +360,6 @@ def staff(
     from .analysis.targets import parse_target
     from .designs.staffing import StaffingQuestion, find_staffing
     from .outputs.folders import save
-    from .outputs.results import check_out_dir
     from .scenario.loading import load_scenario
 
     with user_errors():
@@ -349,8 +370,11 @@ def staff(
             min_units=min_units, shift=shift, replications=r, max_replications=max_replications or 4 * r, days=days,
             warmup_days=warmup_days, seed=seed)
         question.check()
-        check_out_dir(out)
         levels = math.ceil(math.log2(max(max_units - min_units + 1, 1))) + 1
+        # the search runs one level at a time; its calls table gathers every level it tries
+        fit_or_refuse([loaded] * levels, r, loaded.run.days if days is None else days,
+                      loaded.run.warmup_days if warmup_days is None else warmup_days,
+                      1 if scheduler else workers or default_workers(), out, what="this staffing search")
         context, advance = progress_counter(levels * r, quiet, "staffing search")
         with context:
             result = find_staffing(question, workers=workers or default_workers(), scheduler=scheduler,
@@ -395,7 +419,6 @@ def sensitivity(
     from .designs.sensitivity import SensitivityDesign, parse_vary, run_sensitivity, total_jobs
     from .outputs.folders import save
     from .outputs.formatting import fmt
-    from .outputs.results import check_out_dir
     from .scenario.loading import load_scenario
 
     with user_errors():
@@ -405,7 +428,10 @@ def sensitivity(
                                    warmup_days=warmup_days, seed=seed)
         design.check()
         design.scenarios(design.points())
-        check_out_dir(out)
+        fit_or_refuse([loaded] * (1 + 2 * len(design.factors) + samples), replications,
+                      loaded.run.days if days is None else days,
+                      loaded.run.warmup_days if warmup_days is None else warmup_days,
+                      1 if scheduler else workers or default_workers(), out, what="this sensitivity design")
         context, advance = progress_counter(total_jobs(design), quiet)
         with context:
             result = run_sensitivity(design, workers=workers or default_workers(), scheduler=scheduler,

@@ -30,12 +30,17 @@ class ReplicationJob:
     seed: int
     days: float
     warmup_days: float
+    keep_calls: bool = True
 
 
 def run_replication(job: ReplicationJob) -> dict[str, pd.DataFrame]:
-    """Simulate one replication and turn its event log into tidy tables."""
+    """Simulate one replication and turn its event log into tidy tables (the per-call table
+    left empty when the job does not keep calls)."""
     log = simulate(job.scenario, job.replication, job.seed, job.days, job.warmup_days)
-    return replication_tables(log, job.scenario, job.replication)
+    tables = replication_tables(log, job.scenario, job.replication)
+    if not job.keep_calls:
+        tables["calls"] = tables["calls"].iloc[0:0]
+    return tables
 
 
 def same_demand(a: Scenario, b: Scenario) -> bool:
@@ -62,6 +67,7 @@ class Experiment:
     executor: str
     wall_time_s: float
     paired: dict[str, bool] = field(default_factory=dict)
+    keep_calls: bool = True
 
     @property
     def names(self) -> list[str]:
@@ -101,11 +107,13 @@ def run_experiment(
     scheduler: str | None = None,
     baseline: str | None = None,
     on_done: Callable[[int], None] | None = None,
+    keep_calls: bool = True,
 ) -> Experiment:
     """Run each scenario for the same replications with common random numbers.
 
     Run settings not given here come from the first scenario's `run:` block. Results are
-    identical whatever `workers` or `scheduler`.
+    identical whatever `workers` or `scheduler`. `keep_calls=False` drops the per-call table
+    (every metric is still computed, in the workers).
     """
     loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
     if not loaded:
@@ -126,7 +134,7 @@ def run_experiment(
     baseline = names[0] if baseline is None else baseline
     if baseline not in names:
         raise ScenarioError(f"baseline {baseline!r} is not one of the scenarios: {', '.join(names)}")
-    jobs = [ReplicationJob(s, r, seed, days, warmup_days) for s in loaded for r in range(replications)]
+    jobs = [ReplicationJob(s, r, seed, days, warmup_days, keep_calls) for s in loaded for r in range(replications)]
     started = time.perf_counter()
     results = run_jobs(run_replication, jobs, workers=workers, scheduler=scheduler, on_done=on_done)
     wall = time.perf_counter() - started
@@ -140,4 +148,5 @@ def run_experiment(
         scenarios=loaded, replications=replications, seed=seed, days=days, warmup_days=warmup_days,
         baseline=baseline, calls=calls, summary=summary, hourly=hourly, metrics=summarise(summary),
         comparison=comparison, executor=describe(workers, scheduler), wall_time_s=wall, paired=paired,
+        keep_calls=keep_calls,
     )

@@ -8,16 +8,18 @@ experiment, so replication r of every point sees the same calls when demand is n
 from __future__ import annotations
 
 import itertools
+import math
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..analysis.targets import MetricRef, Target, parse_metric, parse_target
 from ..errors import ScenarioError, ScenarioErrors
+from ..scenario.bounds import check_magnitudes
 from ..scenario.loading import (
     format_validation_errors,
     load_raw,
@@ -35,7 +37,12 @@ DEFAULT_METRICS = ("response_min_p90", "fallback_share", "police_hours_crisis", 
 class SweepSpec(BaseModel):
     """A sweep file: which scenario, which keys to vary over which values, how to run it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _bounded(self):
+        check_magnitudes(self)
+        return self
 
     scenario: str = Field(description="Scenario file; a relative path is relative to the sweep file.")
     name: str | None = Field(None, pattern=r"^[a-z0-9_]+$",
@@ -137,9 +144,19 @@ def describe_key(key: str, scenario: Scenario | None = None) -> str:
     return text[:1].upper() + text[1:]
 
 
+MAX_POINTS = 10_000
+"""Most points a sweep may have (each point is a whole scenario run for every replication)."""
+
+
 def _combinations(spec: SweepSpec, file: str | None) -> list[dict[str, Any]]:
     keys = list(spec.vary)
     lists = [spec.vary[k] for k in keys]
+    count = min(map(len, lists), default=0) if spec.mode == "zip" else math.prod(map(len, lists))
+    if count > MAX_POINTS:
+        sizes = " × ".join(str(len(v)) for v in lists)
+        raise ScenarioError(f"the sweep has {count:,} points ({sizes}); at most {MAX_POINTS:,} can run. Vary fewer "
+                            "keys or fewer values, or use `crisis-sim sensitivity` for many inputs", file=file,
+                            path="vary")
     if spec.mode == "zip":
         lengths = {k: len(v) for k, v in spec.vary.items()}
         if len(set(lengths.values())) > 1:

@@ -24,7 +24,7 @@ def _write_run(experiment, folder: Path, command: str | None) -> None:
         "run", experiment.scenarios, seed=experiment.seed, replications=experiment.replications,
         days=experiment.days, warmup_days=experiment.warmup_days, executor=experiment.executor,
         wall_time_s=experiment.wall_time_s, baseline=experiment.baseline, paired=experiment.paired,
-        command=command))
+        command=command, no_calls=not experiment.keep_calls))
 
 
 def _write_sweep(result, folder: Path, command: str | None) -> None:

@@ -413,6 +413,8 @@ class Chart:
     draw: Callable[[SavedResults, Path, str], list[Path]]
 
 
+NEEDS_CALLS = ("outcomes_per_100_calls", "response_time")
+"""Charts drawn from calls.parquet: left out for a run saved with --no-calls."""
 CHARTS = (
     Chart("outcomes_per_100_calls", "Outcomes per 100 crisis calls", plot_outcomes),
     Chart("who_responds", "Who responds", plot_who_responds),
@@ -428,7 +430,8 @@ def draw_all(folder: str | Path, style: str = "talk", out: str | Path | None = N
     get_style(style)
     results = load_results(folder)
     out_dir = Path(out) if out is not None else Path(folder) / "figures"
-    return [path for chart in CHARTS for path in chart.draw(results, out_dir, style)]
+    return [path for chart in CHARTS if results.has_calls or chart.stem not in NEEDS_CALLS
+            for path in chart.draw(results, out_dir, style)]
 
 
 run_caption = caption  # the public name (sim.run_caption)

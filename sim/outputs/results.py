@@ -151,7 +151,8 @@ def write_scenarios(folder: Path, scenarios) -> None:
 def write_tables(experiment, folder: Path) -> None:
     """The data files of a run's results folder (no manifest, no charts)."""
     write_scenarios(folder, experiment.scenarios)
-    experiment.calls.to_parquet(folder / "calls.parquet", index=False)
+    if getattr(experiment, "keep_calls", True):
+        experiment.calls.to_parquet(folder / "calls.parquet", index=False)
     experiment.summary.to_csv(folder / "summary.csv", index=False)
     experiment.metrics.to_csv(folder / "metrics.csv", index=False)
     experiment.hourly.to_csv(folder / "hourly.csv", index=False)
