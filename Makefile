@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench baseline docs notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,19 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Regenerate the committed regression baseline on purpose (say in the commit which metrics moved and why).
+baseline: $(STAMP)
+	$(BIN)/python tests/regression_baseline.py
+
+# Rewrite the metric tables in docs/metrics.md from the metric catalogue.
+docs: $(STAMP)
+	$(BIN)/python -c "from sim.analysis.catalogue import write_metrics_doc; write_metrics_doc('docs/metrics.md')"
+
+# JupyterLab, to open the notebooks (the tests run them without it).
+notebooks: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'jupyterlab>=4.0'
+	$(BIN)/jupyter lab notebooks/
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

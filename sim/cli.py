@@ -214,13 +214,15 @@ def run(
 @app.command()
 def check(scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files to validate.")) -> None:
     """Validate scenarios and print a summary of each (teams, staffed hours, routing)."""
-    from .scenario.loading import load_scenario
+    from .scenario.loading import MERGE_RULES, extends_chain, load_scenario
 
     with user_errors():
         loaded = [load_scenario(p) for p in scenarios]
     for path, s in zip(scenarios, loaded):
-        console.print(f"[bold]{s.name}[/] ({escape(s.display_label)}) — {escape(str(path))}: OK", highlight=False,
-                      markup=True)
+        console.print(f"[bold]{escape(s.name)}[/] ({escape(s.display_label)}) — {escape(str(path))}: OK", highlight=False)
+        chain = extends_chain(path)
+        if len(chain) > 1:
+            console.print(f"  extends: {escape(' → '.join(p.name for p in chain))} ({MERGE_RULES})", highlight=False)
         d = s.demand
         console.print(f"  demand: {d.crisis_calls_per_day:g} crisis calls/day; types "
                       + ", ".join(f"{k} {v.share:.0%}" for k, v in d.call_types.items())

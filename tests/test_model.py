@@ -206,3 +206,21 @@ def test_rules_that_only_take_a_share_need_a_rule_that_takes_the_rest():
     data["routing"] = [{"match": {}, "send": ["team"], "share": 0.5}]
     with pytest.raises(ScenarioError, match="share 1"):
         validate_scenario(data)
+
+
+def test_extends_merges_mappings_replaces_lists_and_whole_distributions(tmp_path):
+    from sim.scenario.loading import deep_merge
+
+    parent = {"teams": {"police": {"units": 10, "on_scene_min": {"dist": "lognormal", "mean": 45, "sd": 30},
+                                   "outcomes": {"arrest": 0.06}}},
+              "demand": {"hourly_profile": [1, 2, 3]}}
+    child = {"teams": {"police": {"on_scene_min": {"dist": "gamma", "mean": 50, "sd": 20}, "outcomes": {"ed_transport": 0.1}}},
+             "demand": {"hourly_profile": [5]}}
+    merged = deep_merge(parent, child)
+    assert merged["teams"]["police"]["units"] == 10
+    assert merged["teams"]["police"]["on_scene_min"] == {"dist": "gamma", "mean": 50, "sd": 20}
+    assert merged["teams"]["police"]["outcomes"] == {"arrest": 0.06, "ed_transport": 0.1}
+    assert merged["demand"]["hourly_profile"] == [5]
+    # without `dist`, a child changes one parameter and keeps the family
+    tweak = deep_merge(parent, {"teams": {"police": {"on_scene_min": {"mean": 60}}}})
+    assert tweak["teams"]["police"]["on_scene_min"] == {"dist": "lognormal", "mean": 60, "sd": 30}

@@ -30,7 +30,7 @@ from .formatting import MINUS, axis_number, compact, fmt, interval
 from .results import SavedResults, load_results
 from .style import (
     DAYS_PER_YEAR, Ink, Style, caption_line, error_bars, finish, finite, get_style,
-    legend_above, new_figure,
+    legend_above, new_figure, wrap, wrap_labels,
 )
 
 # Who responds: categories in stacking order with plain words and colours (Tol's muted
@@ -147,7 +147,7 @@ def _finish(fig: Figure, results: SavedResults, style: Style, title: str, out_di
 
 def _scenario_legend(ax, ink: Ink, style: Style) -> None:
     handles = [Patch(facecolor=ink.colour(n), hatch=ink.hatch(n), edgecolor="#222222" if style.patterned else
-                     ink.colour(n), label=ink.labels[n]) for n in ink.names]
+                     ink.colour(n), label=wrap(ink.labels[n], 40)) for n in ink.names]
     legend_above(ax, handles, ncols=len(ink.names))
 
 
@@ -178,11 +178,12 @@ def plot_outcomes(results: SavedResults, out_dir: Path, style: str = "talk") -> 
                 if math.isfinite(m):
                     top = h if math.isfinite(h) else m
                     tallest = max(tallest, top)
-                    ax.text(xi, top, f"{m:.1f}", ha="center", va="bottom", fontsize=st.annotation_pt * 0.85,
-                            color="#222222")
+                    # beside each other the values fit up to three scenarios; beyond, they stand upright
+                    ax.text(xi, top, f" {m:.1f}" if n > 3 else f"{m:.1f}", ha="center", va="bottom",
+                            fontsize=st.annotation_pt * 0.85, color="#222222", rotation=90 if n > 3 else 0)
         ax.set_xticks(group_x, list(OUTCOMES.values()))
         ax.set_ylabel("Per 100 crisis calls")
-        ax.set_ylim(0, tallest * 1.12 if tallest > 0 else 1)
+        ax.set_ylim(0, tallest * (1.12 if n <= 3 else 1.25) if tallest > 0 else 1)
         ax.tick_params(axis="x", length=0)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         _scenario_legend(ax, ink, st)
@@ -213,7 +214,9 @@ def plot_who_responds(results: SavedResults, out_dir: Path, style: str = "talk")
                     ax.text(l + v / 2, yi, f"{v:.0%}", ha="center", va="center", fontsize=st.annotation_pt,
                             color="#111111" if light else "white", fontweight="bold")
             left += values
-        ax.set_yticks(y, [ink.labels[n] for n in ink.names])
+        ax.set_yticks(y, [wrap(ink.labels[n], 26 if len(ink.names) <= 4 else 36) for n in ink.names])
+        if len(ink.names) > 4:
+            ax.tick_params(axis="y", labelsize=st.tick_pt * 0.8)
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlabel("Share of crisis calls")
@@ -246,9 +249,10 @@ def plot_response_time(results: SavedResults, out_dir: Path, style: str = "talk"
             x_max = max(x_max, float(np.quantile(times, 0.98)))
             median = _metric_row(results, name, "response_min_median")
             p90 = _metric_row(results, name, "response_min_p90")
-            label = ink.labels[name]
+            label = wrap(ink.labels[name], 48 if len(ink.names) > 3 else 90)
             if median is not None and p90 is not None:
-                label += f": median {median['mean']:.0f} min, 90th percentile {p90['mean']:.0f} min"
+                label += ("\n" if len(ink.names) > 3 else ": ")
+                label += f"median {median['mean']:.0f} min, 90th percentile {p90['mean']:.0f} min"
             ax.plot(np.quantile(times, levels), levels, color=ink.colour(name), linestyle=ink.linestyle(name),
                     linewidth=3, label=label)
             # markers sit on the reference line, nudged apart so overlapping intervals stay readable
@@ -269,7 +273,7 @@ def plot_response_time(results: SavedResults, out_dir: Path, style: str = "talk"
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlabel("Minutes from the call to the first unit on scene")
         ax.set_ylabel("Calls reached within")
-        legend_above(ax)
+        legend_above(ax, ncols=1 if len(ink.names) <= 3 else 2)
         return _finish(fig, results, st, "How fast help arrives", out_dir, "response_time")
 
 
@@ -298,13 +302,17 @@ def plot_police_hours(results: SavedResults, out_dir: Path, style: str = "talk")
             text = f"{m:,.0f} h"
             diff = _comparison_row(results, name, "police_hours_crisis") if name != baseline else None
             if diff is not None and math.isfinite(diff["diff_mean"]):
-                text += "\n" + _hours_change(*(diff[k] * per_year for k in ("diff_mean", "ci_low", "ci_high")))
+                change = [diff[k] * per_year for k in ("diff_mean", "ci_low", "ci_high")]
+                text += "\n" + (_hours_change(*change) if len(ink.names) <= 4 else _hours_change_short(*change))
             elif name == baseline:
                 text += "\nbaseline"
-            ax.text(xi, y + top * 0.02, text, ha="center", va="bottom", fontsize=st.annotation_pt,
-                    color="#222222", linespacing=1.25)
+            ax.text(xi, y + top * 0.02, text, ha="center", va="bottom",
+                    fontsize=st.annotation_pt * (1 if len(ink.names) <= 4 else 0.85), color="#222222",
+                    linespacing=1.25)
         ax.set_ylim(0, top * 1.45)
-        ax.set_xticks(x, [ink.labels[n] for n in ink.names])
+        ax.set_xticks(x, wrap_labels([ink.labels[n] for n in ink.names], total_chars=80))
+        if len(ink.names) > 4:
+            ax.tick_params(axis="x", labelsize=st.tick_pt * 0.8)
         ax.tick_params(axis="x", length=0)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.set_ylabel("Police hours per year")
@@ -319,6 +327,15 @@ def _hours_change(d: float, lo: float, hi: float) -> str:
         return f"{d:,.0f} h/yr more\n(95% CI {lo:,.0f}–{hi:,.0f})"
     spread = f", 95% CI {interval(d, lo, hi, 'hours', diff=True, minus=MINUS, style='to')}" if finite(lo, hi) else ""
     return f"no clear change\n({fmt(d, 'hours', diff=True, minus=MINUS)} h/yr{spread})"
+
+
+def _hours_change_short(d: float, lo: float, hi: float) -> str:
+    """The change in police hours in few words, for charts with many scenarios."""
+    if finite(lo, hi) and hi < 0:
+        return f"{-d:,.0f} h/yr\nfreed"
+    if finite(lo, hi) and lo > 0:
+        return f"{d:,.0f} h/yr\nmore"
+    return "no clear\nchange"
 
 
 def plot_cost(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
@@ -346,13 +363,16 @@ def plot_cost(results: SavedResults, out_dir: Path, style: str = "talk") -> list
         top = max([h if math.isfinite(h) else t for t, h in zip(total, hi) if math.isfinite(t)], default=1.0)
         for xi, t, h in zip(x, total, hi):
             if math.isfinite(t):
-                ax.text(xi, (h if math.isfinite(h) else t) + top * 0.02, f"Total {compact(t)}", ha="center",
+                ax.text(xi, (h if math.isfinite(h) else t) + top * 0.02,
+                        f"Total {compact(t)}" if len(ink.names) <= 4 else f"Total\n{compact(t)}", ha="center",
                         va="bottom", fontsize=st.annotation_pt, fontweight="bold", color="#222222")
-        ax.set_ylim(0, top * 1.15)
-        ax.set_xticks(x, [ink.labels[n] for n in ink.names])
+        ax.set_ylim(0, top * (1.15 if len(ink.names) <= 4 else 1.25))
+        ax.set_xticks(x, wrap_labels([ink.labels[n] for n in ink.names], total_chars=80))
+        if len(ink.names) > 4:
+            ax.tick_params(axis="x", labelsize=st.tick_pt * 0.8)
         ax.tick_params(axis="x", length=0)
         ax.yaxis.set_major_formatter(FuncFormatter(axis_number))
-        ax.set_ylabel("Cost per year (scenario currency)")
+        ax.set_ylabel("Cost per year")
         legend_above(ax, [Patch(facecolor="#777777", edgecolor="#777777", label="Staffing (unit-hours on shift)"),
                            Patch(facecolor="#777777", alpha=0.45, hatch="//", edgecolor="#222222",
                                  label="Downstream (arrests, holds, ED, crisis centre, linkage)")], ncols=2)
@@ -382,7 +402,8 @@ def plot_utilisation(results: SavedResults, out_dir: Path, style: str = "talk") 
                               interpolation="nearest", extent=(-0.5, 23.5, len(teams) - 0.5, -0.5))
             labels = [results.scenarios.get(name, {}).get("teams", {}).get(t, {}).get("label") or t for t in teams]
             ax.set_yticks(range(len(teams)), labels)
-            ax.set_title(ink.labels[name], loc="left", fontsize=st.base_pt, fontweight="bold", color="#222222")
+            ax.set_title(wrap(ink.labels[name], 55), loc="left", fontsize=st.base_pt, fontweight="bold",
+                         color="#222222")
             ax.tick_params(length=0)
             for spine in ax.spines.values():
                 spine.set_visible(False)

@@ -138,10 +138,30 @@ def wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(str(text), width)) or str(text)
 
 
+def label_width(n: int, total_chars: int = 120, low: int = 12, high: int = 34) -> int:
+    """Characters per line for n category labels sharing the width of a slide."""
+    return max(low, min(high, total_chars // max(n, 1)))
+
+
+def wrap_labels(labels, n: int | None = None, total_chars: int = 120) -> list[str]:
+    """Category labels wrapped so that n of them side by side do not collide."""
+    labels = [str(label) for label in labels]
+    width = label_width(n if n is not None else len(labels), total_chars)
+    return [wrap(label, width) for label in labels]
+
+
 def finish(fig: Figure, style: Style, title: str, caption: str, out_dir: Path, stem: str) -> list[Path]:
     """Title, caption line, and PNG + SVG into `out_dir` (created); returns the two files."""
     fig.suptitle(title, fontsize=style.title_pt, fontweight="bold", x=0.01, ha="left")
-    fig.text(0.01, 0.012, caption, fontsize=style.caption_pt, color="#444444", ha="left", va="bottom", wrap=True)
+    # the caption wraps to the figure's width, and the plot makes room for however many lines it takes
+    char_px = style.caption_pt * DPI / 72 * 0.55
+    lines = textwrap.wrap(caption, max(40, int(fig.bbox.width * 0.97 / char_px))) or [""]
+    fig.text(0.01, 0.012, "\n".join(lines), fontsize=style.caption_pt, color="#444444", ha="left", va="bottom")
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set"):
+        line_h = style.caption_pt * DPI / 72 * 1.3 / fig.bbox.height
+        bottom = 0.02 + line_h * len(lines)
+        engine.set(rect=(0, bottom, 1, 1 - bottom))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / f"{stem}.png", out_dir / f"{stem}.svg"]

@@ -22,8 +22,17 @@ MAX_EXTENDS = 16
 """Longest `extends` chain (a city file on a region file on a base file is 3)."""
 
 
+MERGE_RULES = ("mappings merge key by key; lists and single values replace the parent's; a distribution "
+               "with a different `dist:` replaces the parent's whole distribution")
+
+
 def deep_merge(parent: dict, child: dict) -> dict:
-    """Child keys override parent keys; mappings merge recursively, lists and values replace."""
+    """Child keys override parent keys (the `extends` rules, MERGE_RULES).
+
+    Mappings merge recursively and lists and values replace, except that a child distribution
+    naming a different `dist` replaces the parent's whole, so that changing a distribution's
+    family never inherits the old family's parameters.
+    """
     out = copy.deepcopy(parent)
     for key, value in child.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict) and not _new_family(out[key], value):
@@ -75,6 +84,17 @@ def load_raw(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
             raise
         raise ScenarioError(f"{short_repr(parent_ref)} {exc.message}", file=str(path), path="extends") from None
     return deep_merge(parent, data)
+
+
+def extends_chain(path: str | Path) -> list[Path]:
+    """The files a scenario is built from, the file itself first, then its parent, and so on."""
+    chain = [Path(path)]
+    while True:
+        data = read_yaml(chain[-1])
+        parent = data.get("extends") if isinstance(data, dict) else None
+        if not isinstance(parent, str) or len(chain) > 50:
+            return chain
+        chain.append(chain[-1].parent / parent)
 
 
 _SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
