@@ -118,9 +118,12 @@ def _ci_text(mean: float, lo: float, hi: float, metric: str, diff: bool = False)
 
 def print_headline(experiment) -> None:
     """Headline metrics per scenario with 95% CIs, and the paired difference to the baseline."""
+    from .outputs.formatting import distinct_labels
+
+    labels = distinct_labels({s.name: s.display_label for s in experiment.scenarios})
     head = experiment.headline()
     comp = experiment.comparison
-    base_label = experiment.scenario(experiment.baseline).display_label
+    base_label = labels[experiment.baseline]
     table = Table(title=f"Headline metrics: mean [95% CI] over {experiment.replications} replications "
                         f"× {experiment.days:g} days (simulated)", title_justify="left")
     table.add_column("metric")
@@ -134,7 +137,7 @@ def print_headline(experiment) -> None:
             if row.empty:
                 continue
             r = row.iloc[0]
-            cells = [metric if i == 0 else "", s.display_label,
+            cells = [metric if i == 0 else "", labels[s.name],
                      _ci_text(r["mean"], r["ci_low"], r["ci_high"], metric)]
             if comp is not None:
                 c = comp[(comp["scenario"] == s.name) & (comp["metric"] == metric) & (comp["team"] == "")]
@@ -142,7 +145,7 @@ def print_headline(experiment) -> None:
                                                          c.iloc[0]["ci_high"], metric, diff=True))
             table.add_row(*cells, end_section=i == len(experiment.scenarios) - 1)
     console.print(table)
-    unpaired = [s.display_label for s in experiment.scenarios if not experiment.paired.get(s.name, True)]
+    unpaired = [labels[s.name] for s in experiment.scenarios if not experiment.paired.get(s.name, True)]
     if unpaired:
         console.print(f"Not paired by common random numbers (demand differs from the baseline): {', '.join(unpaired)}; "
                       "their differences use Welch's unpaired interval.", highlight=False)
@@ -159,7 +162,11 @@ def print_precision(experiment, target: float = 0.10) -> None:
         need = grp["replications_needed"].max()
         low, high = f"{grp['rel_half_width'].min():.0%}", f"{grp['rel_half_width'].max():.0%}"
         spread = f"±{low}" if low == high else f"±{low}–{high}"
-        advice = f"about {need:.0f} replications (-r {need:.0f})" if need == need else "more replications"
+        if grp["too_rare"].any():
+            advice = (f"too rare to estimate at this length (mean {grp['mean'].abs().min():.2g} per replication); "
+                      "simulate more days (--days), or read it as a rate, rather than add replications")
+        else:
+            advice = f"about {need:.0f} replications (-r {need:.0f})" if need == need else "more replications"
         err_console.print(f"  {metric}: {spread} in {len(grp)} scenario(s); {advice}", highlight=False)
 
 
@@ -219,10 +226,11 @@ def check(scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files 
     with user_errors():
         loaded = [load_scenario(p) for p in scenarios]
     for path, s in zip(scenarios, loaded):
-        console.print(f"[bold]{escape(s.name)}[/] ({escape(s.display_label)}) — {escape(str(path))}: OK", highlight=False)
+        console.print(f"[bold]{escape(s.name)}[/] ({escape(s.display_label)}) — {escape(str(path))}: OK", highlight=False,
+                      markup=True)
         chain = extends_chain(path)
         if len(chain) > 1:
-            console.print(f"  extends: {escape(' → '.join(p.name for p in chain))} ({MERGE_RULES})", highlight=False)
+            console.print(f"  extends: {' → '.join(p.name for p in chain)} ({MERGE_RULES})", highlight=False)
         d = s.demand
         console.print(f"  demand: {d.crisis_calls_per_day:g} crisis calls/day; types "
                       + ", ".join(f"{k} {v.share:.0%}" for k, v in d.call_types.items())
@@ -302,6 +310,7 @@ def sweep(
     style: StyleOption = "talk",
 ) -> None:
     """Run a scenario at every point of a sweep (common random numbers) and chart the staffing curve."""
+    from .analysis.catalogue import metric as catalogue_metric
     from .designs.sweep import load_sweep, run_sweep, total_jobs
     from .outputs.folders import save
 
@@ -323,8 +332,9 @@ def sweep(
         for key in plan.keys:
             table.add_column(plan.key_label(key))
         refs = plan.metrics
-        for ref in refs:
-            table.add_column(str(ref), justify="right")
+        for ref in refs:  # short words from the catalogue, the team on its own line: never cut off
+            header = catalogue_metric(ref.metric).short_label + (f"\n[{ref.team}]" if ref.team else "")
+            table.add_column(header, justify="right", overflow="fold")
         for point in plan.points:
             cells = [str(v) for v in point.values.values()]
             for ref in refs:

@@ -124,3 +124,33 @@ def test_unreachable_dask_scheduler_is_bad_input(tmp_path):
     assert result.exit_code == 2, result.output
     assert "Dask scheduler" in result.output and "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_scenarios_sharing_a_label_print_distinguishable_labels(tmp_path):
+    from sim.outputs.formatting import distinct_labels
+
+    assert distinct_labels({"a": "Peer teams", "b": "Peer teams", "c": "Police"}) == {
+        "a": "Peer teams (a)", "b": "Peer teams (b)", "c": "Police"}
+    base = tmp_path / "base.yaml"
+    base.write_text(yaml.safe_dump(small_city()))
+    child = tmp_path / "child.yaml"
+    child.write_text(yaml.safe_dump({"extends": "base.yaml", "name": "more_units", "teams": {"police": {"units": 5}}}))
+    result = CliRunner().invoke(app, ["run", str(base), str(child), "-r", "2", "--days", "2", "--warmup-days", "0",
+                                      "--workers", "1", "--no-charts", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    label = small_city()["label"]
+    assert f"{label} (more_units)" in result.output and f"{label} ({small_city()['name']})" in result.output
+
+
+def test_precision_advice_says_too_rare_for_rare_counts(tmp_path):
+    import sim
+    from sim.designs.experiment import RARE_COUNT
+
+    from sim.scenario.loading import validate_scenario
+
+    scenario = validate_scenario(small_city())
+    exp = sim.run_experiment([scenario], replications=3, days=2, warmup_days=0)
+    wide = exp.imprecise(0.10)
+    rare = wide[wide["metric"].isin(["arrests", "unserved", "involuntary_holds"])]
+    assert not rare.empty and rare["too_rare"].all()
+    assert (rare["mean"].abs() < RARE_COUNT).all()

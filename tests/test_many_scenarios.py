@@ -131,3 +131,31 @@ def test_formatter_never_prints_minus_zero():
     assert fmt(-0.04, "minutes", diff=True, minus=MINUS) == "0.0"
     assert fmt(-3.0, "count", diff=True, minus=MINUS) == f"{MINUS}3"
     assert fmt(0.123, "fallback_share") == "12.3%"
+
+
+CHROMIUM = __import__("pathlib").Path("/usr/bin/chromium")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium "
+                                                   "(`apt-get install chromium`; .ci/run installs it)")
+def test_headline_table_of_six_scenarios_fits_a_1400_px_page(six, tmp_path):
+    import shutil
+    import subprocess
+
+    folder = tmp_path / "six"
+    shutil.copytree(six, folder)
+    html = (sim.write_report(folder)).read_text(encoding="utf-8")
+    probe = ("<script>window.addEventListener('load', () => { const t = document.getElementById('headline-table');"
+             "document.body.setAttribute('data-widths', t.scrollWidth + ' ' + t.parentElement.clientWidth); });"
+             "</script></body>")
+    page = tmp_path / "probe.html"
+    page.write_text(html.replace("</body>", probe), encoding="utf-8")
+    dom = subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,900",
+                          f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000", "--dump-dom",
+                          page.as_uri()], capture_output=True, text=True, timeout=180).stdout
+    import re
+
+    found = re.search(r'data-widths="(\d+) (\d+)"', dom)
+    assert found, dom[-500:]
+    table_width, room = map(int, found.groups())
+    assert table_width <= room, f"headline table {table_width} px wide in {room} px"

@@ -21,6 +21,12 @@ from ..scenario.schema import Scenario
 from .executors import describe, run_jobs
 
 
+# Precision advice: a count averaging fewer events than this per replication, or a metric that
+# would need more replications than MAX_ADVISED, is "too rare to estimate at this length".
+RARE_COUNT = 10
+MAX_ADVISED = 500
+
+
 @dataclass(frozen=True)
 class ReplicationJob:
     """One replication of one scenario: all a worker needs, picklable."""
@@ -84,17 +90,24 @@ class Experiment:
     def imprecise(self, target: float = 0.10) -> pd.DataFrame:
         """Headline metrics whose 95% CI half-width exceeds `target` of the mean.
 
-        Columns: scenario, metric, rel_half_width, replications_needed (the sequential CI
-        method of Hoad, Robinson & Davies 2010 with the current mean and sd; NaN if unknown).
+        Columns: scenario, metric, mean, rel_half_width, replications_needed (the sequential CI
+        method of Hoad, Robinson & Davies 2010 with the current mean and sd; NaN if unknown),
+        too_rare (a count averaging under RARE_COUNT per replication: more replications are the
+        wrong remedy for its relative width; more days, or reading it as a rate, are the right one).
         """
+        from ..analysis.catalogue import metric as catalogued
+
         rows = []
         for row in self.headline().itertuples():
             if row.n > 1 and row.rel_half_width == row.rel_half_width and row.rel_half_width > target:
                 s = self.summary
                 values = s[(s["scenario"] == row.scenario) & (s["metric"] == row.metric) & (s["team"] == "")]["value"]
                 need = replications_needed(values.to_numpy(), target)
-                rows.append((row.scenario, row.metric, row.rel_half_width, float("nan") if need is None else need))
-        return pd.DataFrame(rows, columns=["scenario", "metric", "rel_half_width", "replications_needed"])
+                rare = catalogued(row.metric).unit == "count" and abs(row.mean) < RARE_COUNT
+                rows.append((row.scenario, row.metric, row.mean, row.rel_half_width,
+                             float("nan") if need is None else need, rare or need is None or need > MAX_ADVISED))
+        return pd.DataFrame(rows, columns=["scenario", "metric", "mean", "rel_half_width", "replications_needed",
+                                           "too_rare"])
 
 
 def run_experiment(

@@ -91,3 +91,12 @@ def chart_value(value: float, metric_or_unit: str) -> str:
         return compact(value)
     text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
     return text.replace("-", MINUS) if float(text.replace(",", "")) != 0 else text.lstrip("-")
+
+
+def distinct_labels(labels: dict[str, str]) -> dict[str, str]:
+    """Scenario labels that tell scenarios apart: a label shared by several (a variant that
+    inherited its parent's label through `extends`) gets the scenario's name added."""
+    counts: dict[str, int] = {}
+    for label in labels.values():
+        counts[label] = counts.get(label, 0) + 1
+    return {name: label if counts[label] == 1 else f"{label} ({name})" for name, label in labels.items()}

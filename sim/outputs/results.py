@@ -331,7 +331,12 @@ class SavedResults:
                                 "the folder") from None
 
     def label(self, name: str) -> str:
-        return self.scenarios.get(name, {}).get("label") or name
+        """The scenario's label for charts and tables, with its name added if another scenario shares it."""
+        from .formatting import distinct_labels
+
+        names = [s["name"] for s in self.manifest.get("scenarios", [])] or list(self.scenarios)
+        plain = {n: self.scenarios.get(n, {}).get("label") or n for n in names}
+        return distinct_labels(plain).get(name, plain.get(name, name))
 
 
 def load_results(folder: str | Path) -> SavedResults:
