@@ -55,15 +55,19 @@ def _integer_ticks(ax, values) -> None:
         ax.set_xticklabels([f"{v:g}" for v in sorted({float(v) for v in vals})])
 
 
+def _open(folder: str | Path, style: str, out: str | Path | None) -> tuple[Style, Path, Path, dict]:
+    """The style, the folder, where its charts go, and its manifest."""
+    folder = Path(folder)
+    figures = Path(out) if out is not None else folder / "figures"
+    return get_style(style), folder, figures, json.loads((folder / "manifest.json").read_text())
+
+
 # --- sweeps ----------------------------------------------------------------------------
 
 
 def draw_sweep(folder: str | Path, style: str = "talk", out: str | Path | None = None) -> list[Path]:
     """All charts of a sweep results folder: a staffing curve per metric, and heatmaps for two keys."""
-    st = get_style(style)
-    folder = Path(folder)
-    figures = Path(out) if out is not None else folder / "figures"
-    info = json.loads((folder / "manifest.json").read_text())
+    st, folder, figures, info = _open(folder, style, out)
     sweep = info["sweep"]
     metrics = pd.read_csv(folder / "metrics.csv")
     metrics["team"] = metrics["team"].fillna("").astype(str)
@@ -253,10 +257,7 @@ def _input_value(value: float) -> str:
 
 def draw_sensitivity(folder: str | Path, style: str = "talk", out: str | Path | None = None) -> list[Path]:
     """The tornado chart (one input at a time, low and high) and the coefficients chart."""
-    st = get_style(style)
-    folder = Path(folder)
-    figures = Path(out) if out is not None else folder / "figures"
-    info = json.loads((folder / "manifest.json").read_text())
+    st, folder, figures, info = _open(folder, style, out)
     sens = info["sensitivity"]
     ref = parse_metric(sens["metric"])
     coef = pd.read_csv(folder / "coefficients.csv")

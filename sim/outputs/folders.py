@@ -18,13 +18,18 @@ from .results import (
 )
 
 
-def _write_run(experiment, folder: Path, command: str | None) -> None:
-    write_tables(experiment, folder)
-    write_manifest(folder, manifest(
-        "run", experiment.scenarios, seed=experiment.seed, replications=experiment.replications,
+def _experiment_manifest(kind: str, experiment, command: str | None, **extra) -> dict:
+    """The manifest of a folder whose runs are one Experiment (a run, a sweep, sensitivity)."""
+    return manifest(
+        kind, experiment.scenarios, seed=experiment.seed, replications=experiment.replications,
         days=experiment.days, warmup_days=experiment.warmup_days, executor=experiment.executor,
         wall_time_s=experiment.wall_time_s, baseline=experiment.baseline, paired=experiment.paired,
-        command=command, no_calls=not experiment.keep_calls))
+        command=command, **extra)
+
+
+def _write_run(experiment, folder: Path, command: str | None) -> None:
+    write_tables(experiment, folder)
+    write_manifest(folder, _experiment_manifest("run", experiment, command, no_calls=not experiment.keep_calls))
 
 
 def _write_sweep(result, folder: Path, command: str | None) -> None:
@@ -35,11 +40,8 @@ def _write_sweep(result, folder: Path, command: str | None) -> None:
     sweep.table().to_csv(folder / "points.csv", index=False)
     (folder / "sweep.yaml").write_text(yaml.safe_dump(sweep.spec.model_dump(exclude_none=True), sort_keys=False,
                                                       allow_unicode=True))
-    write_manifest(folder, manifest(
-        "sweep", experiment.scenarios, seed=experiment.seed, replications=experiment.replications,
-        days=experiment.days, warmup_days=experiment.warmup_days, executor=experiment.executor,
-        wall_time_s=experiment.wall_time_s, baseline=experiment.baseline, paired=experiment.paired,
-        command=command,
+    write_manifest(folder, _experiment_manifest(
+        "sweep", experiment, command,
         sweep={
             "name": sweep.name, "label": sweep.spec.label, "base_scenario": sweep.base.name,
             "mode": sweep.spec.mode, "keys": sweep.keys, "key_labels": {k: sweep.key_label(k) for k in sweep.keys},
@@ -82,11 +84,8 @@ def _write_sensitivity(result, folder: Path, command: str | None) -> None:
                + [c for c in table.columns if c != "scenario"]].to_csv(folder / f"{name}.csv", index=False)
     result.samples.to_csv(folder / "samples.csv", index=False)
     result.coefficients.to_csv(folder / "coefficients.csv", index=False)
-    write_manifest(folder, manifest(
-        "sensitivity", experiment.scenarios, seed=experiment.seed, replications=experiment.replications,
-        days=experiment.days, warmup_days=experiment.warmup_days, executor=experiment.executor,
-        wall_time_s=experiment.wall_time_s, baseline=experiment.baseline, paired=experiment.paired,
-        command=command,
+    write_manifest(folder, _experiment_manifest(
+        "sensitivity", experiment, command,
         sensitivity={
             "scenario": d.scenario.name, "scenario_label": d.scenario.display_label, "metric": str(d.metric),
             "team_labels": {k: t.label or k for k, t in d.scenario.teams.items()},

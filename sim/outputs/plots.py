@@ -415,8 +415,9 @@ def plot_utilisation(results: SavedResults, out_dir: Path, style: str = "talk") 
                                 color="#111111" if light else "white")
         bottom = axes[-1, 0]
         bottom.set_xticks(range(0, 24, 3), [f"{h:02d}:00" for h in range(0, 24, 3)])
-        bottom.set_xlabel("Hour of day.  Numbers: % of staffed time busy, all replications pooled.  "
-                          "Grey: no unit on shift.", fontsize=st.tick_pt)
+        numbers = ("Numbers: % of staffed time busy, all replications pooled." if n_rows <= 10 else
+                   f"No numbers: {n_rows} rows are too many to read them; the colour shows the busy share.")
+        bottom.set_xlabel(f"Hour of day.  {numbers}  Grey: no unit on shift.", fontsize=st.tick_pt)
         if image is not None:
             bar = fig.colorbar(image, ax=axes[:, 0], fraction=0.03, pad=0.01,
                                format=PercentFormatter(1.0, decimals=0))
