@@ -78,3 +78,30 @@ def test_replications_needed_reaches_the_target():
 def test_replications_needed_edge_cases(values):
     out = replications_needed(values)
     assert out is None or out == len(values)
+
+
+def test_holm_and_bh_match_reference_implementations():
+    from sim.analysis.stats import benjamini_hochberg, holm
+
+    p = np.array([0.01, 0.04, 0.03, 0.005, np.nan, 0.5])
+    # reference: Holm (1979) and Benjamini & Hochberg (1995) by their definitions, written out
+    finite = [0.01, 0.04, 0.03, 0.005, 0.5]
+    m = len(finite)
+    order = sorted(range(m), key=lambda i: finite[i])
+    holm_ref, running = [0.0] * m, 0.0
+    for rank, i in enumerate(order):
+        running = max(running, (m - rank) * finite[i])
+        holm_ref[i] = min(running, 1.0)
+    bh_ref, running = [0.0] * m, 1.0
+    for rank in range(m - 1, -1, -1):
+        i = order[rank]
+        running = min(running, finite[i] * m / (rank + 1))
+        bh_ref[i] = min(running, 1.0)
+    got_holm, got_bh = holm(p), benjamini_hochberg(p)
+    assert np.isnan(got_holm[4]) and np.isnan(got_bh[4])
+    np.testing.assert_allclose(np.delete(got_holm, 4), holm_ref)
+    np.testing.assert_allclose(np.delete(got_bh, 4), bh_ref)
+    # scipy's implementation agrees for BH
+    from scipy.stats import false_discovery_control
+
+    np.testing.assert_allclose(np.delete(got_bh, 4), false_discovery_control(finite, method="bh"))

@@ -125,3 +125,45 @@ def replications_needed(values, target_rel_half_width: float = 0.10, confidence:
         if half / abs(mean) <= target_rel_half_width:
             return max(n, len(x))
     return None
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjusted p-values (family-wise error), NaN left as NaN."""
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(~np.isnan(p))
+    m = len(ok)
+    if m == 0:
+        return out
+    order = ok[np.argsort(p[ok], kind="stable")]
+    adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
+
+
+def benjamini_hochberg(p_values) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values (false discovery rate), NaN left as NaN."""
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(~np.isnan(p))
+    m = len(ok)
+    if m == 0:
+        return out
+    order = ok[np.argsort(p[ok], kind="stable")]
+    ranked = p[order] * m / np.arange(1, m + 1)
+    out[order] = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)
+    return out
+
+
+def adjust_for_multiplicity(comparison: pd.DataFrame, primary: tuple[str, ...]) -> pd.DataFrame:
+    """comparison.csv with `primary` (a headline metric named in advance) and Holm and
+    Benjamini–Hochberg adjusted p-values, each family being one scenario's rows against the
+    baseline (all its metrics, system-wide and per team)."""
+    out = comparison.copy()
+    out["primary"] = out["metric"].isin(primary) & (out["team"] == "")
+    out["p_holm"] = np.nan
+    out["p_bh"] = np.nan
+    for _scenario, rows in out.groupby("scenario", sort=False):
+        out.loc[rows.index, "p_holm"] = holm(rows["p_value"].to_numpy())
+        out.loc[rows.index, "p_bh"] = benjamini_hochberg(rows["p_value"].to_numpy())
+    return out

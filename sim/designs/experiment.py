@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 import pandas as pd
 
 from ..analysis.metrics import HEADLINE_METRICS, replication_tables
-from ..analysis.stats import compare, replications_needed, summarise
+from ..analysis.stats import adjust_for_multiplicity, compare, replications_needed, summarise
 from ..engine.model import simulate
 from ..errors import ScenarioError
 from ..scenario.loading import load_scenario
@@ -156,7 +156,8 @@ def run_experiment(
     hourly = pd.concat([r["hourly"] for r in results], ignore_index=True)
     base_scenario = loaded[names.index(baseline)]
     paired = {s.name: same_demand(s, base_scenario) for s in loaded}
-    comparison = compare(summary, baseline, paired) if len(loaded) > 1 else None
+    comparison = (adjust_for_multiplicity(compare(summary, baseline, paired), HEADLINE_METRICS)
+                  if len(loaded) > 1 else None)
     return Experiment(
         scenarios=loaded, replications=replications, seed=seed, days=days, warmup_days=warmup_days,
         baseline=baseline, calls=calls, summary=summary, hourly=hourly, metrics=summarise(summary),
