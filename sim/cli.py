@@ -253,6 +253,51 @@ def check(scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files 
 
 
 @app.command()
+def rerun(
+    results_dir: Path = typer.Argument(..., help="A results folder written by `crisis-sim run`."),
+    out: OutOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Run a results folder again from its manifest and resolved scenarios; say whether every table is identical."""
+    from .designs.experiment import run_experiment
+    from .outputs.folders import save
+    from .outputs.results import load_results, package_hash, same_bytes
+    from .scenario.loading import load_scenario
+
+    with user_errors():
+        saved = load_results(results_dir)
+        man = saved.manifest
+        if man.get("kind", "run") != "run":
+            raise ScenarioError(f"{results_dir} holds {man['kind']} results; rerun reproduces folders written by "
+                                "`crisis-sim run`")
+        names = [entry["name"] for entry in man.get("scenarios", [])]
+        missing = [n for n in names if not (Path(results_dir) / "scenarios" / f"{n}.yaml").exists()]
+        if not names or missing:
+            raise ScenarioError(f"{results_dir}: cannot rerun without the resolved scenarios "
+                                f"(missing scenarios/{missing[0] if missing else '<name>'}.yaml)")
+        loaded = [load_scenario(Path(results_dir) / "scenarios" / f"{n}.yaml") for n in names]
+        context, advance = progress_counter(len(loaded) * int(man["replications"]), quiet)
+        with context:
+            experiment = run_experiment(loaded, replications=int(man["replications"]), seed=int(man["seed"]),
+                                        days=float(man["days"]), warmup_days=float(man["warmup_days"]),
+                                        workers=workers or default_workers(), scheduler=scheduler,
+                                        baseline=man.get("baseline"), on_done=advance,
+                                        keep_calls=not man.get("no_calls", False))
+        folder = save(experiment, out, command=command_line(), charts=False)
+    same = same_bytes(results_dir, folder)
+    for name, equal in same.items():
+        if equal is not None:
+            console.print(f"  {name}: {'identical' if equal else 'DIFFERENT'}", highlight=False)
+    if man.get("package_sha256") and man["package_sha256"] != package_hash():
+        console.print("  note: the package's source differs from the one that wrote the folder", highlight=False)
+    console.print(f"Rerun: {folder}", highlight=False)
+    if not all(v for v in same.values() if v is not None):
+        raise typer.Exit(1)
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario file (for editors)."""
     from .scenario.schema import Scenario

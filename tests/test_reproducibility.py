@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 import sim
 
-from helpers import interval_widths, merge, small_city
+from helpers import ROOT, interval_widths, merge, small_city
 from sim import run_experiment
 from sim.scenario.loading import validate_scenario
 
@@ -98,3 +100,27 @@ def test_adding_a_stream_user_leaves_other_draws_unchanged():
     b = make_call_book(more, 1, 0, 5 * 1440).generation(0)
     assert np.array_equal(a.teams[0].on_scene_min, b.teams[0].on_scene_min)
     assert np.array_equal(a.u_outcome, b.u_outcome)
+
+
+def test_rerun_reproduces_a_results_folder_byte_for_byte(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    first = tmp_path / "first"
+    runner = CliRunner()
+    scenarios = [str(ROOT / "scenarios" / f"{n}.yaml") for n in ("police_only", "peer_embedded")]
+    done = runner.invoke(app, ["run", *scenarios, "-r", "2", "--days", "3", "--warmup-days", "1", "--workers", "1",
+                               "--no-charts", "--quiet", "--out", str(first)])
+    assert done.exit_code == 0, done.output
+    manifest = json.loads((first / "manifest.json").read_text())
+    assert "git_dirty" in manifest and len(manifest["package_sha256"]) == 64
+    again = runner.invoke(app, ["rerun", str(first), "--workers", "2", "--out", str(tmp_path / "again")])
+    assert again.exit_code == 0, again.output
+    assert "summary.csv: identical" in again.output and "comparison.csv: identical" in again.output
+    for name in ("summary.csv", "metrics.csv", "comparison.csv", "hourly.csv"):
+        assert (first / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
+    # a folder whose table was changed is reported as different (exit 1)
+    (first / "summary.csv").write_text((first / "summary.csv").read_text().replace(",0,", ",1,", 1))
+    changed = runner.invoke(app, ["rerun", str(first), "--workers", "1", "--out", str(tmp_path / "third")])
+    assert changed.exit_code == 1 and "summary.csv: DIFFERENT" in changed.output

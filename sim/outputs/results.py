@@ -93,6 +93,27 @@ def _git_commit() -> str | None:
         return None
 
 
+def _git_dirty() -> bool | None:
+    """Whether the package's working tree has uncommitted changes (None outside a git checkout)."""
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "."],
+                             capture_output=True, text=True, timeout=5, cwd=Path(__file__).resolve().parents[1])
+        return bool(out.stdout.strip()) if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def package_hash() -> str:
+    """sha256 of the package's own source files: what ran, even without git."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".j2") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for lib in LIBRARIES:
@@ -117,6 +138,8 @@ def manifest(kind: str, scenarios: list[Scenario], *, seed: int, replications: i
         "version": version,
         "kind": kind,
         "git_commit": _git_commit(),
+        "git_dirty": _git_dirty(),
+        "package_sha256": package_hash(),
         "command": command or " ".join(sys.argv),
         "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "seed": seed,
@@ -369,3 +392,16 @@ def load_results(folder: str | Path) -> SavedResults:
     return SavedResults(folder=folder, manifest=man, scenarios=scenarios, summary=read("summary.csv"),
                         metrics=read("metrics.csv"), hourly=read("hourly.csv"), comparison=comparison,
                         calls_path=folder / "calls.parquet")
+
+
+def same_bytes(a: str | Path, b: str | Path, names: tuple[str, ...] = (
+        "summary.csv", "metrics.csv", "comparison.csv", "hourly.csv")) -> dict[str, bool | None]:
+    """For each table, whether two results folders hold it byte for byte (None: in neither)."""
+    out: dict[str, bool | None] = {}
+    for name in names:
+        pa, pb = Path(a) / name, Path(b) / name
+        if not pa.exists() and not pb.exists():
+            out[name] = None
+        else:
+            out[name] = pa.exists() and pb.exists() and pa.read_bytes() == pb.read_bytes()
+    return out
