@@ -136,3 +136,12 @@ def test_shipped_peer_scenario_staffing_runs_at_reduced_size(tmp_path):
     info = json.loads((out / "manifest.json").read_text())
     assert info["staffing"]["team"] == "peer_team"
     assert (out / "figures" / "staffing_search.svg").exists()
+
+
+def test_an_all_zero_rare_count_does_not_meet_a_zero_target():
+    """`unserved<=0` from ten all-zero replications is not proof of zero: the exact upper bound is ~0.37."""
+    from sim.analysis.targets import parse_target
+
+    verdict, mean, lo, hi, n = parse_target("unserved<=0").judge([0.0] * 10)
+    assert verdict == "undecided" and mean == 0 and lo == 0 and hi > 0.3
+    assert parse_target("unserved<=1").judge([0.0] * 10)[0] == "met"

@@ -30,11 +30,50 @@ def t_interval(values, confidence: float = CONFIDENCE) -> tuple[float, float, fl
     return (mean, sd, mean - half, mean + half, n)
 
 
+RARE_EVENTS = 20  # below this many events over all replications, a count gets exact Poisson bounds
+
+
+def poisson_interval(total: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Exact (Garwood) bounds on the mean count per replication, from `total` events in n replications.
+
+    With no events at all the lower bound is 0 and the upper about 3.7/n: never the falsely
+    certain [0, 0] of a t-interval on an all-zero sample.
+    """
+    alpha = 1 - confidence
+    lo = 0.0 if total == 0 else float(stats.chi2.ppf(alpha / 2, 2 * total)) / 2
+    hi = float(stats.chi2.ppf(1 - alpha / 2, 2 * total + 2)) / 2
+    return lo / n, hi / n
+
+
+def honest_bounds(metric: str, values, lo: float, hi: float) -> tuple[float, float]:
+    """A metric's 95% bounds kept within what it can be: counts, hours and costs never below 0,
+    shares within [0, 1], and rare counts (fewer than RARE_EVENTS events in all) by exact
+    Poisson bounds instead of a t-interval that can be [0, 0] or negative."""
+    from .catalogue import METRICS
+
+    entry = METRICS.get(metric)
+    if entry is None:
+        return lo, hi
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    if entry.unit == "count" and len(x) >= 1 and np.all(x == np.round(x)) and np.all(x >= 0):
+        total = int(x.sum())
+        if total < RARE_EVENTS:
+            return poisson_interval(total, len(x))
+    if entry.unit in ("count", "hours", "money") and np.isfinite(lo):
+        lo = max(lo, 0.0)
+    if entry.unit == "share":
+        lo = max(lo, 0.0) if np.isfinite(lo) else lo
+        hi = min(hi, 1.0) if np.isfinite(hi) else hi
+    return lo, hi
+
+
 def summarise(summary: pd.DataFrame) -> pd.DataFrame:
     """metrics.csv: per scenario, metric and team, the mean over replications with a 95% t-interval."""
     rows = []
     for (scenario, metric, team), grp in summary.groupby(["scenario", "metric", "team"], sort=False):
         mean, sd, lo, hi, n = t_interval(grp["value"].to_numpy())
+        lo, hi = honest_bounds(metric, grp["value"].to_numpy(), lo, hi)
         half = (hi - lo) / 2
         rel = abs(half / mean) if n > 1 and mean not in (0.0,) and np.isfinite(mean) else math.nan
         rows.append((scenario, metric, team, mean, sd, lo, hi, n, rel))

@@ -18,7 +18,7 @@ import pandas as pd
 from ..errors import ScenarioError
 from ..scenario.schema import Scenario
 from .catalogue import SYSTEM_METRICS, TEAM_METRICS
-from .stats import t_interval
+from .stats import honest_bounds, t_interval
 
 Verdict = Literal["met", "not met", "undecided"]
 
@@ -81,9 +81,11 @@ class Target:
         "met" when the whole interval is on the right side of the bound, "not met" when
         the whole interval is on the wrong side, "undecided" when it straddles the bound.
         """
-        mean, _sd, lo, hi, n = t_interval(np.asarray(values, dtype=float))
+        values = np.asarray(values, dtype=float)
+        mean, _sd, lo, hi, n = t_interval(values)
         if n == 0 or math.isnan(mean):
             return ("not met", mean, lo, hi, n)
+        lo, hi = honest_bounds(self.ref.metric, values, lo, hi)  # rare counts: exact bounds, never [0, 0]
         good, bad = (hi <= self.value, lo > self.value) if self.op == "<=" else (lo >= self.value, hi < self.value)
         return ("met" if good else "not met" if bad else "undecided", mean, lo, hi, n)
 
