@@ -473,7 +473,7 @@ def sensitivity(
 ) -> None:
     """Which assumption drives a result: Latin hypercube coefficients and a one-at-a-time tornado chart."""
     from .analysis.targets import parse_metric
-    from .designs.sensitivity import SensitivityDesign, parse_vary, run_sensitivity, total_jobs
+    from .designs.sensitivity import R2_WARN, SensitivityDesign, parse_vary, run_sensitivity, total_jobs
     from .outputs.folders import save
     from .outputs.formatting import fmt
     from .scenario.loading import load_scenario
@@ -497,12 +497,18 @@ def sensitivity(
     if not quiet:
         table = Table(title=f"What drives {design.metric}? ({samples} Latin hypercube samples × {replications} "
                             f"replications; R² of the linear fit {result.r_squared:.2f})")
-        for col in ("rank", "input", "range", "SRC", "Spearman", "at low", "at high"):
+        for col in ("rank", "input", "range", "SRC [95% CI]", "rank SRC [95% CI]", "Spearman", "at low", "at high"):
             table.add_column(col, justify="right" if col != "input" else "left", overflow="fold")
         for r in result.coefficients.itertuples():
-            table.add_row(str(r.rank), r.input, f"{r.low:g}–{r.high:g}", f"{r.src:+.2f}", f"{r.spearman:+.2f}",
+            table.add_row(str(r.rank), r.input, f"{r.low:g}–{r.high:g}",
+                          f"{r.src:+.2f} [{r.src_ci_low:+.2f}, {r.src_ci_high:+.2f}]",
+                          f"{r.srrc:+.2f} [{r.srrc_ci_low:+.2f}, {r.srrc_ci_high:+.2f}]", f"{r.spearman:+.2f}",
                           fmt(r.metric_at_low, design.metric.metric), fmt(r.metric_at_high, design.metric.metric))
         console.print(table)
+    if not result.r_squared >= R2_WARN:
+        err_console.print(f"warning: the linear fit explains only R² = {result.r_squared:.2f} of the variation "
+                          f"(under {R2_WARN}); SRCs would mislead, so inputs are ranked by rank-regression "
+                          "coefficients (SRRC), which need only a monotone effect", highlight=False)
     console.print(f"Results: {folder}", highlight=False)
 
 

@@ -48,6 +48,10 @@ def test_unused_input_scores_near_zero_and_the_driver_ranks_first():
     # common random numbers: the idle team's time on scene changes nothing, replication by replication
     assert idle["swing"] == 0 and idle["metric_at_low"] == idle["metric_at_high"]
     assert len(result.samples) == 1 + 2 * 3 + 12
+    # bootstrap intervals around each coefficient, and the fit's R² saved beside them
+    driver = coef.loc["teams.crew.on_scene_min.mean"]
+    assert driver["src_ci_low"] <= driver["src"] <= driver["src_ci_high"] and driver["src_ci_low"] > 0
+    assert coef["r_squared"].iloc[0] == result.r_squared and set(coef["ranked_by"]) <= {"src", "srrc"}
 
 
 def test_latin_hypercube_covers_each_range_once_per_stratum():
@@ -107,3 +111,18 @@ def test_shipped_sensitivity_example_runs_at_reduced_size(tmp_path):
     info = json.loads((out / "manifest.json").read_text())
     assert info["kind"] == "sensitivity"
     assert {"tornado.png", "tornado.svg", "sensitivity_coefficients.png"} <= {p.name for p in (out / "figures").iterdir()}
+
+
+def test_low_r_squared_falls_back_to_rank_coefficients_with_bootstrap_cis():
+    """A strongly non-linear, monotone effect: the linear fit is poor, the rank fit is not."""
+    import numpy as np
+
+    from sim.designs.sensitivity import R2_WARN, _ranks, standardised_coefficients
+
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 1, (60, 2))
+    y = np.exp(12 * x[:, 0]) + rng.normal(0, 1, 60)  # monotone in input 0, input 1 unused
+    src, r2 = standardised_coefficients(x, y)
+    srrc, rank_r2 = standardised_coefficients(_ranks(x), _ranks(y))
+    assert r2 < R2_WARN < rank_r2
+    assert abs(srrc[0]) > 0.9 and abs(srrc[1]) < 0.2

@@ -169,27 +169,61 @@ def point_means(points: pd.DataFrame, summary: pd.DataFrame, metric: MetricRef) 
     return out
 
 
+R2_WARN = 0.7  # below this the linear fit explains too little for SRCs to rank inputs; ranks are used instead
+BOOTSTRAP = 400
+
+
+def standardised_coefficients(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Standardised regression coefficients of y on the columns of x, and the fit's R²."""
+    coef = np.full(x.shape[1], np.nan)
+    if len(y) <= x.shape[1] + 1:
+        return coef, math.nan
+    if np.std(y) == 0:
+        return np.zeros(x.shape[1]), math.nan
+    sx, sy = np.std(x, axis=0), np.std(y)
+    z = (x - x.mean(axis=0)) / np.where(sx > 0, sx, 1)
+    zy = (y - y.mean()) / sy
+    design = np.column_stack([np.ones(len(zy)), z])
+    beta, *_ = np.linalg.lstsq(design, zy, rcond=None)
+    r2 = float(1 - np.sum((zy - design @ beta) ** 2) / np.sum(zy**2))
+    return np.where(sx > 0, beta[1:], 0.0), r2
+
+
+def _ranks(a: np.ndarray) -> np.ndarray:
+    return np.column_stack([stats.rankdata(c) for c in a.T]) if a.ndim == 2 else stats.rankdata(a)
+
+
 def coefficients(design: SensitivityDesign, samples: pd.DataFrame, summary: pd.DataFrame) -> tuple[pd.DataFrame, float]:
-    """Per input: SRC and Spearman's rho over the Latin hypercube, and the one-at-a-time swing (tornado)."""
+    """Per input: SRC and rank-regression (SRRC) coefficients over the Latin hypercube with
+    bootstrap 95% CIs, Spearman's rho, and the one-at-a-time swing (tornado).
+
+    Inputs are ranked by |SRC| when the linear fit's R² is at least R2_WARN, else by |SRRC|
+    (the `ranked_by` column says which).
+    """
     keys = [f.key for f in design.factors]
     lhs = samples[samples["kind"] == "lhs"]
     x = lhs[keys].to_numpy(float)
     y = lhs["mean"].to_numpy(float)
     ok = np.isfinite(y)
     x, y = x[ok], y[ok]
-    src = np.full(len(keys), np.nan)
-    r2 = math.nan
-    if len(y) > len(keys) + 1:
-        if np.std(y) == 0:
-            src[:] = 0.0
-        else:
-            sx, sy = np.std(x, axis=0), np.std(y)
-            z = (x - x.mean(axis=0)) / np.where(sx > 0, sx, 1)
-            zy = (y - y.mean()) / sy
-            beta, *_ = np.linalg.lstsq(np.column_stack([np.ones(len(zy)), z]), zy, rcond=None)
-            src = np.where(sx > 0, beta[1:], 0.0)
-            fitted = np.column_stack([np.ones(len(zy)), z]) @ beta
-            r2 = float(1 - np.sum((zy - fitted) ** 2) / np.sum(zy**2))
+    src, r2 = standardised_coefficients(x, y)
+    srrc, rank_r2 = standardised_coefficients(_ranks(x), _ranks(y)) if len(y) else (src * np.nan, math.nan)
+    # bootstrap over the sampled points (a named stream: the same CIs for the same design)
+    rng = stream(design.seed_value, 0, "sensitivity.bootstrap")
+    boot_src, boot_srrc = [], []
+    if len(y) > len(keys) + 1 and np.std(y) > 0:
+        for _ in range(BOOTSTRAP):
+            pick = rng.integers(0, len(y), len(y))
+            boot_src.append(standardised_coefficients(x[pick], y[pick])[0])
+            boot_srrc.append(standardised_coefficients(_ranks(x[pick]), _ranks(y[pick]))[0])
+    boot_src, boot_srrc = np.array(boot_src), np.array(boot_srrc)
+
+    def ci(boot: np.ndarray, j: int) -> tuple[float, float]:
+        if boot.size == 0:
+            return math.nan, math.nan
+        col = boot[:, j][np.isfinite(boot[:, j])]
+        return (float(np.quantile(col, 0.025)), float(np.quantile(col, 0.975))) if len(col) else (math.nan, math.nan)
+
     values = design.metric.values(summary)
     base_value = float(samples.loc[samples["kind"] == "base", "mean"].iloc[0])
     rows = []
@@ -208,12 +242,18 @@ def coefficients(design: SensitivityDesign, samples: pd.DataFrame, summary: pd.D
         swing, swing_lo, swing_hi, swing_p = paired_difference(hi_v[common].to_numpy(), lo_v[common].to_numpy())
         rows.append({
             "input": f.key, "label": describe_key(f.key, design.scenario), "low": f.low, "high": f.high,
-            "base": f.base, "src": float(src[j]), "spearman": float(rho), "spearman_p": float(p),
+            "base": f.base, "src": float(src[j]), "src_ci_low": ci(boot_src, j)[0], "src_ci_high": ci(boot_src, j)[1],
+            "srrc": float(srrc[j]), "srrc_ci_low": ci(boot_srrc, j)[0], "srrc_ci_high": ci(boot_srrc, j)[1],
+            "spearman": float(rho), "spearman_p": float(p),
             "metric_at_base": base_value, "metric_at_low": at["low"][1], "metric_at_high": at["high"][1],
             "swing": swing, "swing_ci_low": swing_lo, "swing_ci_high": swing_hi, "swing_p": swing_p,
         })
     table = pd.DataFrame(rows)
-    table["rank"] = table["src"].abs().rank(ascending=False, method="min").astype("Int64")
+    by = "src" if not (r2 < R2_WARN) else "srrc"  # NaN R² (no spread): SRCs, all zero
+    table["ranked_by"] = by
+    table["r_squared"] = r2
+    table["rank_r_squared"] = rank_r2
+    table["rank"] = table[by].abs().rank(ascending=False, method="min").astype("Int64")
     return table.sort_values("rank", kind="stable").reset_index(drop=True), r2
 
 
