@@ -151,6 +151,22 @@ def print_headline(experiment) -> None:
                       "their differences use Welch's unpaired interval.", highlight=False)
 
 
+def print_unresolved(experiment) -> None:
+    """Headline differences whose CI still includes zero, and what would resolve them."""
+    from .designs.experiment import unresolved_differences
+    from .outputs.formatting import distinct_labels
+
+    rows = unresolved_differences(experiment)
+    if rows.empty:
+        return
+    labels = distinct_labels({s.name: s.display_label for s in experiment.scenarios})
+    err_console.print("Differences not yet told apart from zero (95% CI includes 0):", highlight=False)
+    for r in rows.itertuples():
+        advice = ("too small to resolve by replications alone (over 500 would be needed)" if r.too_small else
+                  f"about {r.replications_needed:.0f} replications would resolve it if it is real")
+        err_console.print(f"  {r.metric}, {labels[r.scenario]}: {advice}", highlight=False)
+
+
 def print_precision(experiment, target: float = 0.10) -> None:
     """One line per headline metric whose CI is still wide, with the replications that would narrow it."""
     wide = experiment.imprecise(target)
@@ -215,12 +231,14 @@ def run(
     if not quiet:
         print_headline(experiment)
         print_precision(experiment)
+        print_unresolved(experiment)
     console.print(f"Results: {folder}", highlight=False)
 
 
 @app.command()
 def check(scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files to validate.")) -> None:
     """Validate scenarios and print a summary of each (teams, staffed hours, routing)."""
+    from .analysis.warmup import warmup_warning
     from .scenario.loading import MERGE_RULES, extends_chain, load_scenario
 
     with user_errors():
@@ -228,6 +246,9 @@ def check(scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files 
     for path, s in zip(scenarios, loaded):
         console.print(f"[bold]{escape(s.name)}[/] ({escape(s.display_label)}) — {escape(str(path))}: OK", highlight=False,
                       markup=True)
+        warning = warmup_warning(s)
+        if warning:
+            err_console.print(f"warning: {warning}", highlight=False)
         chain = extends_chain(path)
         if len(chain) > 1:
             console.print(f"  extends: {' → '.join(p.name for p in chain)} ({MERGE_RULES})", highlight=False)
@@ -250,6 +271,45 @@ def check(scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files 
             routes.add_row(str(i), ", ".join(rule.match.call_type or ["any"]), ", ".join(rule.match.risk or ["any"]),
                            " → ".join(rule.send), "no limit" if rule.max_wait_min is None else f"{rule.max_wait_min:g}")
         console.print(routes)
+
+
+@app.command()
+def warmup(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file."),
+    replications: int = typer.Option(10, "-r", "--replications", min=2, help="Replications from an empty start."),
+    days: float = typer.Option(730, "--days", min=20, help="Days each replication runs (no warm-up cut)."),
+    seed: SeedOption = None,
+    out: OutOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    quiet: QuietOption = False,
+    no_charts: NoChartsOption = False,
+    style: StyleOption = "talk",
+) -> None:
+    """How long a warm-up the scenario needs: MSER-5 on daily series and a Welch plot."""
+    from .designs.warmup import run_warmup
+    from .outputs.folders import save
+    from .scenario.loading import load_scenario
+
+    with user_errors():
+        loaded = load_scenario(scenario)
+        context, advance = progress_counter(replications, quiet)
+        with context:
+            result = run_warmup(loaded, replications, days, seed, workers=workers or default_workers(),
+                                scheduler=scheduler, on_done=advance)
+        folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
+    if not quiet:
+        table = Table(title=f"Warm-up of {loaded.display_label}: MSER-5 on daily series, {replications} replications "
+                            f"× {days:g} days from an empty start")
+        for col in ("series", "MSER-5 (mean of replications)", "largest in one replication"):
+            table.add_column(col, justify="right" if col != "series" else "left")
+        for r in result.recommendation.itertuples():
+            table.add_row(r.series, f"{r.mser_days} days", f"{r.per_replication_max} days")
+        console.print(table)
+    verdict = ("enough" if loaded.run.warmup_days >= result.warmup_days else "too short")
+    console.print(f"Recommended warm-up: {result.warmup_days} days; the scenario has {loaded.run.warmup_days:g} "
+                  f"({verdict}).", highlight=False)
+    console.print(f"Results: {folder}", highlight=False)
 
 
 @app.command()

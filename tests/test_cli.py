@@ -154,3 +154,20 @@ def test_precision_advice_says_too_rare_for_rare_counts(tmp_path):
     rare = wide[wide["metric"].isin(["arrests", "unserved", "involuntary_holds"])]
     assert not rare.empty and rare["too_rare"].all()
     assert (rare["mean"].abs() < RARE_COUNT).all()
+
+
+def test_run_says_which_headline_differences_are_not_yet_resolved(tmp_path):
+    import sim
+    from sim.designs.experiment import unresolved_differences
+    from sim.scenario.loading import validate_scenario
+
+    city = small_city()
+    more = merge(city, {"name": "more_police", "label": "More police", "teams": {"police": {"units": 9}}})
+    exp = sim.run_experiment([validate_scenario(city), validate_scenario(more)], replications=3, days=2,
+                             warmup_days=0)
+    rows = unresolved_differences(exp)
+    comp = exp.comparison.set_index(["scenario", "metric", "team"])
+    for r in rows.itertuples():
+        c = comp.loc[(r.scenario, r.metric, "")]
+        assert c["ci_low"] <= 0 <= c["ci_high"] and r.diff_mean != 0
+        assert r.too_small or r.replications_needed >= 3

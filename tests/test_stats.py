@@ -67,11 +67,24 @@ def test_replications_needed_reaches_the_target():
     x = rng.normal(100, 30, 5)
     n = replications_needed(x, 0.10)
     sd = np.std(x, ddof=1)
+    goal = 0.10 / 1.10  # Law & Kelton's relative error: γ/(1+γ)
     half = stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
-    assert half / abs(x.mean()) <= 0.10
+    assert half / abs(x.mean()) <= goal
     half_less = stats.t.ppf(0.975, n - 2) * sd / math.sqrt(n - 1)
-    assert n == len(x) or half_less / abs(x.mean()) > 0.10
+    assert n == len(x) or half_less / abs(x.mean()) > goal
     assert replications_needed([1.0]) is None
+
+
+def test_replications_to_resolve_a_difference_exclude_zero():
+    from sim.analysis.stats import replications_to_resolve
+
+    rng = np.random.default_rng(1)
+    d = rng.normal(2.0, 5.0, 6)
+    n = replications_to_resolve(d)
+    sd, mean = np.std(d, ddof=1), np.mean(d)
+    assert stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) < abs(mean)
+    assert n == len(d) or stats.t.ppf(0.975, n - 2) * sd / math.sqrt(n - 1) >= abs(mean)
+    assert replications_to_resolve([0.0, 0.0]) is None
 
 
 @pytest.mark.parametrize("values", [[0.0, 0.0], [1.0, 1.0]])

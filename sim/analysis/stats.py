@@ -147,8 +147,10 @@ def compare(summary: pd.DataFrame, baseline: str, paired: dict[str, bool]) -> pd
 def replications_needed(values, target_rel_half_width: float = 0.10, confidence: float = CONFIDENCE) -> int | None:
     """Smallest n whose t-interval half-width would be within the target share of the mean.
 
-    The sequential confidence-interval method of Hoad, Robinson & Davies (2010), applied with the
-    current sample's mean and sd as estimates. None when the mean is zero or there is no spread data.
+    The relative-error criterion of Law & Kelton, which Hoad, Robinson & Davies (2010)
+    apply sequentially: for the estimate to be within γ of the true mean, the half-width must
+    be within γ/(1 + γ) of the estimate. Here it is projected once from the current sample's
+    mean and sd (not run sequentially). None when the mean is zero or there is no spread data.
     """
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
@@ -159,10 +161,29 @@ def replications_needed(values, target_rel_half_width: float = 0.10, confidence:
         return None
     if sd == 0:
         return len(x)
+    goal = target_rel_half_width / (1 + target_rel_half_width)
     for n in range(2, 100_000):
         half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
-        if half / abs(mean) <= target_rel_half_width:
+        if half / abs(mean) <= goal:
             return max(n, len(x))
+    return None
+
+
+def replications_to_resolve(differences, confidence: float = CONFIDENCE) -> int | None:
+    """Replications for a paired difference's interval to exclude zero, were the true difference
+    the current estimate: n with t(n-1) * sd / √n < |mean|. None when the estimate is 0."""
+    d = np.asarray(differences, dtype=float)
+    d = d[~np.isnan(d)]
+    if len(d) < 2:
+        return None
+    mean, sd = float(np.mean(d)), float(np.std(d, ddof=1))
+    if mean == 0:
+        return None
+    if sd == 0:
+        return len(d)
+    for n in range(2, 100_000):
+        if stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n) < abs(mean):
+            return max(n, len(d))
     return None
 
 

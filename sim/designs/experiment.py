@@ -5,6 +5,7 @@ The Python API for notebooks lives here; the command line is a thin layer over i
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -108,6 +109,33 @@ class Experiment:
                              float("nan") if need is None else need, rare or need is None or need > MAX_ADVISED))
         return pd.DataFrame(rows, columns=["scenario", "metric", "mean", "rel_half_width", "replications_needed",
                                            "too_rare"])
+
+
+def unresolved_differences(experiment: "Experiment") -> pd.DataFrame:
+    """Headline differences to the baseline whose 95% CI still includes zero, with the
+    replications that would resolve each were the true difference the current estimate.
+
+    Columns: scenario, metric, diff_mean, replications_needed (NaN: the estimate is exactly 0),
+    too_small (it would take more than MAX_ADVISED replications).
+    """
+    from ..analysis.stats import replications_to_resolve
+
+    rows = []
+    comp = experiment.comparison
+    if comp is None:
+        return pd.DataFrame(columns=["scenario", "metric", "diff_mean", "replications_needed", "too_small"])
+    s = experiment.summary[experiment.summary["team"] == ""]
+    base = s[s["scenario"] == experiment.baseline]
+    for row in comp[(comp["team"] == "") & comp["metric"].isin(HEADLINE_METRICS)].itertuples():
+        if not experiment.paired.get(row.scenario, True) or not (row.ci_low <= 0 <= row.ci_high) or row.diff_mean == 0:
+            continue
+        mine = s[(s["scenario"] == row.scenario) & (s["metric"] == row.metric)].set_index("replication")["value"]
+        theirs = base[base["metric"] == row.metric].set_index("replication")["value"]
+        common = mine.index.intersection(theirs.index)
+        need = replications_to_resolve((mine[common] - theirs[common]).to_numpy())
+        rows.append((row.scenario, row.metric, row.diff_mean, math.nan if need is None else need,
+                     need is None or need > MAX_ADVISED))
+    return pd.DataFrame(rows, columns=["scenario", "metric", "diff_mean", "replications_needed", "too_small"])
 
 
 def run_experiment(

@@ -95,6 +95,18 @@ def _write_sensitivity(result, folder: Path, command: str | None) -> None:
         }))
 
 
+def _write_warmup(result, folder: Path, command: str | None) -> None:
+    write_scenarios(folder, result.scenarios)
+    result.daily.to_csv(folder / "daily.csv", index=False)
+    result.recommendation.to_csv(folder / "warmup.csv", index=False)
+    write_manifest(folder, manifest(
+        "warmup", result.scenarios, seed=result.seed, replications=result.replications, days=result.days,
+        warmup_days=0, executor=result.executor, wall_time_s=result.wall_time_s, command=command,
+        warmup={"scenario": result.scenario.name, "label": result.scenario.display_label,
+                "recommended_days": result.warmup_days, "scenario_warmup_days": result.scenario.run.warmup_days,
+                "series": result.recommendation.to_dict("records")}))
+
+
 def _default_name(result) -> list[str]:
     kind = result.kind
     if kind == "run":
@@ -103,20 +115,24 @@ def _default_name(result) -> list[str]:
         return [result.sweep.name]
     if kind == "staffing":
         return [f"{result.question.scenario.name}_staffing"]
+    if kind == "warmup":
+        return [f"{result.scenario.name}_warmup"]
     return [f"{result.design.scenario.name}_{kind}"]
 
 
 # kind -> writer of its tables and manifest
 WRITERS: dict[str, Callable] = {
     "run": _write_run, "sweep": _write_sweep, "staffing": _write_staffing, "sensitivity": _write_sensitivity,
+    "warmup": _write_warmup,
 }
 
 
 def _drawers() -> dict[str, Callable]:
-    from .design_charts import draw_sensitivity, draw_staffing_search, draw_sweep
+    from .design_charts import draw_sensitivity, draw_staffing_search, draw_sweep, draw_warmup
     from .plots import draw_all
 
-    return {"run": draw_all, "sweep": draw_sweep, "staffing": draw_staffing_search, "sensitivity": draw_sensitivity}
+    return {"run": draw_all, "sweep": draw_sweep, "staffing": draw_staffing_search, "sensitivity": draw_sensitivity,
+            "warmup": draw_warmup}
 
 
 def draw_folder(folder: str | Path, style: str = "talk", out: str | Path | None = None) -> list[Path]:
