@@ -271,6 +271,40 @@ def check(scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files 
             routes.add_row(str(i), ", ".join(rule.match.call_type or ["any"]), ", ".join(rule.match.risk or ["any"]),
                            " → ".join(rule.send), "no limit" if rule.max_wait_min is None else f"{rule.max_wait_min:g}")
         console.print(routes)
+        print_outcome_tables(s)
+
+
+def print_outcome_tables(s) -> None:
+    """Each team's resolved outcomes (percent) by call type and true risk, with units per call and backup."""
+    from .scenario.common import OUTCOME_KEYS, RISKS
+    from .scenario.outcomes import team_outcomes
+
+    short = {"arrest": "arrest", "involuntary_hold": "hold", "ed_transport": "ED", "crisis_center": "crisis ctr",
+             "linked_to_services": "linked", "use_of_force": "force", "injury": "injury"}
+    if s.triage is not None:
+        m = s.triage.matrix()
+        console.print("  triage, coded risk by true risk: " + "; ".join(
+            f"{true} → " + ", ".join(f"{c} {m[i][j]:.0%}" for j, c in enumerate(RISKS) if m[i][j])
+            for i, true in enumerate(RISKS)), highlight=False)
+        if s.triage.recognised:
+            console.print("  recognised at intake: " + ", ".join(f"{k} {v:.0%}" for k, v in s.triage.recognised.items())
+                          + f"; the rest go to {' → '.join(s.unrecognised_send())}", highlight=False)
+    for name, team in s.teams.items():
+        table = Table(title=f"{name}: outcomes (%) by call type and true risk", title_justify="left",
+                      show_edge=False, box=None, pad_edge=False)
+        for col in ("call type", "risk", *(short[k] for k in OUTCOME_KEYS), "units"):
+            table.add_column(col, justify="left" if col in ("call type", "risk") else "right")
+        if team.backup is not None:
+            table.add_column("backup")
+        resolved = team_outcomes(s, name)
+        for ct in s.demand.call_types:
+            for risk in RISKS:
+                cell = resolved[ct][risk]
+                row = [ct, risk, *(f"{100 * cell[k]:.1f}" for k in OUTCOME_KEYS), str(team.units_for(ct, risk))]
+                if team.backup is not None:
+                    row.append(f"{100 * team.backup.chance(risk):.0f}")
+                table.add_row(*row)
+        console.print(table)
 
 
 @app.command()

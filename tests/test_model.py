@@ -161,7 +161,7 @@ def test_outcomes_over_one_for_some_risk_and_type_is_bad_input():
 
     data = one_team()
     data["teams"]["team"].update(outcomes={"arrest": 0.5}, outcomes_by_risk={"low": {"involuntary_hold": 0.6}})
-    with pytest.raises(ScenarioError, match="teams.team.outcomes_by_risk.low"):
+    with pytest.raises(ScenarioError, match=r"teams\.team\.outcomes\.by_risk\.low: .*low-risk mental_health"):
         validate_scenario(data)
 
 

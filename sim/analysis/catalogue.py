@@ -87,8 +87,36 @@ _CATALOGUE = (
     _m("repeat_calls", "Repeat crisis calls", "count", False, SYS, "calls that are a repeat crisis of an earlier call",
        per_period=True, short="Repeats"),
     _m("police_hours_crisis", "Police hours on crisis calls", "hours", False, SYS,
-       "hours police and co-responder units spent on crisis calls (handling, backup, follow-up)", per_period=True,
+       "hours police and co-responder units spent on crisis calls (handling, extra units, backup, follow-up): "
+       "`patrol_hours_crisis` + `specialist_hours_crisis`", per_period=True,
        short="Police hours (crisis)"),
+    _m("patrol_hours_crisis", "Patrol hours on crisis calls", "hours", False, SYS,
+       "hours units of kind police spent on crisis calls (handling, extra units, backup, follow-up)",
+       per_period=True, short="Patrol hours (crisis)"),
+    _m("specialist_hours_crisis", "Co-responder officer hours on crisis calls", "hours", None, SYS,
+       "hours co-responder units (an officer on board) spent on crisis calls; `police_hours_crisis` = patrol + "
+       "specialist", per_period=True, short="Specialist hours (crisis)"),
+    _m("units_per_call_mean", "Units per call", "count", None, ("system", "team"),
+       "units sent to a dispatched call (the handling unit plus extra units of a multi-unit call), mean",
+       short="Units per call", team_definition="units per call of the calls this team handled, mean"),
+    _m("backup_share", "Calls with backup requested", "share", None, SYS,
+       "share of dispatched calls whose team asked for backup on arrival", short="Backup share"),
+    _m("backup_response_min_mean", "Backup response time (min)", "minutes", False, ("system", "team"),
+       "time from the request on scene to the backup unit on scene, mean over backups that arrived",
+       short="Backup response (min)", team_definition="backup response time for calls this team handled, mean"),
+    _m("other_calls", "Other police calls", "count", None, SYS,
+       "non-crisis police calls arriving after the warm-up", per_period=True),
+    _m("other_unserved", "Other police calls still waiting at the end", "count", False, SYS,
+       "other police calls still waiting for a unit at the horizon (a stock)", short="Other calls unserved"),
+    _m("other_wait_min_mean", "Other police calls: average wait (min)", "minutes", False, SYS,
+       "time from an other police call to a unit being assigned, mean; `other_p{k}_...` by queue priority k",
+       short="Other wait, mean (min)"),
+    _m("other_wait_min_p90", "Other police calls: 90% assigned within (min)", "minutes", False, SYS,
+       "90th percentile of the wait of other police calls", short="Other wait, p90 (min)"),
+    _m("other_response_min_mean", "Other police calls: average response (min)", "minutes", False, SYS,
+       "time from an other police call to a unit on scene (wait + travel), mean", short="Other response, mean (min)"),
+    _m("other_response_min_p90", "Other police calls: 90% reached within (min)", "minutes", False, SYS,
+       "90th percentile of the response time of other police calls", short="Other response, p90 (min)"),
     _m("cost_staffing", "Staffing cost", "money", None, SYS,
        "staffed unit-hours (scheduled plus overtime) × each team's `cost_per_unit_hour`", per_period=True),
     _m("cost_downstream", "Downstream cost (arrests, holds, transports)", "money", False, SYS,
@@ -125,11 +153,24 @@ HEADLINE_METRICS = (
 )
 
 
+_PRIORITY = re.compile(r"other_p(\d)_(\w+)")
+
+
 def metric(name: str) -> Metric:
-    """The catalogue entry for a metric; an uncatalogued name gets a plain-words stand-in."""
+    """The catalogue entry for a metric; an uncatalogued name gets a plain-words stand-in.
+
+    Other police calls' metrics by queue priority (`other_p{k}_...`) take their base metric's entry.
+    """
     found = METRICS.get(name)
     if found is not None:
         return found
+    by_priority = _PRIORITY.fullmatch(name)
+    if by_priority and f"other_{by_priority.group(2)}" in METRICS:
+        base = METRICS[f"other_{by_priority.group(2)}"]
+        k = by_priority.group(1)
+        return Metric(name, base.label.replace("Other police calls", f"Priority-{k} police calls"), base.unit,
+                      base.higher_is_better, SYS, f"{base.definition} (priority {k} only)", base.per_period,
+                      base.short_label.replace("Other", f"P{k}"))
     unit: Unit = ("share" if name.endswith("_share") else "money" if name.startswith("cost") else
                   "minutes" if "_min" in name else "hours" if "hours" in name else "count")
     words = name.replace("_min", " (min)").replace("_", " ")

@@ -6,14 +6,18 @@ computes values.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
-from ..engine.eventlog import BACKUP, FOLLOW_UP, PRIMARY, EventLog
+from ..engine.eventlog import CRISIS_JOB_KINDS, OTHER, EventLog
 from ..scenario.schema import Scenario
 from .catalogue import HEADLINE_METRICS, SYSTEM_METRICS, TEAM_METRICS  # noqa: F401  (re-exported)
 from .tables import busy_integral, calls_table, police_teams, staffed_integral
 
+OTHER_BY_PRIORITY = ("wait_min_mean", "wait_min_p90", "response_min_mean", "response_min_p90", "calls", "unserved")
+"""Other police calls' metrics per queue priority k, named other_p{k}_<metric> (e.g. other_p1_response_min_p90)."""
 _DISPOSITION_COUNTS = {
     "arrests": "arrest", "involuntary_holds": "involuntary_hold", "ed_transports": "ed_transport",
     "crisis_center": "crisis_center",
@@ -26,6 +30,46 @@ def _mean(x: np.ndarray) -> float:
 
 def _quantile(x: np.ndarray, q: float) -> float:
     return float(np.quantile(x, q)) if len(x) else float("nan")
+
+
+def is_priority_metric(name: str, scenario: Scenario) -> bool:
+    """Whether `name` is an other_p{k}_... metric for a priority the scenario's other police calls have."""
+    match = re.fullmatch(r"other_p(\d)_(\w+)", name)
+    other = scenario.demand.other_police_calls
+    return bool(match and other is not None and match.group(2) in OTHER_BY_PRIORITY
+                and int(match.group(1)) in other.priority_shares())
+
+
+def other_call_rows(log: EventLog, scenario: Scenario, jobs: dict, kind: np.ndarray) -> list[tuple[str, str, float]]:
+    """Other police calls arriving after the warm-up: waits and response times (all, and by priority)
+    of those a unit took, and those still waiting at the horizon."""
+    other = kind == OTHER
+    if not other.any():
+        return []
+    requested = jobs["requested_min"][other]
+    keep = requested >= log.warmup_min
+    requested = requested[keep]
+    wait = jobs["assigned_min"][other][keep] - requested
+    response = jobs["on_scene_min"][other][keep] - requested
+    priority = jobs["priority"][other][keep].astype(np.int64)
+    waiting = log.table("waiting")
+    w_other = (waiting["kind"] == OTHER) & (waiting["requested_min"] >= log.warmup_min) if len(
+        waiting["kind"]) else np.zeros(0, bool)
+    w_priority = waiting["priority"][w_other].astype(np.int64) if w_other.any() else np.zeros(0, np.int64)
+    out = [("other_calls", "", float(len(requested) + w_other.sum())), ("other_unserved", "", float(w_other.sum())),
+           ("other_wait_min_mean", "", _mean(wait)), ("other_wait_min_p90", "", _quantile(wait, 0.9)),
+           ("other_response_min_mean", "", _mean(response)), ("other_response_min_p90", "", _quantile(response, 0.9))]
+    levels = list(scenario.demand.other_police_calls.priority_shares())
+    if len(levels) > 1:
+        for k in levels:
+            p = priority == k
+            unserved = float((w_priority == k).sum())
+            out += [(f"other_p{k}_calls", "", float(p.sum()) + unserved), (f"other_p{k}_unserved", "", unserved),
+                    (f"other_p{k}_wait_min_mean", "", _mean(wait[p])),
+                    (f"other_p{k}_wait_min_p90", "", _quantile(wait[p], 0.9)),
+                    (f"other_p{k}_response_min_mean", "", _mean(response[p])),
+                    (f"other_p{k}_response_min_p90", "", _quantile(response[p], 0.9))]
+    return out
 
 
 def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> dict[str, pd.DataFrame]:
@@ -67,12 +111,22 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
     cleared = np.minimum(jobs["clear_min"].astype(float), hi) if len(kind) else np.zeros(0)
     team_names = log.team_names
     police_team = police_teams(scenario, team_names)
-    crisis_job = np.isin(kind, (PRIMARY, BACKUP, FOLLOW_UP))
+    crisis_job = np.isin(kind, CRISIS_JOB_KINDS)
     in_window_call = np.zeros(len(kind), bool)
     if crisis_job.any():
         in_window_call[crisis_job] = np.isin(jobs["call_id"][crisis_job].astype(np.int64), calls["call_id"].to_numpy())
     police_crisis = crisis_job & in_window_call & police_team[job_team] if len(kind) else np.zeros(0, bool)
-    add("police_hours_crisis", float(np.sum(cleared[police_crisis] - assigned[police_crisis])) / 60)
+    # patrol (teams of kind police) and specialist (co-responder officers) hours; police_hours_crisis is their sum
+    specialist_team = np.array([scenario.teams[t].kind == "co_responder" for t in team_names], dtype=bool)
+    specialist = police_crisis & specialist_team[job_team] if len(kind) else np.zeros(0, bool)
+    hours = lambda mask: float(np.sum(cleared[mask] - assigned[mask])) / 60  # noqa: E731
+    add("police_hours_crisis", hours(police_crisis))
+    add("patrol_hours_crisis", hours(police_crisis & ~specialist))
+    add("specialist_hours_crisis", hours(specialist))
+    add("units_per_call_mean", _mean(dispatched["units"].to_numpy()))
+    add("backup_share", dispatched["backup"].mean() if len(dispatched) else np.nan)
+    add("backup_response_min_mean", _mean(dispatched["backup_response_min"].dropna().to_numpy()))
+    rows += other_call_rows(log, scenario, jobs, kind)
 
     hours = np.arange(np.ceil(lo / 60) * 60, hi + 1e-9, 60.0)
     grid = np.unique(np.concatenate([[lo], hours, [hi]]))
@@ -102,6 +156,8 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
             ("response_min_mean", name, _mean(handled["response_min"].to_numpy())),
             ("response_min_p90", name, _quantile(handled["response_min"].to_numpy(), 0.9)),
             ("backup_requests", name, float(handled["backup"].sum())),
+            ("backup_response_min_mean", name, _mean(handled["backup_response_min"].dropna().to_numpy())),
+            ("units_per_call_mean", name, _mean(handled["units"].to_numpy())),
             ("overtime_hours", name, ot_h),
             # the coverage gap: calls routed to this team first (not settled by phone) and the share it took,
             # so eligible calls that went to police or were never served show up instead of disappearing

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine.eventlog import BACKUP, FOLLOW_UP, NO_DISPOSITION, PRIMARY, EventLog
+from ..engine.eventlog import BACKUP, EXTRA, FOLLOW_UP, NO_DISPOSITION, PRIMARY, EventLog
 from ..scenario.schema import DISPOSITIONS, RISKS, Scenario
 
 CALL_TABLE_COLUMNS = (
     "scenario", "replication", "call_id", "person_id", "arrival_min", "call_type", "risk", "is_repeat",
     "first_choice", "team", "wait_min", "response_min", "disposition", "police_on_scene", "backup",
-    "use_of_force", "injury", "linked", "follow_up",
+    "use_of_force", "injury", "linked", "follow_up", "coded_risk", "recognised", "units", "backup_response_min",
 )
 POLICE_KINDS = ("police", "co_responder")
 LINKED = DISPOSITIONS.index("linked_to_services")
@@ -68,7 +68,12 @@ def calls_table(log: EventLog, scenario: Scenario, replication: int) -> pd.DataF
     police_on_scene = np.zeros(n, bool)
     served = team >= 0
     police_on_scene[served] = police_team[team[served]]
+    units = served.astype(np.int64)
+    pos, rows = rows_of(EXTRA)
+    np.add.at(units, pos, 1)
     pos, rows = rows_of(BACKUP)
+    backup_response = np.full(n, np.nan)
+    backup_response[pos] = jobs["on_scene_min"][rows] - jobs["requested_min"][rows]
     on_time = jobs["on_scene_min"][rows] < clear[pos]  # a backup that arrives after the call cleared never met anyone
     police_on_scene[pos[on_time & police_team[jobs["team"][rows].astype(np.int64)]]] = True
     force[pos[on_time & jobs["use_of_force"][rows].astype(bool)]] = True
@@ -108,6 +113,11 @@ def calls_table(log: EventLog, scenario: Scenario, replication: int) -> pd.DataF
             "injury": injury,
             "linked": linked,
             "follow_up": follow_up,
+            "coded_risk": np.array(RISKS, dtype=object)[calls["coded_risk"][keep].astype(np.int64)] if n
+            else np.empty(0, object),
+            "recognised": calls["recognised"][keep].astype(bool) if n else np.zeros(0, bool),
+            "units": units,
+            "backup_response_min": backup_response,
         },
         columns=list(CALL_TABLE_COLUMNS),
     )

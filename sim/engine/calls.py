@@ -22,6 +22,7 @@ import numpy as np
 
 from ..scenario.schema import DAYS, DISPOSITIONS, RISKS, Demand, Scenario
 from .streams import stream, uniforms
+from .triage import code_calls
 
 MIN_PER_HOUR = 60
 MIN_PER_DAY = 24 * 60
@@ -84,6 +85,8 @@ class Generation:
 
     call_type: np.ndarray  # int index into call type names
     risk: np.ndarray  # 0 low, 1 medium, 2 high
+    coded_risk: np.ndarray  # as the dispatcher codes it (triage); equals risk without triage
+    recognised: np.ndarray  # bool: recognised as a crisis call at intake
     phone: np.ndarray  # bool
     u_outcome: np.ndarray
     u_force: np.ndarray
@@ -147,6 +150,12 @@ class CallBook:
             risk[mask] = _choice_from_uniform(u_risk[mask], np.array(demand.call_types[t].risk_shares()))
             phone_p[mask] = demand.phone_resolution.get(t, 0.0)
         phone = self._u(j, "call.phone") < phone_p
+        triage = sc.triage
+        coded_risk, recognised = code_calls(
+            triage, call_type, risk, self.type_names,
+            self._u(j, "call.coded_risk") if triage is not None else None,
+            self._u(j, "call.recognised") if triage is not None else None,
+        )
         within = demand.repeat.within_days * MIN_PER_DAY if demand.repeat else 0.0
         u_response = self._u(j, "call.response")
         u_on_scene = self._u(j, "call.on_scene")
@@ -172,6 +181,8 @@ class CallBook:
         return Generation(
             call_type=call_type,
             risk=risk,
+            coded_risk=coded_risk,
+            recognised=recognised,
             phone=phone,
             u_outcome=self._u(j, "call.outcome"),
             u_force=self._u(j, "call.use_of_force"),
@@ -204,11 +215,12 @@ def make_call_book(scenario: Scenario, seed: int, replication: int, horizon_min:
 
 @dataclass
 class OtherCalls:
-    """Non-crisis police calls: arrival times and busy minutes (travel + on scene)."""
+    """Non-crisis police calls: arrival times, priorities, travel and busy minutes (travel + on scene)."""
 
     arrival_min: np.ndarray
+    travel_min: np.ndarray
     busy_min: np.ndarray
-    priority: int
+    priority: np.ndarray  # int queue priority per call
     team: str
 
 
@@ -221,9 +233,16 @@ def make_other_calls(scenario: Scenario, seed: int, replication: int, horizon_mi
     rates = hourly_rate_per_min(scenario.demand, other.per_day)
     arrivals = poisson_arrivals(rates, horizon_min, stream(seed, replication, "other.arrivals"))
     n = len(arrivals)
-    busy = team.response_min.from_uniform(uniforms(seed, replication, "other.response", n))
-    busy = busy + other.on_scene_min.from_uniform(uniforms(seed, replication, "other.on_scene", n))
-    return OtherCalls(arrival_min=arrivals, busy_min=busy, priority=other.priority, team=team_name)
+    travel = team.response_min.from_uniform(uniforms(seed, replication, "other.response", n))
+    busy = travel + other.on_scene_min.from_uniform(uniforms(seed, replication, "other.on_scene", n))
+    shares = other.priority_shares()
+    levels = np.array(list(shares), dtype=np.int64)
+    if len(levels) == 1:
+        priority = np.full(n, levels[0], dtype=np.int64)
+    else:
+        u = uniforms(seed, replication, "other.priority", n)
+        priority = levels[_choice_from_uniform(u, np.array(list(shares.values())))]
+    return OtherCalls(arrival_min=arrivals, travel_min=travel, busy_min=busy, priority=priority, team=team_name)
 
 
 __all__ = ["CallBook", "OtherCalls", "make_call_book", "make_other_calls", "hourly_rate_per_min", "RISKS", "DAYS"]

@@ -13,8 +13,9 @@ from typing import NamedTuple, get_type_hints
 import numpy as np
 
 # job kinds
-PRIMARY, BACKUP, FOLLOW_UP, OTHER = 0, 1, 2, 3
-JOB_KINDS = ("crisis", "backup", "follow_up", "other")
+PRIMARY, BACKUP, FOLLOW_UP, OTHER, EXTRA = 0, 1, 2, 3, 4
+JOB_KINDS = ("crisis", "backup", "follow_up", "other", "extra_unit")
+CRISIS_JOB_KINDS = (PRIMARY, BACKUP, FOLLOW_UP, EXTRA)
 # why a call moved on from a team in its routing list
 OFF_SHIFT, WAITED_TOO_LONG, SHIFT_ENDED = 0, 1, 2
 FALLBACK_REASONS = ("off_shift", "waited_too_long", "shift_ended")
@@ -32,6 +33,8 @@ class CallRow(NamedTuple):
     risk: int
     first_choice: int
     phone: bool
+    coded_risk: int
+    recognised: bool
 
 
 class JobRow(NamedTuple):
@@ -48,6 +51,7 @@ class JobRow(NamedTuple):
     disposition: int = NO_DISPOSITION
     use_of_force: bool = False
     injury: bool = False
+    priority: int = 0
 
 
 class FallbackRow(NamedTuple):
@@ -68,6 +72,16 @@ class BackupRow(NamedTuple):
     time_min: float
 
 
+class WaitingRow(NamedTuple):
+    """A job still waiting in a team's queue at the horizon."""
+
+    kind: int
+    call_id: int
+    team: int
+    requested_min: float
+    priority: int
+
+
 class StaffingRow(NamedTuple):
     """The number of units on shift changing."""
 
@@ -86,7 +100,7 @@ class OvertimeRow(NamedTuple):
 
 
 ROWS = {"calls": CallRow, "jobs": JobRow, "fallbacks": FallbackRow, "backups": BackupRow,
-        "staffing": StaffingRow, "overtime": OvertimeRow}
+        "staffing": StaffingRow, "overtime": OvertimeRow, "waiting": WaitingRow}
 CALL_COLUMNS = CallRow._fields
 JOB_COLUMNS = JobRow._fields
 _NUMPY = {int: np.int64, float: np.float64, bool: np.bool_}
@@ -108,6 +122,7 @@ class EventLog:
     backups: list = field(default_factory=list)
     staffing: list = field(default_factory=list)
     overtime: list = field(default_factory=list)
+    waiting: list = field(default_factory=list)
     _tables: dict = field(default_factory=dict, repr=False, compare=False)
 
     def table(self, name: str) -> dict[str, np.ndarray]:

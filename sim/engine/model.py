@@ -18,10 +18,11 @@ import simpy
 
 from .calls import MIN_PER_DAY, CallBook, OtherCalls, make_call_book, make_other_calls
 from .eventlog import (
-    BACKUP, FOLLOW_UP, NO_DISPOSITION, OFF_SHIFT, OTHER, PRIMARY, SHIFT_ENDED, WAITED_TOO_LONG, BackupRow, CallRow,
-    EventLog, FallbackRow, JobRow, OvertimeRow, StaffingRow,
+    BACKUP, EXTRA, FOLLOW_UP, NO_DISPOSITION, OFF_SHIFT, OTHER, PRIMARY, SHIFT_ENDED, WAITED_TOO_LONG, BackupRow,
+    CallRow, EventLog, FallbackRow, JobRow, OvertimeRow, StaffingRow, WaitingRow,
 )
 from .people import People
+from .resolution import TeamOutcomes
 from .routing import Route, RoutingTable
 from ..scenario.schema import DISPOSITIONS, RISKS, Scenario
 from .teams import MIN_PER_WEEK, Job, UnitPool, weekly_schedule
@@ -56,20 +57,27 @@ def _floats(values: np.ndarray) -> array:
 class Call:
     """A crisis call during the run."""
 
-    __slots__ = ("id", "person", "gen", "row", "type", "risk", "arrival", "route", "k", "job", "backup_job")
+    __slots__ = ("id", "person", "gen", "row", "type", "risk", "coded", "arrival", "route", "k", "job", "backup_job",
+                 "extra_jobs")
 
-    def __init__(self, call_id, person, gen, row, call_type, risk, arrival, route):
+    def __init__(self, call_id, person, gen, row, call_type, risk, coded, arrival, route):
         self.id = call_id
         self.person = person
         self.gen = gen
         self.row = row
         self.type = call_type
-        self.risk = risk
+        self.risk = risk  # true risk: outcomes, escalation, backup
+        self.coded = coded  # coded risk: routing and queue priority
         self.arrival = arrival
         self.route: Route = route
         self.k = 0
         self.job: Job | None = None
         self.backup_job: Job | None = None
+        self.extra_jobs: list[Job] = []
+
+    @property
+    def priority(self) -> int:
+        return 3 - self.coded
 
 
 class Model:
@@ -96,16 +104,20 @@ class Model:
         self.arrivals = _floats(self.book.arrival_min)
         self.other_arrivals = _floats(self.other.arrival_min) if self.other is not None else array("d")
         self.other_busy = _floats(self.other.busy_min) if self.other is not None else array("d")
+        self.other_travel = _floats(self.other.travel_min) if self.other is not None else array("d")
+        self.other_priority = self.other.priority.tolist() if self.other is not None else []
+        self.other_team = self.team_names.index(self.other.team) if self.other is not None else -1
         self.repeat = scenario.demand.repeat
         self.people = People(self.repeat, self.seed, replication, self.book.n_primary)
-        # per team: cumulative disposition chances by call type and risk; backup (team index, p)
-        self.outcome_cum = [
-            [[np.cumsum(t.outcomes_for(ct, risk)).tolist() for risk in RISKS] for ct in self.log.type_names]
+        # per team: resolved outcomes by call type and true risk; backup (team index, chance by true risk);
+        # units per call by call type and coded risk
+        self.outcomes = [TeamOutcomes(scenario, n) for n in self.team_names]
+        self.backup = [
+            (self.team_names.index(t.backup.team), [t.backup.chance(r) for r in RISKS]) if t.backup else None
             for t in scenario.teams.values()
         ]
-        self.backup = [
-            (self.team_names.index(t.backup.team), t.backup.probability) if t.backup else None
-            for t in scenario.teams.values()
+        self.units_per_call = [
+            [[t.units_for(ct, r) for r in RISKS] for ct in self.log.type_names] for t in scenario.teams.values()
         ]
 
     # --- scheduling helpers ---------------------------------------------------------
@@ -136,6 +148,10 @@ class Model:
         for pool in self.pools:  # units still working past their shift at the horizon
             for since in pool.retire_since:
                 self.log.overtime.append(OvertimeRow(pool.index, -1, since, self.horizon_min))
+            for job in pool.waiting_jobs():
+                ref = job.ref
+                call_id, requested = (ref, self.other_arrivals[ref]) if job.kind == OTHER else (ref.id, ref.arrival)
+                self.log.waiting.append(WaitingRow(job.kind, call_id, pool.index, requested, job.priority))
         return self.log
 
     # --- shifts -----------------------------------------------------------------------
@@ -182,8 +198,9 @@ class Model:
 
     def _primary_arrival(self, i: int) -> None:
         g = self.draws[0]
-        call_type, risk = g.call_type[i], g.risk[i]
-        call = Call(i, i, 0, i, call_type, risk, self.env.now, self.routing.route(call_type, risk, g.u_routing[i]))
+        call_type, coded = g.call_type[i], g.coded_risk[i]
+        call = Call(i, i, 0, i, call_type, g.risk[i], coded, self.env.now,
+                    self.routing.route(call_type, coded, g.u_routing[i], g.recognised[i]))
         if i + 1 < len(self.arrivals):
             self._at(self.arrivals[i + 1] - self.env.now, self._primary_arrival, i + 1)
         self._arrive(call)
@@ -192,7 +209,7 @@ class Model:
         g = self.draws[call.gen]
         phone = g.phone[call.row]
         self.log.calls.append(CallRow(call.id, call.person, call.gen, call.arrival, call.type, call.risk,
-                                      call.route.first_choice, phone))
+                                      call.route.first_choice, phone, call.coded, g.recognised[call.row]))
         if self.repeat is not None:
             self._at(g.repeat_delay_min[call.row], self._repeat_check, call)
         if not phone:
@@ -218,7 +235,7 @@ class Model:
             self.log.fallbacks.append(FallbackRow(call.id, pool.index, now, WAITED_TOO_LONG))
             self._offer(call, k + 1)
             return
-        job = Job(PRIMARY, call, 3 - call.risk)
+        job = Job(PRIMARY, call, call.priority)
         call.job = job
         pool.enqueue(job)
         if not last and wait != math.inf:
@@ -235,28 +252,39 @@ class Model:
         g = self.draws[call.gen]
         r = call.row
         draws = g.teams[pool.index]
-        team = pool.team
+        cell = self.outcomes[pool.index].cell(call.type, call.risk)
         on_scene_at = now + draws.response_min[r]
-        disposition = bisect_right(self.outcome_cum[pool.index][call.type][call.risk], g.u_outcome[r])
+        disposition = bisect_right(cell.cumulative, g.u_outcome[r])
         transport = draws.transport_min.get(disposition)
         clear_at = on_scene_at + draws.on_scene_min[r] + (transport[r] if transport is not None else 0.0)
         if disposition >= len(DISPOSITIONS):
             disposition = NO_DISPOSITION
         self.log.jobs.append(JobRow(PRIMARY, call.id, pool.index, unit, call.arrival, now, on_scene_at, clear_at,
-                                    disposition, g.u_force[r] < team.use_of_force, g.u_injury[r] < team.injury))
+                                    disposition, g.u_force[r] < cell.use_of_force, g.u_injury[r] < cell.injury,
+                                    call.priority))
         if disposition == LINKED:
             self._link(call.person, clear_at)
+        for _ in range(self.units_per_call[pool.index][call.type][call.coded] - 1):
+            extra = Job(EXTRA, call, call.priority, now)
+            call.extra_jobs.append(extra)
+            self._request(pool, extra)
         backup = self.backup[pool.index]
-        if backup is not None and g.u_backup[r] < backup[1]:
-            self.log.backups.append(BackupRow(call.id, pool.index, backup[0], now))
-            job = Job(BACKUP, call, 3 - call.risk)
-            call.backup_job = job
-            self._request(self.pools[backup[0]], job)
+        if backup is not None and g.u_backup[r] < backup[1][call.risk]:
+            self._at(on_scene_at - now, self._request_backup, call, pool, backup[0])
         self._at(clear_at - now, self._clear_primary, call, pool, unit)
+
+    def _request_backup(self, call: Call, pool: UnitPool, backup_team: int) -> None:
+        """On scene, the team asks for backup: a job at the backup team with the call's priority."""
+        self.log.backups.append(BackupRow(call.id, pool.index, backup_team, self.env.now))
+        job = Job(BACKUP, call, call.priority, self.env.now)
+        call.backup_job = job
+        self._request(self.pools[backup_team], job)
 
     def _clear_primary(self, call: Call, pool: UnitPool, unit: int) -> None:
         if call.backup_job is not None:
             call.backup_job.active = False  # a backup not yet sent is no longer needed
+        for extra in call.extra_jobs:
+            extra.active = False  # nor is an extra unit still waiting
         follow = pool.team.follow_up
         if follow is not None:
             g = self.draws[call.gen]
@@ -274,8 +302,9 @@ class Model:
             gen = call.gen + 1
             child = self._generation(gen)
             r = call.row
-            new = Call(gen * self.book.n_primary + r, call.person, gen, r, child.call_type[r],
-                       child.risk[r], now, self.routing.route(child.call_type[r], child.risk[r], child.u_routing[r]))
+            new = Call(gen * self.book.n_primary + r, call.person, gen, r, child.call_type[r], child.risk[r],
+                       child.coded_risk[r], now, self.routing.route(child.call_type[r], child.coded_risk[r],
+                                                                    child.u_routing[r], child.recognised[r]))
             self._arrive(new)
 
     # --- other police calls -------------------------------------------------------------
@@ -284,7 +313,7 @@ class Model:
         other = self.other
         if i + 1 < len(self.other_arrivals):
             self._at(self.other_arrivals[i + 1] - self.env.now, self._other_arrival, i + 1)
-        self._request(self.pools[self.team_names.index(other.team)], Job(OTHER, i, other.priority))
+        self._request(self.pools[self.other_team], Job(OTHER, i, self.other_priority[i]))
 
     # --- units --------------------------------------------------------------------------
 
@@ -306,8 +335,8 @@ class Model:
         now = self.env.now
         if kind == OTHER:
             clear_at = now + self.other_busy[job.ref]
-            self.log.jobs.append(JobRow(OTHER, job.ref, pool.index, unit, self.other_arrivals[job.ref], now, now,
-                                        clear_at))
+            self.log.jobs.append(JobRow(OTHER, job.ref, pool.index, unit, self.other_arrivals[job.ref], now,
+                                        now + self.other_travel[job.ref], clear_at, priority=job.priority))
         else:
             call: Call = job.ref
             g = self.draws[call.gen]
@@ -317,9 +346,16 @@ class Model:
                 on_scene_at = now + draws.response_min[r]
                 clear_at = on_scene_at + draws.on_scene_min[r]
                 # the backup team meets the person too: its own chances, the call's own draws
-                self.log.jobs.append(JobRow(BACKUP, call.id, pool.index, unit, now, now, on_scene_at, clear_at,
-                                            use_of_force=g.u_force[r] < pool.team.use_of_force,
-                                            injury=g.u_injury[r] < pool.team.injury))
+                cell = self.outcomes[pool.index].cell(call.type, call.risk)
+                self.log.jobs.append(JobRow(BACKUP, call.id, pool.index, unit, job.requested, now, on_scene_at,
+                                            clear_at, use_of_force=g.u_force[r] < cell.use_of_force,
+                                            injury=g.u_injury[r] < cell.injury, priority=job.priority))
+            elif kind == EXTRA:
+                # an extra unit of a multi-unit call: its own travel plus the time on scene
+                on_scene_at = now + draws.response_min[r]
+                clear_at = on_scene_at + draws.on_scene_min[r]
+                self.log.jobs.append(JobRow(EXTRA, call.id, pool.index, unit, job.requested, now, on_scene_at,
+                                            clear_at, priority=job.priority))
             else:
                 clear_at = now + draws.follow_up_min[r]
                 links = g.u_follow_up_link[r] < pool.team.follow_up.links

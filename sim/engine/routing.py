@@ -48,8 +48,14 @@ class RoutingTable:
                         break
                 if options:
                     self.routes[(t, r)] = options
+        # calls triage does not recognise as crisis calls (rule -1)
+        send = scenario.unrecognised_send()
+        self.unrecognised = Route(-1, tuple(team_index[s] for s in send), math.inf) if None not in send else None
 
-    def route(self, call_type: int, risk: int, u: float) -> Route:
+    def route(self, call_type: int, risk: int, u: float, recognised: bool = True) -> Route:
+        """The route of a call of this type and (coded) risk, given its routing draw."""
+        if not recognised:
+            return self.unrecognised
         options = self.routes[(call_type, risk)]
         for share, route in options:
             if u < share:

@@ -39,13 +39,14 @@ def weekly_schedule(team: Team) -> list[tuple[int, int]]:
 class Job:
     """A request for a unit: a crisis call, a backup, a follow-up or another police call."""
 
-    __slots__ = ("kind", "ref", "priority", "active")
+    __slots__ = ("kind", "ref", "priority", "active", "requested")
 
-    def __init__(self, kind: int, ref, priority: int):
+    def __init__(self, kind: int, ref, priority: int, requested: float = 0.0):
         self.kind = kind
         self.ref = ref
         self.priority = priority
         self.active = True
+        self.requested = requested  # when asked for (backup and extra units; others know their arrival)
 
 
 class UnitPool:

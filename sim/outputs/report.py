@@ -18,7 +18,8 @@ import yaml
 from ..analysis import catalogue
 from ..analysis.catalogue import HEADLINE_METRICS
 from .formatting import MINUS, fmt, interval
-from ..scenario.schema import Team
+from ..scenario.outcomes import mix_average
+from ..scenario.schema import Scenario, Team
 from .plots import CHARTS, DAYS_PER_YEAR, draw_all, get_style
 from .results import SavedResults, load_results
 
@@ -151,15 +152,24 @@ def assumptions(sc: dict) -> list[tuple[str, str]]:
     if demand.get("other_police_calls"):
         o = demand["other_police_calls"]
         rows.append(("Other police calls per day", f"{o['per_day']:g}, on scene {dist_words(o['on_scene_min'])}"))
+    try:
+        scenario = Scenario.model_validate(sc)
+    except ValueError:  # a results folder from an older version: show what it can
+        scenario = None
     for team_id, team in sc.get("teams", {}).items():
         label = team.get("label") or team_id
         rows.append((f"{label}: travel / on scene (min)",
                      f"{dist_words(team.get('response_min', {}))} / {dist_words(team.get('on_scene_min', {}))}"))
-        rows.append((f"{label}: outcomes", _pct(team.get("outcomes", {}))
-                     + f"; use of force {team.get('use_of_force', 0):.0%}, injury {team.get('injury', 0):.0%}"))
+        if scenario is not None:
+            chances = mix_average(scenario, team_id)
+            force, injury = chances.pop("use_of_force"), chances.pop("injury")
+            rows.append((f"{label}: outcomes (over the call mix)",
+                         _pct(chances) + f"; use of force {force:.1%}, injury {injury:.1%}"))
         if team.get("backup"):
-            rows.append((f"{label}: backup", f"{_team_label(sc, team['backup']['team'])} "
-                                             f"on {team['backup']['probability']:.0%} of calls"))
+            b = team["backup"]
+            chance = (f"{b['probability']:.0%} of calls" if b.get("probability") is not None else
+                      ", ".join(f"{r} risk {p:.0%}" for r, p in b.get("probability_by_risk", {}).items()))
+            rows.append((f"{label}: backup", f"{_team_label(sc, b['team'])} on {chance}"))
         if team.get("follow_up"):
             f = team["follow_up"]
             rows.append((f"{label}: follow-up", f"{f['probability']:.0%} of calls, after {f['after_hours']:g} h, "

@@ -11,34 +11,20 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .bounds import check_magnitudes
 from .distributions import Constant, Distribution
+from .triage import Triage
+from .outcomes import Effects, OutcomeCell, OutcomeTable, legacy_table, validate_outcomes
 from ..errors import PathValueError
 
-RISKS = ("low", "medium", "high")
-Risk = Literal["low", "medium", "high"]
+from .common import (  # noqa: F401  (re-exported: the vocabulary is part of the schema)
+    DISPOSITIONS, ENCOUNTER_EVENTS, OUTCOME_KEYS, RISKS, SHARE_TOLERANCE, Disposition, Identifier, Probability, Risk,
+    Strict,
+)
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 TEAM_KINDS = ("police", "co_responder", "civilian")
 TeamKind = Literal["police", "co_responder", "civilian"]
-DISPOSITIONS = ("arrest", "involuntary_hold", "ed_transport", "crisis_center", "linked_to_services")
-"""Mutually exclusive dispositions, in the order a call's outcome draw is read; the rest resolve on scene."""
-Disposition = Literal["arrest", "involuntary_hold", "ed_transport", "crisis_center", "linked_to_services"]
-Probability = Annotated[float, Field(ge=0, le=1)]
-Identifier = Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
-SHARE_TOLERANCE = 1e-9
-
-
-class Strict(BaseModel):
-    """Every scenario model: unknown keys refused, numbers finite and within the bounds of
-    sim/scenario/bounds.py, and no coercion (`units: true` is not 1, `"3"` is not 3)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
-
-    @model_validator(mode="after")
-    def _bounded(self):
-        check_magnitudes(self)
-        return self
 
 
 class RunSettings(Strict):
@@ -120,7 +106,29 @@ class OtherPoliceCalls(Strict):
     priority: int = Field(
         2, ge=1, le=9, description="Queue priority (1 most urgent); crisis calls are 1 high, 2 medium, 3 low risk."
     )
+    priorities: dict[Annotated[int, Field(ge=1, le=9)], Probability] | None = Field(
+        None, description="Shares of the calls at each queue priority 1..9 (sum to 1); instead of `priority`."
+    )
     team: Identifier | None = Field(None, description="Police team that serves them; default the first team of kind police.")
+
+    @field_validator("priorities", mode="before")
+    @classmethod
+    def _priority_keys(cls, v):
+        # a resolved scenario written as YAML/JSON may carry the priorities as strings ("1")
+        if isinstance(v, dict):
+            return {int(k) if isinstance(k, str) and k.isdigit() else k: p for k, p in v.items()}
+        return v
+
+    @field_validator("priorities")
+    @classmethod
+    def _priority_shares(cls, v):
+        if v is not None:
+            _check_sum_to_one(v, "priority shares")
+        return v
+
+    def priority_shares(self) -> dict[int, float]:
+        """Share of calls at each priority."""
+        return dict(sorted(self.priorities.items())) if self.priorities is not None else {self.priority: 1.0}
 
 
 class Demand(Strict):
@@ -204,10 +212,31 @@ class Shift(Strict):
 
 
 class Backup(Strict):
-    """Another team sent to the scene as well (for example police with a civilian team)."""
+    """Another team sent to the scene as well (for example police with a civilian team).
+
+    The request is made when the team arrives on scene; the backup unit is dispatched like
+    any job, at the call's priority.
+    """
 
     team: Identifier = Field(description="Team that provides the backup unit.")
-    probability: Probability = Field(description="Chance a call handled by this team also gets a backup unit.")
+    probability: Probability | None = Field(
+        None, description="Chance a call handled by this team asks for backup (every risk level)."
+    )
+    probability_by_risk: dict[Risk, Probability] | None = Field(
+        None, description="Chance of a backup request by the call's true risk (levels left out: 0)."
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self):
+        if (self.probability is None) == (self.probability_by_risk is None):
+            raise ValueError("give exactly one of `probability` or `probability_by_risk`")
+        return self
+
+    def chance(self, risk: str) -> float:
+        """Chance of a backup request for a call of this true risk."""
+        if self.probability is not None:
+            return self.probability
+        return float(self.probability_by_risk.get(risk, 0.0))
 
 
 class FollowUp(Strict):
@@ -217,36 +246,6 @@ class FollowUp(Strict):
     after_hours: float = Field(ge=0, description="Hours after the unit clears the call that the follow-up is due.")
     duration_min: Distribution = Field(description="Time a unit spends on the follow-up, minutes.")
     links: Probability = Field(description="Chance a follow-up links the person to services.")
-
-
-class Outcomes(Strict):
-    """Chances of each disposition; mutually exclusive, summing to at most 1 (the rest resolve on scene)."""
-
-    arrest: Probability = 0.0
-    involuntary_hold: Probability = 0.0
-    ed_transport: Probability = 0.0
-    crisis_center: Probability = 0.0
-    linked_to_services: Probability = 0.0
-
-    @model_validator(mode="after")
-    def _sum(self):
-        total = sum(self.as_tuple())
-        if total > 1 + SHARE_TOLERANCE:
-            raise ValueError(f"disposition chances must sum to at most 1, got {total:.6g}")
-        return self
-
-    def as_tuple(self) -> tuple[float, ...]:
-        return tuple(getattr(self, d) for d in DISPOSITIONS)
-
-
-class OutcomesOverride(Strict):
-    """Disposition chances for one call type; keys left out keep the team's value."""
-
-    arrest: Probability | None = None
-    involuntary_hold: Probability | None = None
-    ed_transport: Probability | None = None
-    crisis_center: Probability | None = None
-    linked_to_services: Probability | None = None
 
 
 class Team(Strict):
@@ -268,16 +267,31 @@ class Team(Strict):
     transport_min: dict[Disposition, Distribution] = Field(
         default_factory=dict, description="Extra busy time after the scene, by disposition (none when absent)."
     )
-    outcomes: Outcomes = Field(default_factory=Outcomes, description="Disposition chances for calls this team handles.")
-    outcomes_by_risk: dict[Risk, OutcomesOverride] = Field(
-        default_factory=dict, description="Disposition chances for particular risk levels (over `outcomes`)."
+    outcomes: OutcomeTable | None = Field(
+        None,
+        description="The team's own absolute chances (default, by_risk, by_type, by_type_risk); they replace "
+        "the reference's. A 0.1 flat mapping of disposition chances is read as `default`.",
     )
-    outcomes_by_type: dict[Identifier, OutcomesOverride] = Field(
-        default_factory=dict,
-        description="Disposition chances for particular call types (over `outcomes` and `outcomes_by_risk`).",
+    outcomes_by_risk: dict[Risk, OutcomeCell] = Field(
+        default_factory=dict, description="0.1 form of `outcomes.by_risk` (still accepted)."
     )
-    use_of_force: Probability = Field(0.0, description="Chance of use of force per encounter (independent of disposition).")
-    injury: Probability = Field(0.0, description="Chance of an injury per encounter (independent of disposition).")
+    outcomes_by_type: dict[Identifier, OutcomeCell] = Field(
+        default_factory=dict, description="0.1 form of `outcomes.by_type` (still accepted)."
+    )
+    use_of_force: Probability | None = Field(None, description="0.1 form of `outcomes.default.use_of_force`.")
+    injury: Probability | None = Field(None, description="0.1 form of `outcomes.default.injury`.")
+    effects: Effects | None = Field(
+        None, description="Risk ratios against the reference table for the same call type and risk."
+    )
+    effects_by_type: dict[Identifier, Effects] = Field(
+        default_factory=dict, description="Risk ratios for particular call types (over `effects`)."
+    )
+    units_per_call: dict[Risk, Annotated[int, Field(ge=1, le=20)]] = Field(
+        default_factory=dict, description="Units sent to a call by its coded risk (levels left out: 1)."
+    )
+    units_per_call_by_type: dict[Identifier, dict[Risk, Annotated[int, Field(ge=1, le=20)]]] = Field(
+        default_factory=dict, description="Units sent by call type and coded risk (over `units_per_call`)."
+    )
     backup: Backup | None = Field(None, description="Another team's unit sent as well.")
     follow_up: FollowUp | None = Field(None, description="Later follow-up visits by this team.")
 
@@ -287,14 +301,25 @@ class Team(Strict):
             raise ValueError("give exactly one of `units` (around the clock) or `shifts` (a weekly schedule)")
         return self
 
-    def outcomes_for(self, call_type: str, risk: str = "low") -> tuple[float, ...]:
-        """Disposition chances (in DISPOSITIONS order) for a call: the team's defaults, then its
-        values for the risk level, then for the call type (the most specific wins)."""
-        chances = self.outcomes.model_dump()
-        for override in (self.outcomes_by_risk.get(risk), self.outcomes_by_type.get(call_type)):
-            if override is not None:
-                chances.update({k: v for k, v in override.model_dump().items() if v is not None})
-        return tuple(chances[d] for d in DISPOSITIONS)
+    @field_validator("outcomes", mode="before")
+    @classmethod
+    def _legacy_outcomes(cls, v):
+        return legacy_table(v)
+
+    def own_outcome_table(self) -> OutcomeTable | None:
+        """The team's absolute chances with the 0.1 keys folded in, or None when it states none."""
+        legacy_default = {k: v for k, v in (("use_of_force", self.use_of_force), ("injury", self.injury)) if v is not None}
+        if self.outcomes is None and not (self.outcomes_by_risk or self.outcomes_by_type or legacy_default):
+            return None
+        table = self.outcomes or OutcomeTable()
+        default = {**legacy_default, **table.default.given()}
+        return OutcomeTable(default=OutcomeCell(**default), by_risk={**self.outcomes_by_risk, **table.by_risk},
+                            by_type={**self.outcomes_by_type, **table.by_type}, by_type_risk=table.by_type_risk)
+
+    def units_for(self, call_type: str, coded_risk: str) -> int:
+        """Units sent to a call of this type and coded risk."""
+        by_type = self.units_per_call_by_type.get(call_type, {})
+        return by_type.get(coded_risk, self.units_per_call.get(coded_risk, 1))
 
     def weekly_shifts(self) -> list[Shift]:
         """The schedule, with `units` expanded to one around-the-clock shift."""
@@ -352,6 +377,10 @@ class Scenario(Strict):
     demand: Demand
     teams: dict[Identifier, Team] = Field(min_length=1)
     routing: list[RoutingRule] = Field(min_length=1, description="First matching rule wins.")
+    outcomes: OutcomeTable | None = Field(
+        None, description="Reference table: what happens when police respond (teams state effects against it)."
+    )
+    triage: Triage | None = Field(None, description="How dispatch codes a call: risk as coded, recognised or not.")
     costs: Costs = Field(default_factory=Costs)
 
     @model_validator(mode="after")
@@ -370,22 +399,22 @@ class Scenario(Strict):
         for t_name, team in self.teams.items():
             for ct in team.on_scene_min_by_type:
                 known_type(f"teams.{t_name}.on_scene_min_by_type.{ct}", ct)
-            for ct in team.outcomes_by_type:
-                known_type(f"teams.{t_name}.outcomes_by_type.{ct}", ct)
-            for ct in types:
-                for risk in RISKS:
-                    total = sum(team.outcomes_for(ct, risk))
-                    if total > 1 + SHARE_TOLERANCE:
-                        where = f"outcomes_by_type.{ct}" if ct in team.outcomes_by_type else f"outcomes_by_risk.{risk}"
-                        raise PathValueError(
-                            f"teams.{t_name}.{where}",
-                            f"disposition chances for {risk}-risk {ct} calls (with the team's other values) must sum "
-                            f"to at most 1, got {total:.6g}",
-                        )
+            for ct in team.units_per_call_by_type:
+                known_type(f"teams.{t_name}.units_per_call_by_type.{ct}", ct)
             if team.backup is not None:
                 known_team(f"teams.{t_name}.backup.team", team.backup.team)
                 if team.backup.team == t_name:
                     raise PathValueError(f"teams.{t_name}.backup.team", "a team cannot be its own backup")
+        validate_outcomes(self)
+        if self.triage is not None:
+            for ct in self.triage.recognised:
+                known_type(f"triage.recognised.{ct}", ct)
+            for j, t in enumerate(self.triage.unrecognised_send or []):
+                known_team(f"triage.unrecognised_send[{j}]", t)
+            if self.triage.unrecognised_send is None and self.police_team() is None and any(
+                    v < 1 for v in self.triage.recognised.values()):
+                raise PathValueError("triage.unrecognised_send", "no police team to send unrecognised calls to; name "
+                                     "the teams with `unrecognised_send`")
         for i, rule in enumerate(self.routing):
             for j, ct in enumerate(rule.match.call_type or []):
                 known_type(f"routing[{i}].match.call_type[{j}]", ct)
@@ -420,6 +449,16 @@ class Scenario(Strict):
             if rule.matches(call_type, risk) and (u < rule.share or rule.share == 1.0):
                 return i
         return None
+
+    def police_team(self) -> str | None:
+        """The first team of kind police."""
+        return next((n for n, t in self.teams.items() if t.kind == "police"), None)
+
+    def unrecognised_send(self) -> list[str]:
+        """Teams for calls that triage does not recognise as crisis calls."""
+        if self.triage is not None and self.triage.unrecognised_send is not None:
+            return list(self.triage.unrecognised_send)
+        return [self.police_team()]
 
     def other_calls_team(self) -> str | None:
         other = self.demand.other_police_calls
