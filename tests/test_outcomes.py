@@ -62,6 +62,12 @@ def test_a_team_table_replaces_the_reference_per_key_and_no_statement_means_the_
                                           "effects": {"linked_to_services": 3.0}}))
     peer, police = team_outcomes(s, "peer_team"), team_outcomes(s, "police")
     assert peer["mental_health"]["low"]["arrest"] == 0.0
+    assert peer["mental_health"]["low"]["linked_to_services"] == 0.0  # reference 0 x 3
+    s2 = validate_scenario(city(peer_team={"outcomes": {"by_type": {"idd": {"involuntary_hold": 0.05}}},
+                                           "effects": {"involuntary_hold": 0.5}}))
+    peer2 = team_outcomes(s2, "peer_team")
+    assert peer2["idd"]["high"]["involuntary_hold"] == 0.05  # stated absolutely: not scaled by the team's ratio
+    assert peer2["mental_health"]["high"]["involuntary_hold"] == pytest.approx(0.15)  # reference 0.30 x 0.5
     assert peer["mental_health"]["medium"]["arrest"] == 0.10  # other risks: the reference
     assert police["welfare_check"]["high"]["involuntary_hold"] == 0.40
     assert police["idd"]["low"]["linked_to_services"] == 0.0

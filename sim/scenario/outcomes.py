@@ -4,13 +4,15 @@ The scenario's top-level `outcomes:` says what happens when police respond, at f
 (`default`, `by_risk`, `by_type`, `by_type_risk`). A team either states `effects` (risk
 ratios against the reference for the same call type and risk, optionally `effects_by_type`)
 or its own absolute table with the same four levels, or both (absolute values replace the
-reference's, then the ratios multiply). Roles may carry effect tables too: every effect
-table that applies multiplies the resolved base, so effects combine multiplicatively.
+reference's for the keys and calls they give). Roles may carry effect tables too: every
+effect table that applies multiplies a value taken from the reference, so effects combine
+multiplicatively; a value a team states absolutely is used as stated.
 
 Resolution of one key for one (call type, risk) cell, first value found wins:
 the team's own table (by_type_risk, by_type, by_risk, default), then the reference table in
-the same order, then 0; then times every effect table's ratio for that key (its
-`by_type` entry for the call type if it gives the key, else its general ratio, else 1).
+the same order, then 0; a value from the reference is then multiplied by every effect
+table's ratio for that key (its `by_type` entry for the call type if it gives the key,
+else its general ratio, else 1).
 """
 
 from __future__ import annotations
@@ -126,23 +128,25 @@ class Cell:
 
 def resolve_cell(tables: Sequence[tuple[OutcomeTable | None, str]], effects: Iterable[EffectTable],
                  call_type: str, risk: str) -> Cell:
-    """The chances for one cell: the first table (in order) giving each key, times every effect ratio.
+    """The chances for one cell: the first table (in order) giving each key; a value from the
+    last table (the reference) times every effect ratio.
 
     `tables` pairs each absolute table with the key path it came from, most authoritative first
-    (a team's own table, then the reference). Effects multiply, so a team's and its roles'
-    effects combine.
+    (a team's own table, then the reference, last). Effects multiply, so a team's and its
+    roles' effects combine; they are ratios against the reference, so a value a team states
+    absolutely is not scaled.
     """
     effects = list(effects)
     values: dict[str, float] = {}
     sources: dict[str, tuple[str, ...]] = {}
     for key in OUTCOME_KEYS:
-        value, src = 0.0, []
-        for table, path in tables:
+        value, src, from_reference = 0.0, [], True
+        for i, (table, path) in enumerate(tables):
             found = table.lookup(key, call_type, risk) if table is not None else None
             if found is not None:
-                value, src = found[0], [f"{path}{found[1]}"]
+                value, src, from_reference = found[0], [f"{path}{found[1]}"], i == len(tables) - 1
                 break
-        for table in effects:
+        for table in effects if from_reference else ():
             r = table.ratio(key, call_type)
             if r is not None:
                 value *= r[0]
