@@ -29,6 +29,7 @@ class Metric:
     per_period: bool = False        # a total over the measured period (scaled to a year in the report)
     short: str = ""                 # a narrow label for console tables; defaults to `label`
     team_definition: str = ""       # when the per-team meaning differs from the system-wide one
+    in_docs: bool = True            # False for members of a family documented once (other_p{k}_...)
 
     @property
     def short_label(self) -> str:
@@ -142,6 +143,21 @@ _CATALOGUE = (
        "went to police, or were never served, count against it)", short="Eligible reached"),
 )
 
+
+
+def _by_priority(base: Metric, k: int) -> Metric:
+    """An other-police-call metric for queue priority k (`other_p{k}_...`), from its all-priority entry."""
+    name = base.name.replace("other_", f"other_p{k}_", 1)
+    return Metric(name, base.label.replace("Other police calls", f"Priority-{k} police calls"), base.unit,
+                  base.higher_is_better, base.scopes, f"{base.definition} (priority {k} only)", base.per_period,
+                  base.short_label.replace("Other", f"P{k}"), in_docs=False)
+
+
+OTHER_BY_PRIORITY = ("calls", "unserved", "wait_min_mean", "wait_min_p90", "response_min_mean", "response_min_p90")
+"""Other police calls' metrics also given per queue priority k = 1..9 as other_p{k}_<metric>."""
+_CATALOGUE += tuple(_by_priority(m, k) for k in range(1, 10) for m in _CATALOGUE
+                    if m.name in {f"other_{b}" for b in OTHER_BY_PRIORITY})
+
 METRICS: dict[str, Metric] = {m.name: m for m in _CATALOGUE}
 SYSTEM_METRICS = tuple(m.name for m in _CATALOGUE if "system" in m.scopes)
 TEAM_METRICS = tuple(m.name for m in _CATALOGUE if "team" in m.scopes)
@@ -153,24 +169,11 @@ HEADLINE_METRICS = (
 )
 
 
-_PRIORITY = re.compile(r"other_p(\d)_(\w+)")
-
-
 def metric(name: str) -> Metric:
-    """The catalogue entry for a metric; an uncatalogued name gets a plain-words stand-in.
-
-    Other police calls' metrics by queue priority (`other_p{k}_...`) take their base metric's entry.
-    """
+    """The catalogue entry for a metric; an uncatalogued name gets a plain-words stand-in."""
     found = METRICS.get(name)
     if found is not None:
         return found
-    by_priority = _PRIORITY.fullmatch(name)
-    if by_priority and f"other_{by_priority.group(2)}" in METRICS:
-        base = METRICS[f"other_{by_priority.group(2)}"]
-        k = by_priority.group(1)
-        return Metric(name, base.label.replace("Other police calls", f"Priority-{k} police calls"), base.unit,
-                      base.higher_is_better, SYS, f"{base.definition} (priority {k} only)", base.per_period,
-                      base.short_label.replace("Other", f"P{k}"))
     unit: Unit = ("share" if name.endswith("_share") else "money" if name.startswith("cost") else
                   "minutes" if "_min" in name else "hours" if "hours" in name else "count")
     words = name.replace("_min", " (min)").replace("_", " ")
@@ -186,7 +189,7 @@ def label(name: str, team_label: str | None = None) -> str:
 def _table(scope: Scope) -> str:
     lines = ["| metric | label | unit | better | definition |", "|---|---|---|---|---|"]
     for m in _CATALOGUE:
-        if scope not in m.scopes:
+        if scope not in m.scopes or not m.in_docs:
             continue
         better = {True: "higher", False: "lower", None: "–"}[m.higher_is_better]
         definition = m.team_definition if scope == "team" and m.team_definition else m.definition

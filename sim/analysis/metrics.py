@@ -6,8 +6,6 @@ computes values.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
@@ -16,8 +14,6 @@ from ..scenario.schema import Scenario
 from .catalogue import HEADLINE_METRICS, SYSTEM_METRICS, TEAM_METRICS  # noqa: F401  (re-exported)
 from .tables import busy_integral, calls_table, police_teams, staffed_integral
 
-OTHER_BY_PRIORITY = ("wait_min_mean", "wait_min_p90", "response_min_mean", "response_min_p90", "calls", "unserved")
-"""Other police calls' metrics per queue priority k, named other_p{k}_<metric> (e.g. other_p1_response_min_p90)."""
 _DISPOSITION_COUNTS = {
     "arrests": "arrest", "involuntary_holds": "involuntary_hold", "ed_transports": "ed_transport",
     "crisis_center": "crisis_center",
@@ -30,14 +26,6 @@ def _mean(x: np.ndarray) -> float:
 
 def _quantile(x: np.ndarray, q: float) -> float:
     return float(np.quantile(x, q)) if len(x) else float("nan")
-
-
-def is_priority_metric(name: str, scenario: Scenario) -> bool:
-    """Whether `name` is an other_p{k}_... metric for a priority the scenario's other police calls have."""
-    match = re.fullmatch(r"other_p(\d)_(\w+)", name)
-    other = scenario.demand.other_police_calls
-    return bool(match and other is not None and match.group(2) in OTHER_BY_PRIORITY
-                and int(match.group(1)) in other.priority_shares())
 
 
 def other_call_rows(log: EventLog, scenario: Scenario, jobs: dict, kind: np.ndarray) -> list[tuple[str, str, float]]:
