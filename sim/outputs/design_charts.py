@@ -336,22 +336,22 @@ def draw_warmup(folder: str | Path, style: str = "talk", out: str | Path | None 
     w = info["warmup"]
     daily = pd.read_csv(folder / "daily.csv")
     mean = daily.groupby("day")[list(SERIES)].mean()
-    words = {"calls": "Crisis calls a day", "repeat_calls": "Repeat crises a day", "busy_hours": "Unit-hours busy a day"}
+    words = {"calls": "Calls a day", "repeat_calls": "Repeats a day", "busy_hours": "Busy unit-hours"}
     with drawing(st):
         fig, axes = new_figure(st, nrows=len(SERIES), ncols=1, sharex=True, squeeze=False)
         for ax, name in zip(axes[:, 0], SERIES):
-            ax.plot(mean.index, mean[name], color="#BBBBBB", linewidth=1, label="Mean over replications")
+            ax.plot(mean.index, mean[name], color="#BBBBBB", linewidth=1, label="Mean of replications")
             ax.plot(mean.index, moving_average(mean[name].to_numpy(), 15), color=st.palette[0], linewidth=3,
-                    label="Moving average (Welch, 15-day window)")
-            ax.set_ylabel(wrap(words[name], 16))
-            ax.axvline(w["recommended_days"], color=MET, linewidth=3, label=f"Recommended warm-up: "
-                       f"{w['recommended_days']} days (MSER-5)")
+                    label="Welch moving average (15 days)")
+            ax.set_title(words[name], loc="left", fontsize=st.tick_pt, fontweight="normal")
+            ax.axvline(w["recommended_days"], color=MET, linewidth=3, label=f"MSER-5: {w['recommended_days']} days")
             ax.axvline(w["scenario_warmup_days"], color="#000000", linestyle="--", linewidth=2,
-                       label=f"The scenario's warm-up: {w['scenario_warmup_days']:g} days")
+                       label=f"Scenario: {w['scenario_warmup_days']:g} days")
             ax.set_ylim(bottom=0)
         axes[-1, 0].set_xlabel("Day of the run, from an empty start")
-        handles, labels = axes[0, 0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside upper right", ncols=2, frameon=False, fontsize=st.tick_pt * 0.8)
-        title = wrap(f"How long until {w['label']} settles: a warm-up of {w['recommended_days']} days", 70)
+        # inside the top panel, below its curve (every series starts near zero and rises)
+        axes[0, 0].legend(loc="lower right", ncols=2, frameon=False, fontsize=st.tick_pt * 0.8)
+        axes[0, 0].set_ylim(top=axes[0, 0].get_ylim()[1] * 1.05)
+        title = wrap(f"Warm-up: {w['label']} settles after {w['recommended_days']} days", 60)
         return finish(fig, st, title, caption_line(info["replications"], info["days"], intervals=False),
                       figures, "warmup")
