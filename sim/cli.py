@@ -613,6 +613,42 @@ def _stop(signum, frame) -> None:
     raise Interrupted(signum)
 
 
+@app.command("app")
+def app_command(
+    scenarios: Optional[List[Path]] = typer.Argument(None, help="Scenario YAML files to start from (the first is "
+                                                                "the baseline); default: the shipped presets."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to serve on; 127.0.0.1 keeps the page on this machine."),
+    port: int = typer.Option(8501, "--port", min=1, max=65535, help="Port to serve on."),
+    results: Path = typer.Option(Path("results"), "--results", help="Where runs write their results folders (each a new folder)."),
+    workers: WorkersOption = None,
+    days: DaysOption = None,
+    warmup_days: WarmupOption = None,
+    replications: Optional[int] = typer.Option(None, "-r", "--replications", min=2, help="Replications the page starts with (default 5)."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser window."),
+) -> None:
+    """Open the planner's page in the browser: edit staffing and assumptions, run, compare, download."""
+    import importlib.util
+
+    from .scenario.loading import load_scenario
+
+    with user_errors():
+        for path in scenarios or []:
+            load_scenario(path)
+        if importlib.util.find_spec("streamlit") is None:
+            raise ScenarioError("the page needs Streamlit: pip install 'crisis-sim[app]' (make app installs it)")
+    from .app.config import environment
+
+    os.environ.update(environment(scenarios or [], results, workers or default_workers(), days, warmup_days,
+                                  replications))
+    script = Path(__file__).resolve().parent / "app" / "main.py"
+    args = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", host, "--server.port",
+            str(port), "--server.headless", str(no_browser).lower(), "--server.showEmailPrompt", "false",
+            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+            "--theme.base", "light"]
+    sys.stdout.flush()
+    os.execv(sys.executable, args)
+
+
 def main() -> None:
     """The console entry point: SIGINT and SIGTERM stop the workers, remove temporary folders and
     exit with 130 or 143 after one line, never a traceback."""

@@ -179,16 +179,31 @@ def run_experiment(
     started = time.perf_counter()
     results = run_jobs(run_replication, jobs, workers=workers, scheduler=scheduler, on_done=on_done)
     wall = time.perf_counter() - started
-    calls = pd.concat([r["calls"] for r in results], ignore_index=True)
-    summary = pd.concat([r["summary"] for r in results], ignore_index=True)
-    hourly = pd.concat([r["hourly"] for r in results], ignore_index=True)
-    base_scenario = loaded[names.index(baseline)]
-    paired = {s.name: same_demand(s, base_scenario) for s in loaded}
+    tables = {name: pd.concat([r[name] for r in results], ignore_index=True) for name in ("calls", "summary", "hourly")}
+    return assemble_experiment(loaded, tables, replications=replications, seed=seed, days=days,
+                               warmup_days=warmup_days, baseline=baseline,
+                               executor=describe(workers, scheduler), wall_time_s=wall, keep_calls=keep_calls)
+
+
+def assemble_experiment(scenarios: Sequence[Scenario], tables: dict[str, pd.DataFrame], replications: int,
+                        seed: int, days: float, warmup_days: float, baseline: str, executor: str,
+                        wall_time_s: float, keep_calls: bool = True) -> Experiment:
+    """An Experiment from the replication tables (calls, summary, hourly) of its scenarios.
+
+    Each scenario's rows depend only on that scenario and the run settings, so tables run at
+    different times (the planner's page caches them per scenario) assemble into the same
+    Experiment as one run of every scenario together.
+    """
+    scenarios = list(scenarios)
+    names = [s.name for s in scenarios]
+    base_scenario = scenarios[names.index(baseline)]
+    paired = {s.name: same_demand(s, base_scenario) for s in scenarios}
+    summary = tables["summary"]
     comparison = (adjust_for_multiplicity(compare(summary, baseline, paired), HEADLINE_METRICS)
-                  if len(loaded) > 1 else None)
+                  if len(scenarios) > 1 else None)
     return Experiment(
-        scenarios=loaded, replications=replications, seed=seed, days=days, warmup_days=warmup_days,
-        baseline=baseline, calls=calls, summary=summary, hourly=hourly, metrics=summarise(summary),
-        comparison=comparison, executor=describe(workers, scheduler), wall_time_s=wall, paired=paired,
-        keep_calls=keep_calls,
+        scenarios=scenarios, replications=replications, seed=seed, days=days, warmup_days=warmup_days,
+        baseline=baseline, calls=tables["calls"], summary=summary, hourly=tables["hourly"],
+        metrics=summarise(summary), comparison=comparison, executor=executor, wall_time_s=wall_time_s,
+        paired=paired, keep_calls=keep_calls,
     )

@@ -1,0 +1,158 @@
+"""Compare: start from a preset or files, edit staffing and assumptions, run, read the answer."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from sim.app import ui
+from sim.app.edits import MORE, check_edits, day_options, editable_fields
+from sim.app.presets import available_presets
+from sim.app.runs import RunSettings, comparison_key, run_comparison, save_comparison
+from sim.errors import ScenarioError
+from sim.outputs.results import scenario_yaml
+
+cfg = ui.config()
+cache = ui.shared_cache()
+st.title("Compare staffing options")
+st.caption("Simulated crisis calls for a city, answered under each scenario with the same calls "
+           "(common random numbers); every number comes with its 95% confidence interval.")
+
+GIVEN = "Files given on the command line"
+UPLOAD = "Upload YAML files"
+presets = {p.title: p for p in available_presets()}
+sources = ([GIVEN] if cfg.scenarios else []) + list(presets) + [UPLOAD]
+top = st.columns([3, 1, 1, 1, 1])
+source = top[0].selectbox("Start from", sources, key="keep:source",
+                          help="Shipped response models and program cases, the files crisis-sim app was given, "
+                               "or your own. The first scenario is the baseline.")
+replications = top[1].number_input("Replications", min_value=2, max_value=200, value=cfg.replications, step=1,
+                                   key="keep:replications")
+days = top[2].number_input("Days", min_value=1, max_value=3650, value=int(cfg.days), step=30, key="keep:days",
+                           help="Simulated days after the warm-up.")
+
+if source == GIVEN:
+    paths = list(cfg.scenarios)
+elif source == UPLOAD:
+    uploads = st.file_uploader("Scenario files (the first is the baseline; upload every file of an `extends` "
+                               "chain together)", type=["yaml", "yml"], accept_multiple_files=True, key="upload")
+    folder = ui.upload_dir()
+    paths = []
+    for up in uploads or []:
+        target = folder / Path(up.name).name
+        target.write_bytes(up.getvalue())
+        paths.append(target)
+    if not paths:
+        st.info("Upload one or more scenario YAML files to compare.")
+        st.stop()
+else:
+    preset = presets[source]
+    paths = preset.paths()
+    if preset.about:
+        st.caption(preset.about)
+
+try:
+    raws = [ui.raw_scenario(p) for p in paths]
+except ScenarioError as exc:
+    st.error(str(exc))
+    st.stop()
+if not all(isinstance(r.get("demand"), dict) and "name" in r for r in raws):
+    st.error("Every file must be a complete scenario (name, demand, teams, routing); check it with `crisis-sim check`.")
+    st.stop()
+warmup = top[3].number_input("Warm-up days", min_value=0, value=int(cfg.warmup_days if cfg.warmup_days is not None
+                                                                   else raws[0].get("run", {}).get("warmup_days", 14)),
+                             step=10, key="keep:warmup", help="Days simulated first and left out of every measure.")
+seed = top[4].number_input("Seed", min_value=0, value=int(raws[0].get("run", {}).get("seed", 2026)), step=1,
+                           key="keep:seed")
+
+st.markdown("#### Edit the scenarios")
+checked = []
+tabs = st.tabs([(r.get("label") or r["name"]) + (" (baseline)" if i == 0 else "") for i, r in enumerate(raws)])
+for tab, raw in zip(tabs, raws):
+    fields = editable_fields(raw)
+
+    def key(path: str, name: str = raw["name"]) -> str:
+        return f"edit:{name}:{path}"
+
+    values = {f.path: st.session_state.get(key(f.path), f.value) for f in fields}
+    more = st.session_state.get(key(MORE), "")
+    result = check_edits(raw, fields, values, more)
+    checked.append((raw, result))
+    with tab:
+        if raw.get("description"):
+            st.caption(raw["description"])
+        ui.show_messages(result.general)
+        groups: dict[str, list] = {}
+        for f in fields:
+            groups.setdefault(f.group, []).append(f)
+        for group, members in groups.items():
+            st.markdown(f"**{group}**")
+            cols = st.columns(4)
+            for i, f in enumerate(members):
+                with cols[i % 4]:
+                    k = key(f.path)
+                    if f.kind == "int":
+                        st.number_input(f.label, value=int(f.value), step=1, key=k, help=f.help or None)
+                    elif f.kind == "time":
+                        st.text_input(f.label, value=str(f.value), key=k, help=f.help or None)
+                    elif f.kind == "days":
+                        st.multiselect(f.label, list(day_options()), default=f.value, key=k)
+                    elif f.kind == "share":
+                        st.number_input(f.label, value=float(f.value), step=0.05, format="%.2f", key=k,
+                                        help=f.help or None)
+                    elif f.kind == "wait":
+                        st.number_input(f.label, value=None if f.value is None else float(f.value), step=1.0,
+                                        key=k, help=f.help or None, placeholder="no limit")
+                    else:
+                        st.number_input(f.label, value=float(f.value), step=1.0, key=k, help=f.help or None)
+                    ui.show_messages(result.by_field.get(f.path, []))
+        with st.expander("More changes (any key path)"):
+            st.text_area("One `key.path: value` per line", key=key(MORE), height=100,
+                         placeholder="teams.peer_team.follow_up.probability: 0.6\ncosts.arrest: 3000",
+                         help="Any value of the scenario, by the key paths that sweeps and `--vary` use.")
+            ui.show_messages(result.by_field.get(MORE, []))
+        if result.ok and result.changes:
+            st.caption("Changed: " + ", ".join(f"`{k}` = {v}" for k, v in result.changes.items()))
+
+ok = all(c.ok for _, c in checked)
+scenarios = [c.scenario for _, c in checked if c.ok]
+settings = RunSettings(int(replications), float(days), int(seed), float(warmup))
+st.session_state["edited_yaml"] = {c.scenario.name: scenario_yaml(c.scenario) for _, c in checked
+                                   if c.ok and c.changes}
+
+st.divider()
+run_col, note_col = st.columns([1, 4])
+if not ok:
+    note_col.error("Fix the fields marked above to run; the messages are those of `crisis-sim check`.")
+current_key = comparison_key(scenarios, settings) if ok else None
+clicked = run_col.button("Run", type="primary", disabled=not ok, key="run", icon="▶️")
+if st.session_state.get("cancel"):
+    note_col.warning("Run cancelled; nothing was saved.")
+
+if clicked and ok:
+    total = settings.replications * len(scenarios)
+    progress = st.progress(0.0, text="Simulating…")
+    cancel_slot = st.empty()
+    cancel_slot.button("Cancel", key="cancel", help="Stops the run; nothing is saved.")
+    done = [0]
+
+    def advance(n: int) -> None:
+        done[0] += n
+        progress.progress(min(done[0] / total, 1.0), text=f"Simulating: {done[0]} of {total} replications")
+
+    experiment = run_comparison(scenarios, settings, cache, workers=cfg.workers, on_done=advance)
+    changes = "; ".join(f"{s.name}: " + ", ".join(f"{k}={v}" for k, v in c.changes.items())
+                        for s, (_, c) in zip(scenarios, checked) if c.changes)
+    command = f"crisis-sim app ({source}{'; ' + changes if changes else ''})"
+    folder = save_comparison(experiment, cfg.results, command, cache, current_key)
+    cancel_slot.empty()
+    progress.progress(1.0, text=f"Done: results in {folder}")
+    st.session_state["compare_result"] = {"folder": str(folder), "key": current_key}
+    st.session_state["compare_experiment"] = experiment
+    st.session_state["last_folder"] = str(folder)
+
+last = st.session_state.get("compare_result")
+if last:
+    if last["key"] != current_key:
+        st.info("These results are from the last run; the edits since then are not in them. Press Run to update.")
+    ui.show_run(Path(last["folder"]), last["key"])
+    st.caption(f"Results folder: {last['folder']} (see Downloads)")
