@@ -8,6 +8,9 @@ Prints, from one run on one machine, five figures with their targets:
       (crisis and other police calls), wall time, peak memory
   (d) 20 replications with 1 and 2 workers: the speed-up
   (e) peak memory per million call records: in the event log, and writing calls.parquet
+  (f) the planner's page: a what-if of the base city (police only against the peer-embedded
+      city with its peer units changed), 5 replications x 365 days on 2 workers, as the page
+      runs it: time to the headline table, first run and what-if (unchanged baseline cached)
 
 Timings are medians of several runs; ratios are measured in the same process with the runs
 interleaved, so a busy machine slows both sides alike. Memory is measured in a fresh child
@@ -31,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -53,6 +57,7 @@ TARGETS = {
     "d_speedup": (">=", 1.8),
     "e_event_log_mb_per_million": ("<=", 1024.0),
     "e_parquet_mb_per_million": ("<=", 1024.0),
+    "f_what_if_s": ("<=", 10.0),
 }
 
 # M/M/c: 10 servers, mean service 10 min, 0.8 arrivals/min (load 0.8), about 200k customers.
@@ -415,6 +420,56 @@ def measure_scale() -> dict:
     return {"scale": rows}
 
 
+def measure_f(repeats: int) -> dict:
+    """The planner's page: seconds from Run to the headline table for a what-if of the base city.
+
+    The page's server has threads, so its workers start by spawn (re-importing sim); a
+    waiting thread makes this process choose the same. The what-if changes the peer team's
+    units, so the police-only baseline comes from the page's cache.
+    """
+    from sim.app.edits import check_edits, editable_fields
+    from sim.app.runs import RunCache, RunSettings, comparison_key, run_comparison, save_comparison
+    from sim.outputs.report import write_report
+
+    police = validate_scenario(load_raw(ROOT / "scenarios" / "police_only.yaml"))
+    peer_raw = peer_scenario_raw()[0]
+    fields = editable_fields(peer_raw)
+
+    def peer(units: int) -> Scenario:
+        values = {f.path: f.value for f in fields}
+        return check_edits(peer_raw, fields, {**values, "teams.peer_team.shifts[0].units": units}).scenario
+
+    settings = RunSettings(replications=5, days=365, seed=SEED)
+    idle = threading.Event()
+    server_thread = threading.Thread(target=idle.wait, daemon=True)
+    server_thread.start()
+    first, what_if, charts = [], [], []
+    try:
+        for i in range(repeats):
+            cache = RunCache()
+            with tempfile.TemporaryDirectory() as tmp:
+                for scenarios, times in (([police, peer(5)], first), ([police, peer(6 + i)], what_if)):
+                    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+                    started = time.perf_counter()
+                    exp = run_comparison(scenarios, settings, cache, workers=2)
+                    folder = save_comparison(exp, Path(tmp), "bench", cache, comparison_key(scenarios, settings))
+                    wall = time.perf_counter() - started
+                    me2, kids2 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+                    own = me2.ru_utime + me2.ru_stime - me.ru_utime - me.ru_stime
+                    workers = kids2.ru_utime + kids2.ru_stime - kids.ru_utime - kids.ru_stime
+                    # on an idle 2-core machine: this process's share runs alone, the workers' share in parallel
+                    times.append((wall, own + workers / 2, os.getloadavg()[0]))
+                started = time.perf_counter()
+                write_report(folder)
+                charts.append(time.perf_counter() - started)
+    finally:
+        idle.set()
+    return {"f_first_s": median([t[0] for t in first]), "f_what_if_s": median([t[0] for t in what_if]),
+            "f_first_idle_estimate_s": median([t[1] for t in first]),
+            "f_what_if_idle_estimate_s": median([t[1] for t in what_if]),
+            "f_load_avg_1min": [t[2] for t in first + what_if], "f_charts_report_s": median(charts)}
+
+
 # --- report ----------------------------------------------------------------------------------
 
 
@@ -474,6 +529,14 @@ def report(r: dict) -> None:
               f"{pq['table_in_memory_mb']:.0f} MB + write peak {pq['write_peak_increase_mb']:.0f} MB for "
               f"{pq['rows']:,} rows; file {pq['file_mb']:.0f} MB)   "
               f"{verdict('e_parquet_mb_per_million', r['e_parquet_mb_per_million'])}")
+    if "f_what_if_s" in r:
+        print(f"(f) the planner's page, base city what-if, 5 replications x 365 days, 2 workers (spawned): "
+              f"headline in {r['f_what_if_s']:.1f} s with the baseline cached   {verdict('f_what_if_s', r['f_what_if_s'])}")
+        print(f"    first run of both scenarios {r['f_first_s']:.1f} s; then the six charts and report.html "
+              f"{r['f_charts_report_s']:.1f} s")
+        print(f"    CPU accounting: {r['f_what_if_idle_estimate_s']:.1f} s what-if and {r['f_first_idle_estimate_s']:.1f} s "
+              f"first run expected on an idle 2-core machine; 1-min load average during the runs "
+              f"{min(r['f_load_avg_1min']):.1f}-{max(r['f_load_avg_1min']):.1f}")
     if "scale" in r:
         print("\nscale (one 365-day replication, peer-embedded city grown toward the big city):")
         print(f"  {'fraction':>8} {'calls/day':>10} {'calls':>10} {'wall s':>8} {'us/call':>8} {'x smallest':>10} "
@@ -491,7 +554,7 @@ def main(argv=None) -> None:
     p.add_argument("--repeats", type=int, default=5, help="runs per timing (median); (d) uses half, at least 1")
     p.add_argument("--quick", action="store_true", help="fewer repeats and a smaller (e)")
     p.add_argument("--scale", action="store_true", help="also the big-city scale check (a few minutes)")
-    p.add_argument("--only", default="abcde", help="which figures to measure, e.g. 'ab'")
+    p.add_argument("--only", default="abcdef", help="which figures to measure, e.g. 'ab'")
     p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
@@ -521,6 +584,8 @@ def main(argv=None) -> None:
     if "e" in args.only:
         # about a million call records (crisis + other police) in one long replication
         r.update(measure_e(365 * (2 if args.quick else 8), 250_000 if args.quick else 1_000_000))
+    if "f" in args.only:
+        r.update(measure_f(max(1, repeats // 2)))
     if args.scale:
         r.update(measure_scale())
     r["met"] = {k: verdict(k, r[k]).endswith(": MET") for k in TARGETS if k in r}

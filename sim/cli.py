@@ -644,7 +644,7 @@ def app_command(
     args = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", host, "--server.port",
             str(port), "--server.headless", str(no_browser).lower(), "--server.showEmailPrompt", "false",
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-            "--theme.base", "light"]
+            "--theme.base", "light", "--client.toolbarMode", "minimal"]
     sys.stdout.flush()
     os.execv(sys.executable, args)
 

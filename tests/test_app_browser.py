@@ -125,12 +125,12 @@ def test_change_units_run_and_read_the_answer_in_a_browser(server, browser):
     assert police_on_scene[0] == "100.0% (100.0% to 100.0%)", "police only: police on every dispatched call"
     assert float(police_on_scene[1].split("%")[0]) < 100.0, "the peer team answers some calls without police"
 
-    WebDriverWait(browser, 120).until(
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=stImage] img")) >= 6)
-    images = browser.find_elements(By.CSS_SELECTOR, "[data-testid=stImage] img")
-    WebDriverWait(browser, 60).until(lambda d: all(d.execute_script(
-        "return arguments[0].complete && arguments[0].naturalWidth > 0", i) for i in images))
-    assert browser.execute_script("return arguments[0].naturalWidth", images[0]) >= 800
+    image = WebDriverWait(browser, 120).until(  # the first chart's tab shows
+        EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-testid=stImage] img")))
+    WebDriverWait(browser, 60).until(lambda d: d.execute_script(
+        "return arguments[0].complete && arguments[0].naturalWidth > 0", image))
+    assert browser.execute_script("return arguments[0].naturalWidth", image) >= 800
+    assert "Outcomes per 100 crisis calls" in browser.find_element(By.CSS_SELECTOR, "[data-testid=stMain]").text
 
     ARTIFACTS.mkdir(exist_ok=True)
     for width in (1400, 1000):

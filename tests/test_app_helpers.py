@@ -13,7 +13,7 @@ from helpers import SCENARIOS
 from sim.app.edits import MORE, check_edits, editable_fields
 from sim.app.presets import PRESETS, available_presets
 from sim.app.runs import RunCache, RunSettings, comparison_key, run_comparison, save_comparison, zip_folder
-from sim.app.words import summary_lines
+from sim.app.words import summary_markdown
 from sim.errors import ScenarioErrors
 from sim.outputs.report import headline_rows
 from sim.outputs.results import load_results
@@ -135,11 +135,13 @@ def test_summary_names_clear_and_unclear_differences(results_dir):
     names = [s["name"] for s in results.manifest["scenarios"]]
     labels = [results.label(n) for n in names]
     rows = headline_rows(results, names)
-    lines = summary_lines(rows, labels, labels[0])
-    assert len(lines) == len(names) - 1
-    for j, line in enumerate(lines, start=1):
-        assert line.startswith(f"{labels[j]} compared with {labels[0]}")
+    text = summary_markdown(rows, labels, labels[0])
+    heads = [line for line in text.splitlines() if line.startswith("- ")]
+    assert heads == [f"- **{label}** compared with {labels[0]}:" for label in labels[1:]]
+    for j, block in enumerate(text.split("\n- ")[0:], start=1):
         for row in rows:
             cell = row["cells"][j]
             if cell.clear:
-                assert f"{cell.change} (95% CI {cell.change_interval})" in line
+                assert f"{row['words']}: **{cell.change}** (95% CI {cell.change_interval})" in block
+            elif cell.change:
+                assert row["words"][1:] in block.splitlines()[-1]

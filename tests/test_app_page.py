@@ -95,7 +95,7 @@ def test_run_shows_the_library_numbers_and_downloads_hold_the_files(given):
     shown = at.table[0].value
     assert list(shown.columns) == list(expected.columns)
     assert shown.to_numpy().tolist() == expected.to_numpy().tolist()
-    assert any("compared with Police only" in m.value for m in at.markdown)
+    assert any("** compared with Police only:" in m.value for m in at.markdown)
     assert len(at.get("image")) == 6, "the six standard charts"
 
     runs = shared_cache().replications_simulated

@@ -12,4 +12,4 @@ st.navigation([
     st.Page("pages/sure.py", title="How sure?", icon="🎯"),
     st.Page("pages/open_results.py", title="Open results", icon="📂"),
     st.Page("pages/downloads.py", title="Downloads", icon="⬇️"),
-]).run()
+], position="top").run()

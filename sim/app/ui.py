@@ -15,7 +15,7 @@ from ..outputs.results import load_results
 from ..scenario.loading import load_raw
 from .config import AppConfig, config  # noqa: F401  (the pages read it from here)
 from .runs import RunCache, folder_kind, zip_folder
-from .words import summary_lines
+from .words import summary_markdown
 
 KEPT_PREFIXES = ("edit:", "keep:")
 """Session-state keys of widgets whose values must survive a visit to another page."""
@@ -83,7 +83,7 @@ def show_run(folder: Path, key: str) -> None:
     st.table(headline_frame(rows, labels, baseline))
     if len(names) > 1:
         st.subheader("In plain words")
-        st.markdown("\n".join(f"- {line}" for line in summary_lines(rows, labels, baseline)))
+        st.markdown(summary_markdown(rows, labels, baseline))
     show_charts(folder, key)
 
 
@@ -114,11 +114,9 @@ def show_charts(folder: Path, key: str) -> None:
     chosen = right.multiselect("Charts to show", list(titles), default=list(titles), format_func=titles.get,
                                key=f"keep:{key}:charts")
     figures = folder / "figures" if style == "talk" else Path(paper_figures(str(folder)))
-    cols = st.columns(2)
-    for i, stem in enumerate(chosen):
-        png = figures / f"{stem}.png"
-        if png.exists():
-            cols[i % 2].image(str(png), caption=titles[stem], width="stretch")
+    shown = [stem for stem in chosen if (figures / f"{stem}.png").exists()]
+    for tab, stem in zip(st.tabs([titles[s] for s in shown]) if shown else [], shown):
+        tab.image(str(figures / f"{stem}.png"), width="stretch")
 
 
 def show_folder_figures(folder: Path) -> None:

@@ -7,25 +7,19 @@ def _lower(words: str) -> str:
     return words[:1].lower() + words[1:]
 
 
-def summary_lines(rows: list[dict], labels: list[str], baseline: str) -> list[str]:
-    """One line per scenario other than the baseline: the differences whose 95% CI excludes zero,
-    and the measures where no difference can be told apart from simulation noise."""
-    lines = []
+def summary_markdown(rows: list[dict], labels: list[str], baseline: str) -> str:
+    """Nested Markdown bullets, one scenario at a time against the baseline: each difference whose
+    95% CI excludes zero on its own line, then the measures where no difference can be told apart
+    from simulation noise."""
+    out = []
     for j, label in enumerate(labels):
         if label == baseline:
             continue
-        clear, unclear = [], []
-        for row in rows:
-            cell = row["cells"][j]
-            if not cell.change:
-                continue
-            if cell.clear:
-                clear.append(f"{_lower(row['words'])} {cell.change} (95% CI {cell.change_interval})")
-            else:
-                unclear.append(_lower(row["words"]))
-        text = f"{label} compared with {baseline}: "
-        text += ("clear differences in " + "; ".join(clear) + ".") if clear else "no difference clear of simulation noise."
+        cells = [(row["words"], row["cells"][j]) for row in rows if row["cells"][j].change]
+        clear = [f"{words}: **{c.change}** (95% CI {c.change_interval})" for words, c in cells if c.clear]
+        unclear = [_lower(words) for words, c in cells if not c.clear]
+        out.append(f"- **{label}** compared with {baseline}:")
+        out += [f"    - {line}" for line in clear] or ["    - no difference clear of simulation noise"]
         if unclear:
-            text += f" No clear difference in {', '.join(unclear)}."
-        lines.append(text)
-    return lines
+            out.append(f"    - no clear difference in {', '.join(unclear)}")
+    return "\n".join(out)

@@ -64,6 +64,27 @@ warmup = top[3].number_input("Warm-up days", min_value=0, value=int(cfg.warmup_d
 seed = top[4].number_input("Seed", min_value=0, value=int(raws[0].get("run", {}).get("seed", 2026)), step=1,
                            key="keep:seed")
 
+DAY_LABELS = {"mon": "Mo", "tue": "Tu", "wed": "We", "thu": "Th", "fri": "Fr", "sat": "Sa", "sun": "Su"}
+
+
+def field_widget(f, k: str) -> None:
+    """The input for one editable field; its value is read back from session state by key."""
+    if f.kind == "int":
+        st.number_input(f.label, value=int(f.value), step=1, key=k, help=f.help or None)
+    elif f.kind == "time":
+        st.text_input(f.label, value=str(f.value), key=k, help=f.help or None)
+    elif f.kind == "days":
+        st.segmented_control(f.label, list(day_options()), selection_mode="multi", default=f.value, key=k,
+                             format_func=DAY_LABELS.get)
+    elif f.kind == "share":
+        st.number_input(f.label, value=float(f.value), step=0.05, format="%.2f", key=k, help=f.help or None)
+    elif f.kind == "wait":
+        st.number_input(f.label, value=None if f.value is None else float(f.value), step=1.0, key=k,
+                        help=f.help or None, placeholder="no limit")
+    else:
+        st.number_input(f.label, value=float(f.value), step=1.0, key=k, help=f.help or None)
+
+
 st.markdown("#### Edit the scenarios")
 checked = []
 tabs = st.tabs([(r.get("label") or r["name"]) + (" (baseline)" if i == 0 else "") for i, r in enumerate(raws)])
@@ -85,26 +106,22 @@ for tab, raw in zip(tabs, raws):
         for f in fields:
             groups.setdefault(f.group, []).append(f)
         for group, members in groups.items():
-            st.markdown(f"**{group}**")
-            cols = st.columns(4)
-            for i, f in enumerate(members):
-                with cols[i % 4]:
-                    k = key(f.path)
-                    if f.kind == "int":
-                        st.number_input(f.label, value=int(f.value), step=1, key=k, help=f.help or None)
-                    elif f.kind == "time":
-                        st.text_input(f.label, value=str(f.value), key=k, help=f.help or None)
-                    elif f.kind == "days":
-                        st.multiselect(f.label, list(day_options()), default=f.value, key=k)
-                    elif f.kind == "share":
-                        st.number_input(f.label, value=float(f.value), step=0.05, format="%.2f", key=k,
-                                        help=f.help or None)
-                    elif f.kind == "wait":
-                        st.number_input(f.label, value=None if f.value is None else float(f.value), step=1.0,
-                                        key=k, help=f.help or None, placeholder="no limit")
-                    else:
-                        st.number_input(f.label, value=float(f.value), step=1.0, key=k, help=f.help or None)
-                    ui.show_messages(result.by_field.get(f.path, []))
+            police = any(f.path.startswith("teams.") for f in members) and all(
+                raw["teams"].get(f.path.split(".")[1], {}).get("kind") == "police" for f in members)
+            with st.expander(group, expanded=not police or len(raw["teams"]) == 1):
+                rows, row = [], []
+                for f in members:  # a shift's four fields on one row, the rest four to a row
+                    row.append(f)
+                    if f.kind == "days" or (len(row) == 4 and not any(m.kind == "time" for m in row)):
+                        rows.append(row)
+                        row = []
+                rows += [row] if row else []
+                for row in rows:
+                    widths = [3 if f.kind == "days" else 1 for f in row] + [1] * (4 - len(row))
+                    for col, f in zip(st.columns(widths), row):
+                        with col:
+                            field_widget(f, key(f.path))
+                            ui.show_messages(result.by_field.get(f.path, []))
         with st.expander("More changes (any key path)"):
             st.text_area("One `key.path: value` per line", key=key(MORE), height=100,
                          placeholder="teams.peer_team.follow_up.probability: 0.6\ncosts.arrest: 3000",
