@@ -16,6 +16,7 @@ import sim  # noqa: E402
 from helpers import SCENARIOS  # noqa: E402
 from sim.app import config as app_config  # noqa: E402
 from sim.app.ui import headline_frame, shared_cache  # noqa: E402
+from sim.outputs.folders import save  # noqa: E402
 from sim.outputs.report import headline_rows  # noqa: E402
 from sim.outputs.results import load_results  # noqa: E402
 from sim.scenario.loading import load_raw, set_key_path, validate_scenario  # noqa: E402
@@ -89,7 +90,7 @@ def test_run_shows_the_library_numbers_and_downloads_hold_the_files(given):
 
     folder = Path(at.session_state["compare_result"]["folder"])
     assert folder.parent.parent == given["results"]
-    saved = load_results(direct.save(given["results"].parent / "direct", charts=False))
+    saved = load_results(save(direct, given["results"].parent / "direct", charts=False))
     labels = ["Police only", "Peer-embedded teams (edited)"]
     expected = headline_frame(headline_rows(saved, direct.names), labels, labels[0])
     shown = at.table[0].value

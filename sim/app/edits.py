@@ -14,8 +14,9 @@ from typing import Any, Literal, Mapping
 import yaml
 
 from ..errors import ScenarioError, ScenarioErrors
-from ..scenario.loading import set_key_path, validate_scenario
+from ..scenario.loading import set_key_path
 from ..scenario.schema import DAYS, Scenario
+from ..scenario.variants import derive
 
 Kind = Literal["int", "number", "share", "time", "days", "wait"]
 MORE = "more"
@@ -124,10 +125,11 @@ def variant_name(raw: Mapping[str, Any], changes: Mapping[str, Any]) -> tuple[st
 
 def make_variant(raw: Mapping[str, Any], changes: Mapping[str, Any], name: str, label: str) -> Scenario:
     """The validated scenario with `changes` applied (ScenarioError/ScenarioErrors name the key path)."""
-    data = dict(raw)
-    for key_path, value in changes.items():
-        data = set_key_path(data, key_path, value)
-    return validate_scenario({**data, "name": name, "label": label})
+    try:
+        return derive(dict(raw), changes, name, label, context="")
+    except ScenarioErrors as exc:  # next to its field a message stands alone, as `check` prints it
+        raise ScenarioErrors([ScenarioError(e.message.removeprefix(": "), file=e.file, path=e.path)
+                              for e in exc.errors]) from None
 
 
 @dataclass

@@ -24,7 +24,8 @@ import pandas as pd
 
 from ..designs.experiment import Experiment, assemble_experiment, run_experiment
 from ..errors import ScenarioError
-from ..outputs.results import RESULT_MARKER, results_kind, scenario_hash, write_results
+from ..outputs.folders import save
+from ..outputs.results import RESULT_MARKER, results_kind, scenario_hash
 from ..scenario.schema import Scenario
 
 TABLES = ("calls", "summary", "hourly")
@@ -131,7 +132,7 @@ def save_comparison(experiment: Experiment, root: Path, command: str, cache: Run
         folder = cache.folders.get(key)
     if folder is not None and (folder / RESULT_MARKER).exists():
         return folder
-    folder = write_results(experiment, new_folder(root, experiment.names, key), command=command, charts=False)
+    folder = save(experiment, new_folder(root, experiment.names, key), command=command, charts=False)
     with cache.lock:
         cache.folders[key] = folder
     return folder

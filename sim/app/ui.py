@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from ..errors import ScenarioError
+from ..outputs.folders import draw_folder
 from ..outputs.plots import CHARTS
 from ..outputs.report import REPORT_FILE, headline_rows, write_report
 from ..outputs.results import load_results
@@ -91,9 +92,7 @@ def show_run(folder: Path, key: str) -> None:
 def paper_figures(folder: str) -> str:
     """The standard charts in the `paper` style, drawn once into a scratch folder (the results stay as saved)."""
     out = Path(tempfile.mkdtemp(prefix="crisis-sim-paper-"))
-    results = load_results(folder)
-    for chart in CHARTS:
-        chart.draw(results, out, "paper")
+    draw_folder(folder, style="paper", out=out)
     return str(out)
 
 

@@ -12,6 +12,7 @@ from sim.app import ui
 from sim.app.runs import new_folder
 from sim.designs.staffing import StaffingQuestion, find_staffing
 from sim.errors import ScenarioError
+from sim.outputs.folders import save
 from sim.outputs.results import scenario_hash
 from sim.scenario.loading import load_scenario
 from sim.app.presets import available_presets
@@ -94,8 +95,8 @@ if st.button("Find the staffing", type="primary", disabled=bool(errors), key="st
             progress.progress(min(done[0] / total, 1.0), text=f"Searching: {done[0]} replications")
 
         result = find_staffing(question, workers=cfg.workers, on_done=advance)
-        folder = result.save(new_folder(cfg.results, [f"{name}_staffing"], key),
-                             command=f"crisis-sim app (How many teams?: {name}, {team})")
+        folder = save(result, new_folder(cfg.results, [f"{name}_staffing"], key),
+                      command=f"crisis-sim app (How many teams?: {name}, {team})")
         cache.folders[f"staff:{key}"] = folder
         cancel_slot.empty()
         progress.progress(1.0, text=f"Done: results in {folder}")
