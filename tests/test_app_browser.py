@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from helpers import ROOT, SCENARIOS
+from sim.analysis import catalogue
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -121,7 +122,7 @@ def test_change_units_run_and_read_the_answer_in_a_browser(server, browser):
     assert "Peer-embedded teams (edited)" in header
     rows = {r.find_element(By.CSS_SELECTOR, "th").text: [td.text for td in r.find_elements(By.CSS_SELECTOR, "td")]
             for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")}
-    police_on_scene = rows["Dispatched calls with police on scene"]
+    police_on_scene = rows[catalogue.metric("police_on_scene_share").label]
     assert police_on_scene[0] == "100.0% (100.0% to 100.0%)", "police only: police on every dispatched call"
     assert float(police_on_scene[1].split("%")[0]) < 100.0, "the peer team answers some calls without police"
 
