@@ -54,7 +54,7 @@ def upload_dir() -> Path:
 
 def show_messages(messages: list[str]) -> None:
     for text in messages:
-        st.error(text, icon="⚠️")
+        st.error(text, icon=":material/error:")
 
 
 def headline_frame(rows: list[dict], labels: list[str], baseline: str) -> pd.DataFrame:
@@ -155,7 +155,7 @@ def pick_folder(folders: list[Path], root: Path, key: str, default: Path | None 
 def download_buttons(folder: Path) -> None:
     """Download the folder as a zip, its CSVs and report.html."""
     st.download_button("Results folder (.zip)", zip_folder(folder), file_name=f"{folder.name}.zip",
-                       mime="application/zip", key="dl:zip", icon="📦")
+                       mime="application/zip", key="dl:zip", icon=":material/folder_zip:")
     if folder_kind(folder) == "run":
         if not (folder / REPORT_FILE).exists():
             try:
@@ -164,7 +164,7 @@ def download_buttons(folder: Path) -> None:
                 st.warning(str(exc))
         if (folder / REPORT_FILE).exists():
             st.download_button("report.html", (folder / REPORT_FILE).read_bytes(), file_name=REPORT_FILE,
-                               mime="text/html", key="dl:report", icon="📄")
+                               mime="text/html", key="dl:report", icon=":material/description:")
     csvs = sorted(folder.glob("*.csv"))
     if csvs:
         st.markdown("**Tables (CSV)**")

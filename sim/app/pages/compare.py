@@ -141,7 +141,7 @@ run_col, note_col = st.columns([1, 4])
 if not ok:
     note_col.error("Fix the fields marked above to run; the messages are those of `crisis-sim check`.")
 current_key = comparison_key(scenarios, settings) if ok else None
-clicked = run_col.button("Run", type="primary", disabled=not ok, key="run", icon="▶️")
+clicked = run_col.button("Run", type="primary", disabled=not ok, key="run", icon=":material/play_arrow:")
 if st.session_state.get("cancel"):
     note_col.warning("Run cancelled; nothing was saved.")
 

@@ -80,7 +80,7 @@ ui.show_messages(errors)
 
 key = hashlib.sha256(repr((scenario_hash(scenario), team, shift, [str(t) for t in targets], int(min_units),
                            int(max_units), int(reps), int(max_reps), float(days))).encode()).hexdigest()[:10]
-if st.button("Find the staffing", type="primary", disabled=bool(errors), key="staff:run", icon="▶️"):
+if st.button("Find the staffing", type="primary", disabled=bool(errors), key="staff:run", icon=":material/play_arrow:"):
     folder = cache.folders.get(f"staff:{key}")
     if folder is None:
         levels = math.ceil(math.log2(max(int(max_units) - int(min_units) + 1, 1))) + 1
