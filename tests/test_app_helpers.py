@@ -38,7 +38,7 @@ def test_fields_offer_team_staffing_routing_and_key_assumptions(peer_raw):
     paths = {f.path for f in editable_fields(peer_raw)}
     assert {PEER_UNITS, "teams.peer_team.shifts[0].start", "teams.peer_team.shifts[0].end",
             "teams.peer_team.shifts[0].days", "teams.peer_team.cost_per_unit_hour",
-            "teams.peer_team.on_scene_min.mean", "teams.peer_team.backup.probability", "routing[0].max_wait_min",
+            "teams.peer_team.on_scene_min.mean", "teams.peer_team.backup.probability_by_risk.low", "routing[0].max_wait_min",
             "routing[0].share", "teams.police.shifts[3].units", "demand.crisis_calls_per_day"} <= paths
     assert not any(p.startswith("routing[1]") for p in paths), "the catch-all police rule has nothing to edit"
 
@@ -65,7 +65,7 @@ def test_edits_make_a_named_variant_with_only_those_values_changed(peer_raw):
 
 def test_invalid_edits_carry_the_check_messages_at_their_fields(peer_raw):
     fields = editable_fields(peer_raw)
-    bad = {**values(fields), "teams.peer_team.shifts[0].end": "07:00", "teams.peer_team.backup.probability": 1.5}
+    bad = {**values(fields), "teams.peer_team.shifts[0].end": "07:00", "teams.peer_team.backup.probability_by_risk.low": 1.5}
     checked = check_edits(peer_raw, fields, bad, more="teams.peer_team.follow_up.probabilty: 0.5\nnot a line")
     assert not checked.ok
     assert MORE in checked.by_field and "key.path: value" in checked.by_field[MORE][0]
@@ -73,11 +73,11 @@ def test_invalid_edits_carry_the_check_messages_at_their_fields(peer_raw):
     checked = check_edits(peer_raw, fields, bad)
     with pytest.raises(ScenarioErrors) as check:  # what `crisis-sim check` says of the same values
         load_scenario(SCENARIOS / "peer_embedded.yaml",
-                      {"teams.peer_team.shifts[0].end": "07:00", "teams.peer_team.backup.probability": 1.5})
+                      {"teams.peer_team.shifts[0].end": "07:00", "teams.peer_team.backup.probability_by_risk.low": 1.5})
     expected = {f"{e.path}: {e.message}" for e in check.value.errors}
     shown = {m for msgs in checked.by_field.values() for m in msgs}
     assert shown == expected
-    assert set(checked.by_field) == {"teams.peer_team.shifts[0].end", "teams.peer_team.backup.probability"}
+    assert set(checked.by_field) == {"teams.peer_team.shifts[0].end", "teams.peer_team.backup.probability_by_risk.low"}
 
     typo = check_edits(peer_raw, fields, values(fields), more="teams.peer_team.follow_up.probabilty: 0.5")
     assert "probabilty" in typo.by_field[MORE][0] and "did you mean 'probability'" in typo.by_field[MORE][0]

@@ -60,9 +60,13 @@ def _team_fields(team_id: str, team: Mapping[str, Any]) -> list[Field]:
             out.append(Field(f"{base}.on_scene_min.{key}", "Time on scene, mean (min)", group, "number", scene[key],
                              f"Mean of the team's {scene.get('dist', '')} on-scene time."))
             break
-    if team.get("backup"):
-        out.append(Field(f"{base}.backup.probability", "Chance police backup is sent", group, "share",
-                         team["backup"]["probability"]))
+    backup = team.get("backup") or {}
+    if "probability" in backup:
+        out.append(Field(f"{base}.backup.probability", "Chance backup is asked for", group, "share",
+                         backup["probability"]))
+    for risk, chance in (backup.get("probability_by_risk") or {}).items():
+        out.append(Field(f"{base}.backup.probability_by_risk.{risk}", f"Chance backup is asked for, {risk} risk",
+                         group, "share", chance, "By the call's true risk, when the team arrives on scene."))
     return out
 
 
