@@ -12,7 +12,19 @@ import pandas as pd
 from ..engine.eventlog import CRISIS_JOB_KINDS, OTHER, EventLog
 from ..scenario.schema import Scenario
 from .catalogue import HEADLINE_METRICS, SYSTEM_METRICS, TEAM_METRICS  # noqa: F401  (re-exported)
+from .costs import TeamHours, cost_rows, payer_metric
 from .tables import busy_integral, calls_table, police_teams, staffed_integral
+
+
+def system_metrics(scenario: Scenario) -> tuple[str, ...]:
+    """Every system-wide metric a scenario's results have: the catalogue's, one cost_downstream_<payer> per
+    payer its `costs` name (the usual payers are catalogued; others get plain-words stand-ins), and
+    police_time_value only when police time is priced."""
+    extra = tuple(m for m in (payer_metric(p) for p in scenario.costs.payers()) if m not in SYSTEM_METRICS)
+    base = SYSTEM_METRICS if scenario.costs.police_hour_value is not None else \
+        tuple(m for m in SYSTEM_METRICS if m != "police_time_value")
+    return base + extra
+
 
 _DISPOSITION_COUNTS = {
     "arrests": "arrest", "involuntary_holds": "involuntary_hold", "ed_transports": "ed_transport",
@@ -119,7 +131,7 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
     hours = np.arange(np.ceil(lo / 60) * 60, hi + 1e-9, 60.0)
     grid = np.unique(np.concatenate([[lo], hours, [hi]]))
     hourly_rows = []
-    cost_staffing = 0.0
+    team_hours: dict[str, TeamHours] = {}
     team_rows: list[tuple[str, str, float]] = []
     st_team = staffing["team"].astype(np.int64) if len(staffing["team"]) else np.zeros(0, np.int64)
     ot_team = overtime["team"].astype(np.int64) if len(overtime["team"]) else np.zeros(0, np.int64)
@@ -133,8 +145,8 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
         staffed_h = (staffed_cum[-1] - staffed_cum[0]) / 60
         o = ot_team == i
         ot_h = float(np.sum(np.clip(overtime["end_min"][o], lo, hi) - np.clip(overtime["start_min"][o], lo, hi))) / 60
-        cost_staffing += team.cost_per_unit_hour * (staffed_h + ot_h)
         handled = dispatched[dispatched["team"] == name]
+        team_hours[name] = TeamHours(staffed_h, ot_h, len(handled))
         eligible = calls[(calls["first_choice"] == name) & (calls["disposition"] != "resolved_by_phone")]
         team_rows += [
             ("handled", name, float(len(handled))),
@@ -158,15 +170,13 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
         staffed_by = np.bincount(hour_of_day, weights=np.diff(staffed_cum), minlength=24) / 60
         hourly_rows += [(name, h, busy_by[h], staffed_by[h]) for h in range(24)]
 
-    downstream = sum(
-        getattr(scenario.costs, d) * int(disp_counts.get(d, 0))
-        for d in ("arrest", "involuntary_hold", "ed_transport", "crisis_center")
-    ) + scenario.costs.linked_to_services * int(calls["linked"].sum())
-    add("cost_staffing", cost_staffing)
-    add("cost_downstream", downstream)
-    add("cost_total", cost_staffing + downstream)
-    add("cost_per_call", (cost_staffing + downstream) / n_calls if n_calls else np.nan)
-    rows += team_rows
+    events = {d: int(disp_counts.get(d, 0)) for d in ("arrest", "involuntary_hold", "ed_transport", "crisis_center")}
+    events["linked_to_services"] = int(calls["linked"].sum())
+    events["follow_up"] = int(calls["follow_up"].sum())
+    police_hours = next(v for m, _, v in rows if m == "police_hours_crisis")
+    costs = cost_rows(scenario, team_hours, events, police_hours, (hi - lo) / (24 * 60), n_calls)
+    rows += [r for r in costs if not r[1]]
+    rows += team_rows + [r for r in costs if r[1]]
 
     summary = pd.DataFrame(rows, columns=["metric", "team", "value"])
     summary.insert(0, "replication", replication)

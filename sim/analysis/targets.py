@@ -18,6 +18,7 @@ import pandas as pd
 from ..errors import ScenarioError
 from ..scenario.schema import Scenario
 from .catalogue import SYSTEM_METRICS, TEAM_METRICS
+from .metrics import system_metrics
 from .stats import honest_bounds, t_interval
 
 Verdict = Literal["met", "not met", "undecided"]
@@ -49,7 +50,7 @@ class MetricRef:
                                     f"{', '.join(TEAM_METRICS)}", path=where)
             if self.team not in scenario.teams:
                 raise ScenarioError(f"unknown team {self.team!r}; teams: {', '.join(scenario.teams)}", path=where)
-        elif self.metric not in SYSTEM_METRICS:
+        elif self.metric not in system_metrics(scenario):
             hint = f" (per team: write {self.metric}[TEAM])" if self.metric in TEAM_METRICS else ""
             raise ScenarioError(f"unknown metric {self.metric!r}{hint}; metrics: {', '.join(SYSTEM_METRICS)}",
                                 path=where)

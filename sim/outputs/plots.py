@@ -447,6 +447,16 @@ CHARTS = (
 )
 
 
+def _who_pays(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
+    """Each scenario's change in cost per year against the baseline, for the new teams' budget, police staffing and each payer's downstream cost."""
+    from .cost_plots import plot_who_pays  # it draws with this module's helpers
+
+    return plot_who_pays(results, out_dir, style)
+
+
+CHARTS += (Chart("who_pays", "Who pays and who saves", _who_pays),)
+
+
 def draw_all(folder: str | Path, style: str = "talk", out: str | Path | None = None) -> list[Path]:
     """Draw every standard chart of a results folder into `<folder>/figures/` (or `out`), PNG and SVG."""
     get_style(style)

@@ -174,9 +174,21 @@ def assumptions(sc: dict) -> list[tuple[str, str]]:
             f = team["follow_up"]
             rows.append((f"{label}: follow-up", f"{f['probability']:.0%} of calls, after {f['after_hours']:g} h, "
                                                 f"links {f['links']:.0%} to services"))
-    rows.append(("Downstream cost per event", ", ".join(f"{k.replace('_', ' ')} {v:,.0f}"
-                                                        for k, v in sc.get("costs", {}).items() if v) or "none"))
+    rows.append(("Downstream cost per event (payer)", _costs_words(sc.get("costs", {}))))
     return rows
+
+
+def _costs_words(costs: dict) -> str:
+    """`arrest 2,500 (justice), ...`; reads both the 0.1 form (a number) and {cost, payer}."""
+    parts = []
+    for event, item in costs.items():
+        if isinstance(item, dict) and item.get("cost"):
+            parts.append(f"{event.replace('_', ' ')} {item['cost']:,.0f} ({item.get('payer', '').replace('_', ' ')})")
+        elif isinstance(item, (int, float)) and item and event != "police_hour_value":
+            parts.append(f"{event.replace('_', ' ')} {item:,.0f}")
+    if costs.get("police_hour_value"):
+        parts.append(f"police time valued at {costs['police_hour_value']:,.0f} an hour")
+    return ", ".join(parts) or "none"
 
 
 def scenario_summaries(results: SavedResults, names: list[str]) -> list[dict]:

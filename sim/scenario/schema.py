@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .costs import Costs
 from .distributions import Constant, Distribution
 from .triage import Triage
 from .outcomes import Effects, OutcomeCell, OutcomeTable, legacy_table, validate_outcomes
@@ -256,7 +257,13 @@ class Team(Strict):
     members: list[str] = Field(default_factory=list, description="Who is on a unit (descriptive, shown in reports).")
     units: int | None = Field(None, ge=0, le=10_000, description="Units around the clock (instead of shifts).")
     shifts: list[Shift] | None = Field(None, description="Weekly schedule (instead of units).")
-    cost_per_unit_hour: float = Field(0.0, ge=0, description="Cost of a staffed unit-hour, busy or not.")
+    cost_per_unit_hour: float = Field(0.0, ge=0, description="Cost of a staffed unit-hour, busy or not (pay of the unit's members).")
+    overhead: float = Field(0.0, ge=0, le=10, description="Share added to the unit-hour cost for benefits, supervision, "
+                            "dispatch and administration (0.3 = +30%).")
+    fixed_per_year: float = Field(0.0, ge=0, description="Fixed cost a year whatever the hours: vehicles, training, "
+                                  "management (prorated to the simulated days).")
+    overtime_cost_per_unit_hour: float | None = Field(
+        None, ge=0, description="Cost of an overtime unit-hour, all-in; default the unit-hour cost with overhead.")
     response_min: Distribution = Field(
         default_factory=lambda: Constant(dist="constant", value=0), description="Travel time to the scene, minutes."
     )
@@ -355,16 +362,6 @@ class RoutingRule(Strict):
     def matches(self, call_type: str, risk: str) -> bool:
         m = self.match
         return (m.call_type is None or call_type in m.call_type) and (m.risk is None or risk in m.risk)
-
-
-class Costs(Strict):
-    """Downstream cost per event, in the scenario's currency."""
-
-    arrest: float = Field(0.0, ge=0)
-    involuntary_hold: float = Field(0.0, ge=0)
-    ed_transport: float = Field(0.0, ge=0)
-    crisis_center: float = Field(0.0, ge=0)
-    linked_to_services: float = Field(0.0, ge=0)
 
 
 class Scenario(Strict):
