@@ -201,6 +201,11 @@ def run(
     no_charts: NoChartsOption = False,
     style: str = typer.Option("talk", "--style", help="Chart style: talk (slides) or paper (compact, grayscale-safe)."),
     no_calls: NoCallsOption = False,
+    draws: Optional[int] = typer.Option(None, "--draws", min=1, help="Probabilistic sensitivity analysis: draw the "
+                                        "scenarios' `uncertainty:` inputs N times and run every scenario per draw "
+                                        "(-r replications per draw, default 1)."),
+    calls_per_draw: bool = typer.Option(False, "--calls-per-draw", help="With --draws: also write "
+                                        "calls/draw_NNNNN.parquet for every draw (large)."),
 ) -> None:
     """Run scenarios with common random numbers and compare each with the baseline."""
     from .designs.experiment import run_experiment
@@ -211,6 +216,19 @@ def run(
         if style not in ("talk", "paper"):
             raise ScenarioError(f"--style must be talk or paper, got {style!r}")
         loaded = [load_scenario(p) for p in scenarios]
+        if draws is not None:
+            # memory is bounded by one chunk of draws, whatever N: estimate one draw's replications
+            first = loaded[0].run
+            fit_or_refuse(loaded, replications or 1, first.days if days is None else days,
+                          first.warmup_days if warmup_days is None else warmup_days,
+                          1 if scheduler else (workers or default_workers()), out, keep_calls=calls_per_draw,
+                          what="each draw")
+            _run_draws(loaded, draws, baseline=baseline, replications=replications, days=days,
+                       warmup_days=warmup_days, seed=seed, out=out, workers=workers, scheduler=scheduler,
+                       quiet=quiet, charts=not no_charts, style=style, calls=calls_per_draw)
+            return
+        if calls_per_draw:
+            raise ScenarioError("--calls-per-draw goes with --draws")
         first = loaded[0].run
         n_workers = workers or default_workers()
         fit_or_refuse(loaded, replications or first.replications, first.days if days is None else days,
@@ -233,6 +251,57 @@ def run(
         print_precision(experiment)
         print_unresolved(experiment)
     console.print(f"Results: {folder}", highlight=False)
+
+
+def _run_draws(loaded, draws: int, *, baseline, replications, days, warmup_days, seed, out, workers, scheduler,
+               quiet: bool, charts: bool, style: str, calls: bool) -> None:
+    """`run --draws N`: the probabilistic sensitivity analysis, streamed into its results folder."""
+    from .designs.psa import PsaDesign, run_psa
+    from .outputs.psa_results import load_psa, save_psa
+
+    design = PsaDesign(tuple(loaded), draws, replications=replications or 1, seed=seed, days=days,
+                       warmup_days=warmup_days, baseline=baseline, keep_calls=calls)
+    design.check()
+    n_workers = workers or default_workers()
+    context, advance = progress_counter(draws, quiet, "draws")
+    with context:
+        folder, result = save_psa(lambda sink: run_psa(design, workers=n_workers, scheduler=scheduler,
+                                                       on_done=advance, sink=sink),
+                                  design.names, out, command=command_line(), charts=charts, style=style)
+    if not quiet:
+        print_how_sure(load_psa(folder))
+    console.print(f"Results: {folder}", highlight=False)
+
+
+def print_how_sure(psa: dict) -> None:
+    """The PSA headline: plain-words probabilities per scenario, then a table of differences per year."""
+    from .outputs.psa_words import how_sure, top_driver
+
+    m = psa["manifest"]
+    per_year = 365.0 / float(m["days"])
+    console.print(f"[bold]How sure are we?[/] {m['draws']} plausible cities (draws of {len(m['uncertain_inputs'])} "
+                  f"uncertain inputs), {m['replications_per_draw']} replication(s) × {float(m['days']):g} days each "
+                  "(simulated)", highlight=False)
+    for entry in how_sure(psa):
+        for sentence in entry["sentences"]:
+            console.print(f"  {escape(sentence['text'])}", highlight=False)
+        driver = top_driver(psa, entry["scenario"])
+        if driver is not None:
+            console.print(f"  What drives the all-payer difference most: {escape(driver[0])} (rank correlation "
+                          f"{driver[1]:+.2f}).", highlight=False)
+    table = Table(title="Difference per year vs the baseline: mean [2.5–97.5% of draws], share of draws lower",
+                  title_justify="left")
+    for col in ("metric", "scenario", "difference [95% UI]", "lower in"):
+        table.add_column(col, justify="left" if col in ("metric", "scenario") else "right")
+    comp = psa["psa_comparison"]
+    labels = {s["name"]: s["label"] for s in m["scenarios"]}
+    for metric in ("cost_total", "cost_city", "cost_new_teams", "police_hours_crisis", "involuntary_holds", "arrests"):
+        rows = comp[(comp["metric"] == metric) & (comp["team"] == "")]
+        for i, r in enumerate(rows.itertuples()):
+            table.add_row(metric if i == 0 else "", labels.get(r.scenario, r.scenario),
+                          _ci_text(r.diff_mean * per_year, r.ui_low * per_year, r.ui_high * per_year, metric, True),
+                          f"{r.prob_lower:.0%}", end_section=i == len(rows) - 1)
+    console.print(table)
 
 
 @app.command()
@@ -431,6 +500,12 @@ def report(
 
     with user_errors():
         kind = results_kind(results_dir)
+        if kind == "psa":
+            from .outputs.psa_report import write_psa_report
+
+            path = write_psa_report(results_dir, style=style)
+            console.print(f"Report: {path}", highlight=False)
+            return
         if kind != "run":
             raise ScenarioError(f"{results_dir} holds {kind} results; the report is for folders written by "
                                 "`crisis-sim run` (the charts of this folder are in its figures/)")

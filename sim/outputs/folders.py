@@ -130,9 +130,10 @@ WRITERS: dict[str, Callable] = {
 def _drawers() -> dict[str, Callable]:
     from .design_charts import draw_sensitivity, draw_staffing_search, draw_sweep, draw_warmup
     from .plots import draw_all
+    from .psa_plots import draw_psa
 
     return {"run": draw_all, "sweep": draw_sweep, "staffing": draw_staffing_search, "sensitivity": draw_sensitivity,
-            "warmup": draw_warmup}
+            "warmup": draw_warmup, "psa": draw_psa}
 
 
 def draw_folder(folder: str | Path, style: str = "talk", out: str | Path | None = None) -> list[Path]:

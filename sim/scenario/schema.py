@@ -15,6 +15,7 @@ from .costs import Costs
 from .distributions import Constant, Distribution
 from .triage import Triage
 from .outcomes import Effects, OutcomeCell, OutcomeTable, legacy_table, validate_outcomes
+from .uncertainty import ParameterDistribution, check_uncertainty
 from ..errors import PathValueError
 
 from .common import (  # noqa: F401  (re-exported: the vocabulary is part of the schema)
@@ -379,6 +380,15 @@ class Scenario(Strict):
     )
     triage: Triage | None = Field(None, description="How dispatch codes a call: risk as coded, recognised or not.")
     costs: Costs = Field(default_factory=Costs)
+    uncertainty: dict[str, ParameterDistribution] = Field(
+        default_factory=dict, description="Uncertain inputs for `run --draws N`: key path (as in sweeps) -> distribution.")
+
+    @model_validator(mode="after")
+    def _uncertain_keys(self):
+        if self.uncertainty:
+            resolved = self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"uncertainty"})
+            check_uncertainty(resolved, self.uncertainty, Scenario.model_validate)
+        return self
 
     @model_validator(mode="after")
     def _references(self):
