@@ -11,6 +11,9 @@ Prints, from one run on one machine, five figures with their targets:
   (f) the planner's page: a what-if of the base city (police only against the peer-embedded
       city with its peer units changed), 5 replications x 365 days on 2 workers, as the page
       runs it: time to the headline table, first run and what-if (unchanged baseline cached)
+  (g) probabilistic sensitivity analysis: 200 draws x 3 shipped scenarios x 1 replication x
+      365 days on 2 workers; wall time, and the parent's peak memory against a 20-draw run
+      (it must not grow with the number of draws)
 
 Timings are medians of several runs; ratios are measured in the same process with the runs
 interleaved, so a busy machine slows both sides alike. Memory is measured in a fresh child
@@ -58,7 +61,9 @@ TARGETS = {
     "e_event_log_mb_per_million": ("<=", 1024.0),
     "e_parquet_mb_per_million": ("<=", 1024.0),
     "f_what_if_s": ("<=", 10.0),
+    "g_memory_growth_mb": ("<=", 50.0),
 }
+PSA_SCENARIOS = ("police_only", "co_responder", "peer_embedded")
 
 # M/M/c: 10 servers, mean service 10 min, 0.8 arrivals/min (load 0.8), about 200k customers.
 MMC_SERVERS = 10
@@ -317,6 +322,25 @@ def child_parquet(rows: int) -> dict:
             "table_plus_write_mb_per_million": (peak - base + in_memory) / len(calls) * 1e6}
 
 
+def child_psa(draws: int, workers: int) -> dict:
+    """Wall time and this process's peak memory for a PSA of the shipped scenarios, streamed to a folder."""
+    from sim.designs.psa import PsaDesign, run_psa
+    from sim.outputs.psa_results import save_psa
+    from sim.scenario.loading import load_scenario
+
+    scenarios = tuple(load_scenario(ROOT / "scenarios" / f"{name}.yaml") for name in PSA_SCENARIOS)
+    design = PsaDesign(scenarios, draws, replications=1, days=365)
+    design.check()
+    with tempfile.TemporaryDirectory() as tmp:
+        base = _reset_peak()
+        wall, (_, result) = timed(lambda: save_psa(lambda sink: run_psa(design, workers=workers, sink=sink),
+                                                   design.names, Path(tmp) / "psa", charts=False))
+        peak = _hwm_mb()
+    return {"draws": draws, "workers": workers, "wall_s": wall, "s_per_draw": wall / draws,
+            "peak_increase_mb": peak - base, "peak_rss_mb": peak, "peak_rows_held": result.peak_rows_held,
+            "summary_values_held": result.summary_values_held}
+
+
 def in_child(kind: str, *args) -> dict:
     """Run a measurement in a fresh interpreter and return its JSON."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, *map(str, args)]
@@ -409,6 +433,14 @@ def measure_e(event_log_days: float, parquet_rows: int) -> dict:
     pq = in_child("parquet", parquet_rows)
     return {"e_event_log_mb_per_million": log["mb_per_million"], "e_event_log": log,
             "e_parquet_mb_per_million": pq["table_plus_write_mb_per_million"], "e_parquet": pq}
+
+
+def measure_g(draws: int, small: int) -> dict:
+    big = in_child("psa", draws, 2)
+    few = in_child("psa", small, 2)
+    return {"g_draws": draws, "g_wall_s": big["wall_s"], "g_s_per_draw": big["s_per_draw"],
+            "g_peak_increase_mb": big["peak_increase_mb"], "g_small": few,
+            "g_memory_growth_mb": big["peak_increase_mb"] - few["peak_increase_mb"]}
 
 
 def measure_scale() -> dict:
@@ -537,6 +569,12 @@ def report(r: dict) -> None:
         print(f"    CPU accounting: {r['f_what_if_idle_estimate_s']:.1f} s what-if and {r['f_first_idle_estimate_s']:.1f} s "
               f"first run expected on an idle 2-core machine; 1-min load average during the runs "
               f"{min(r['f_load_avg_1min']):.1f}-{max(r['f_load_avg_1min']):.1f}")
+    if "g_wall_s" in r:
+        few = r["g_small"]
+        print(f"(g) PSA, {r['g_draws']} draws x {len(PSA_SCENARIOS)} scenarios x 1 replication x 365 days, 2 workers: "
+              f"{r['g_wall_s']:.0f} s ({r['g_s_per_draw']:.2f} s per draw); parent peak +{r['g_peak_increase_mb']:.0f} MB "
+              f"vs +{few['peak_increase_mb']:.0f} MB with {few['draws']} draws: growth {r['g_memory_growth_mb']:+.0f} MB   "
+              f"{verdict('g_memory_growth_mb', r['g_memory_growth_mb'])}")
     if "scale" in r:
         print("\nscale (one 365-day replication, peer-embedded city grown toward the big city):")
         print(f"  {'fraction':>8} {'calls/day':>10} {'calls':>10} {'wall s':>8} {'us/call':>8} {'x smallest':>10} "
@@ -554,7 +592,7 @@ def main(argv=None) -> None:
     p.add_argument("--repeats", type=int, default=5, help="runs per timing (median); (d) uses half, at least 1")
     p.add_argument("--quick", action="store_true", help="fewer repeats and a smaller (e)")
     p.add_argument("--scale", action="store_true", help="also the big-city scale check (a few minutes)")
-    p.add_argument("--only", default="abcdef", help="which figures to measure, e.g. 'ab'")
+    p.add_argument("--only", default="abcdefg", help="which figures to measure, e.g. 'ab'")
     p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
@@ -563,6 +601,8 @@ def main(argv=None) -> None:
             out = child_replication(float(rest[0]) if rest else None)
         elif kind == "event_log":
             out = child_event_log(float(rest[0]))
+        elif kind == "psa":
+            out = child_psa(int(rest[0]), int(rest[1]))
         else:
             out = child_parquet(int(rest[0]))
         print(json.dumps(out))
@@ -586,6 +626,8 @@ def main(argv=None) -> None:
         r.update(measure_e(365 * (2 if args.quick else 8), 250_000 if args.quick else 1_000_000))
     if "f" in args.only:
         r.update(measure_f(max(1, repeats // 2)))
+    if "g" in args.only:
+        r.update(measure_g(40 if args.quick else 200, 10 if args.quick else 20))
     if args.scale:
         r.update(measure_scale())
     r["met"] = {k: verdict(k, r[k]).endswith(": MET") for k in TARGETS if k in r}

@@ -309,9 +309,15 @@ def check(scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files 
     """Validate scenarios and print a summary of each (teams, staffed hours, routing)."""
     from .analysis.warmup import warmup_warning
     from .scenario.loading import MERGE_RULES, extends_chain, load_scenario
+    from .scenario.uncertainty import check_ranges
 
     with user_errors():
         loaded = [load_scenario(p) for p in scenarios]
+        for path, s in zip(scenarios, loaded):
+            try:
+                check_ranges(s)
+            except ScenarioError as exc:
+                raise ScenarioError(exc.message, file=str(path), path=exc.path) from None
     for path, s in zip(scenarios, loaded):
         console.print(f"[bold]{escape(s.name)}[/] ({escape(s.display_label)}) — {escape(str(path))}: OK", highlight=False,
                       markup=True)

@@ -178,3 +178,23 @@ def test_run_draws_writes_the_folder_charts_and_a_report_that_leads_with_how_sur
     html = (out / "report.html").read_text()
     assert html.index("How sure are we?") < html.index("Charts")
     assert "In 100% of 6 plausible cities, peer cost the city more" in html
+
+
+def test_a_result_kept_in_memory_saves_like_any_design(tmp_path):
+    import sim
+
+    result = run_psa(design(3))
+    folder = sim.save(result, tmp_path / "kept", charts=False)
+    psa = pd.read_csv(folder / "psa.csv")
+    assert sorted(set(psa["draw"])) == [0, 1, 2]
+    from sim.outputs.results import results_kind
+
+    assert results_kind(folder) == "psa"
+
+
+def test_check_names_a_distribution_out_of_range(tmp_path):
+    b = write_yaml(tmp_path / "b.yaml", peer({"teams.peer_team.outcomes.linked_to_services":
+                                             {"dist": "triangular", "low": 0.2, "mode": 0.5, "high": 1.3}}))
+    result = CliRunner().invoke(app, ["check", str(b)])
+    assert result.exit_code == 2
+    assert "uncertainty.teams.peer_team.outcomes.linked_to_services" in result.output and "reaches 1.299" in result.output

@@ -30,7 +30,7 @@ from ..engine.streams import uniforms
 from ..errors import ScenarioError
 from ..scenario.loading import get_key_path
 from ..scenario.schema import Scenario
-from ..scenario.uncertainty import parameter_value
+from ..scenario.uncertainty import check_ranges, parameter_value
 from ..scenario.variants import derive
 from .executors import describe, run_jobs
 from .experiment import same_demand
@@ -101,6 +101,8 @@ class PsaDesign:
             raise ScenarioError(f"replications must be at least 1, got {self.replications}")
         if not self.parameters():
             raise ScenarioError("--draws needs uncertain inputs: none of the scenarios has an `uncertainty:` section")
+        for s in self.scenarios:
+            check_ranges(s)
         self.scenarios_for(0)  # the first draw's variants are valid scenarios
 
     def parameters(self) -> list[Parameter]:
@@ -204,6 +206,8 @@ Sink = Callable[[DrawResult], None]
 @dataclass
 class PsaResult:
     """A PSA's results: the draws, per-scenario summaries over draws, and the comparison."""
+
+    kind = "psa"
 
     design: PsaDesign
     draws: pd.DataFrame
@@ -359,7 +363,9 @@ def _drivers(acc: _Accumulator, design: PsaDesign, draws: pd.DataFrame) -> pd.Da
             d = differences(acc, s, design.baseline, metric, "")
             if d is None:
                 continue
-            for key in wide.columns:
+            # only inputs this comparison sees: set in the scenario or in the baseline (others correlate by chance)
+            relevant = {p.key for p in design.parameters() if s in p.scenarios or design.baseline in p.scenarios}
+            for key in [k for k in wide.columns if k in relevant]:
                 x = wide[key].to_numpy()
                 ok = ~np.isnan(d)
                 if ok.sum() < 3 or np.ptp(x[ok]) == 0 or np.ptp(d[ok]) == 0:

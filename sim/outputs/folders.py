@@ -107,9 +107,18 @@ def _write_warmup(result, folder: Path, command: str | None) -> None:
                 "series": result.recommendation.to_dict("records")}))
 
 
+def _write_psa(result, folder: Path, command: str | None) -> None:
+    from .psa_results import psa_manifest, write_psa_tables
+
+    if result.psa is None:
+        raise ValueError("this PSA streamed its per-draw values to a results folder already (run_psa with a sink)")
+    write_psa_tables(result, folder)
+    write_manifest(folder, psa_manifest(result, command))
+
+
 def _default_name(result) -> list[str]:
     kind = result.kind
-    if kind == "run":
+    if kind in ("run", "psa"):
         return result.names
     if kind == "sweep":
         return [result.sweep.name]
@@ -124,6 +133,7 @@ def _default_name(result) -> list[str]:
 WRITERS: dict[str, Callable] = {
     "run": _write_run, "sweep": _write_sweep, "staffing": _write_staffing, "sensitivity": _write_sensitivity,
     "warmup": _write_warmup,
+    "psa": _write_psa,
 }
 
 

@@ -71,7 +71,7 @@ def plot_cost_effect(psa: dict, out_dir: Path, style: str = "talk") -> list[Path
     with matplotlib.rc_context(st.rc() | {"axes.grid": True, "axes.grid.axis": "both"}):
         fig, ax = new_figure(st)
         handles = []
-        for name in dict.fromkeys(both["scenario"]):
+        for name in [n for n in labels if n in set(both["scenario"])]:
             mine = both[both["scenario"] == name]
             x, y = mine["hours"] * per_year, mine["cost"] * per_year
             ax.scatter(x, y, s=22, alpha=0.45, color=colours[name], edgecolors="none")
@@ -81,7 +81,7 @@ def plot_cost_effect(psa: dict, out_dir: Path, style: str = "talk") -> list[Path
                                   label=f"{labels.get(name, name)} (diamond: mean)"))
         ax.axhline(0, color="#222222", linewidth=1.2)
         ax.axvline(0, color="#222222", linewidth=1.2)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+,.0f}" if v else "0"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+,.0f}".replace("-", "\u2212") if v else "0"))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: ("+" if v > 0 else "") + axis_number(v)))
         ax.set_xlabel(f"Change in police hours on crisis calls per year vs {base_label}")
         ax.set_ylabel("Change in cost per year,\nall payers")
@@ -136,7 +136,8 @@ def plot_probability(psa: dict, out_dir: Path, style: str = "talk") -> list[Path
         return _finish(fig, psa, st, "How sure are we? Probability of each result", out_dir, "psa_probability")
 
 
-def plot_drivers(psa: dict, out_dir: Path, style: str = "talk", metric: str = DRIVER_METRIC) -> list[Path]:
+def plot_drivers(psa: dict, out_dir: Path, style: str = "talk", metric: str = DRIVER_METRIC,
+                 top: int = 8) -> list[Path]:
     """Which uncertain input drives each scenario's cost difference: Spearman rank correlation over draws."""
     st = get_style(style)
     labels, colours = _labels(psa), _colours(psa, st)
@@ -146,23 +147,30 @@ def plot_drivers(psa: dict, out_dir: Path, style: str = "talk", metric: str = DR
     if not names:
         return []
     words = {i["key_path"]: i.get("label") or i["key_path"] for i in psa["manifest"]["uncertain_inputs"]}
-    with matplotlib.rc_context(st.rc() | {"axes.grid.axis": "x"}):
-        fig, axes = new_figure(st, nrows=1, ncols=len(names), sharex=True, squeeze=False)
-        for ax, name in zip(axes[0], names):
-            mine = d[d["scenario"] == name].assign(size=lambda t: t["spearman"].abs())
-            mine = mine.sort_values("size", ascending=False).head(8)[::-1]
-            y = np.arange(len(mine))
-            ax.barh(y, mine["spearman"], 0.6, color=colours[name])
-            for yi, r in zip(y, mine["spearman"]):
-                ax.text(r + (0.02 if r >= 0 else -0.02), yi, f"{r:+.2f}", va="center",
-                        ha="left" if r >= 0 else "right", fontsize=st.annotation_pt * 0.85)
-            ax.set_yticks(y, [words.get(k, k) for k in mine["key_path"]], fontsize=st.tick_pt * 0.8)
-            ax.axvline(0, color="#222222", linewidth=1)
-            ax.set_xlim(-1.15, 1.15)
-            ax.set_title(labels.get(name, name), loc="left", fontsize=st.base_pt, fontweight="bold")
-            ax.set_xlabel("Rank correlation with the\nchange in all-payer cost", fontsize=st.tick_pt)
-            ax.tick_params(axis="y", length=0)
-        return _finish(fig, psa, st, "Which uncertain input drives the cost difference", out_dir, "psa_drivers")
+    strongest = d.assign(size=d["spearman"].abs()).groupby("key_path")["size"].max().sort_values(ascending=False)
+    keys = list(strongest.head(top).index)[::-1]  # strongest at the top
+    base_label = labels.get(psa["manifest"]["baseline"], "baseline")
+    with matplotlib.rc_context(st.rc() | {"axes.grid": True, "axes.grid.axis": "x"}):
+        fig, ax = new_figure(st)
+        height = 0.8 / len(names)
+        y0 = np.arange(len(keys))
+        for j, name in enumerate(names):
+            mine = d[d["scenario"] == name].set_index("key_path")["spearman"].reindex(keys)
+            y = y0 + 0.4 - height * (j + 0.5)
+            ax.barh(y, mine.to_numpy(), height * 0.9, color=colours[name], label=labels.get(name, name))
+            for yi, r in zip(y, mine.to_numpy()):
+                if np.isfinite(r):
+                    ax.text(r + (0.02 if r >= 0 else -0.02), yi, f"{r:+.2f}".replace("-", "\u2212"), va="center",
+                            ha="left" if r >= 0 else "right", fontsize=st.annotation_pt * 0.8)
+        ax.set_yticks(y0, [words.get(k, k) for k in keys], fontsize=st.tick_pt * 0.85)
+        ax.axvline(0, color="#222222", linewidth=1)
+        ax.set_xlim(-1.15, 1.15)
+        ax.set_xlabel("Rank correlation with the change in all-payer cost (+: more of the input, higher cost)",
+                      fontsize=st.tick_pt)
+        ax.tick_params(axis="y", length=0)
+        legend_above(ax, ncols=len(names))
+        return _finish(fig, psa, st, f"Which uncertain input drives the cost difference from {base_label}", out_dir,
+                       "psa_drivers")
 
 
 PSA_CHARTS = (

@@ -95,16 +95,8 @@ def save_psa(run: Callable[[Callable], object], names: list[str], out: str | Pat
 
             write_psa_report(folder, style=style)
 
-    folder = write_atomically(out, default_out_dir([*names[:1], "psa"] if len(names) == 1 else names), fill)
+    folder = write_atomically(out, default_out_dir([*names[:-1], f"{names[-1]}_psa"]), fill)
     return folder, box["result"]
-
-
-def save_psa_result(result, out: str | Path | None = None, command: str | None = None, charts: bool = True,
-                    style: str = "talk") -> Path:
-    """Write a PsaResult that kept its per-draw values (run from Python without a sink)."""
-    if result.psa is None:
-        raise ValueError("this result streamed its per-draw values to a folder already; nothing to save")
-    return save_psa(lambda sink: result, result.names, out, command, charts, style)[0]
 
 
 def load_psa(folder: str | Path) -> dict:

@@ -387,7 +387,7 @@ class Scenario(Strict):
     def _uncertain_keys(self):
         if self.uncertainty:
             resolved = self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"uncertainty"})
-            check_uncertainty(resolved, self.uncertainty, Scenario.model_validate)
+            check_uncertainty(resolved, self.uncertainty)
         return self
 
     @model_validator(mode="after")

@@ -22,13 +22,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from scipy import special
 
 from ..errors import PathValueError
+from .bounds import check_magnitudes
 from .distributions import Constant, Empirical, Exponential, Gamma, Lognormal, Triangular, Uniform
 
 
 class Beta(BaseModel):
     """A chance or ratio in [0, 1], by its mean and sd (needs sd² < mean × (1 − mean))."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
 
     dist: Literal["beta"]
     mean_: float = Field(gt=0, lt=1, alias="mean", description="Mean, between 0 and 1.")
@@ -54,8 +55,23 @@ class Beta(BaseModel):
         return float(self.mean_)
 
 
+def _parameter_family(family):
+    """A duration family for inputs: the same parameters, bounded as any number (1e9) rather than as minutes,
+    since an uncertain input may be a yearly cost."""
+
+    def _bounded(self):
+        check_magnitudes(self)
+        return self
+
+    return type(family.__name__, (family,), {"__module__": __name__, "__doc__": family.__doc__,
+                                             "_bounded": model_validator(mode="after")(_bounded)})
+
+
+PConstant, PExponential, PLognormal, PGamma, PTriangular, PUniform, PEmpirical = map(
+    _parameter_family, (Constant, Exponential, Lognormal, Gamma, Triangular, Uniform, Empirical))
+
 ParameterDistribution = Annotated[
-    Union[Constant, Exponential, Lognormal, Gamma, Triangular, Uniform, Empirical, Beta],
+    Union[PConstant, PExponential, PLognormal, PGamma, PTriangular, PUniform, PEmpirical, Beta],
     Field(discriminator="dist"),
 ]
 """An uncertain input's distribution."""
@@ -70,15 +86,12 @@ def parameter_value(dist, u: float, current: Any) -> float | int:
     return int(round(value)) if isinstance(current, int) and not isinstance(current, bool) else value
 
 
-def check_uncertainty(resolved: dict, uncertainty: dict, validate) -> None:
-    """Raise PathValueError (path `uncertainty.<key>`) for a key path the scenario does not have, one that is
-    not a number, or a distribution whose values the key does not allow (checked at its tails and middle).
+def check_uncertainty(resolved: dict, uncertainty: dict) -> None:
+    """Raise PathValueError (path `uncertainty.<key>`) for a key path the scenario does not have or one that
+    is not a number. `resolved` is the scenario as plain data without `uncertainty`."""
+    from .loading import get_key_path  # loading imports the schema, which imports this module
 
-    `resolved` is the scenario as plain data without `uncertainty`; `validate(data)` validates it.
-    """
-    from .loading import get_key_path, set_key_path  # loading imports the schema, which imports this module
-
-    for key, dist in uncertainty.items():
+    for key in uncertainty:
         where = f"uncertainty.{key}"
         try:
             current = get_key_path(resolved, key)
@@ -90,13 +103,26 @@ def check_uncertainty(resolved: dict, uncertainty: dict, validate) -> None:
         if isinstance(current, bool) or not isinstance(current, (int, float)):
             raise PathValueError(where, f"{key} is not a number (it is {type(current).__name__}); give the key path "
                                         "of a number, e.g. ....on_scene_min.mean")
+
+
+def check_ranges(scenario) -> None:
+    """Raise ScenarioError naming `uncertainty.<key>` when a distribution reaches values its key does not allow
+    (a negative cost, a chance above 1), checked at its tails and middle. Run before any draw, not at every load:
+    it validates the scenario a few times per uncertain input."""
+    from ..errors import ScenarioError
+    from .loading import get_key_path, set_key_path
+
+    resolved = scenario.to_dict()
+    resolved.pop("uncertainty", None)
+    for key, dist in scenario.uncertainty.items():
+        current = get_key_path(resolved, key)
         for u in _PROBE_QUANTILES:
             value = parameter_value(dist, u, current)
             try:
-                validate(set_key_path(resolved, key, value))
+                type(scenario).model_validate(set_key_path(resolved, key, value))
             except ValidationError as exc:
                 err = exc.errors(include_url=False)[0]
                 ctx = (err.get("ctx") or {}).get("error")
                 why = ctx.message if isinstance(ctx, PathValueError) else err["msg"].removeprefix("Value error, ")
-                raise PathValueError(where, f"the distribution reaches {value:.6g} (at its {u:.6g} quantile), which "
-                                            f"{key} does not allow: {why}") from None
+                raise ScenarioError(f"the distribution reaches {value:.4g} (its {u:.6g} quantile), not allowed in "
+                                    f"scenario {scenario.name}: {why}", path=f"uncertainty.{key}") from None
