@@ -198,3 +198,15 @@ def test_check_names_a_distribution_out_of_range(tmp_path):
     result = CliRunner().invoke(app, ["check", str(b)])
     assert result.exit_code == 2
     assert "uncertainty.teams.peer_team.outcomes.linked_to_services" in result.output and "reaches 1.299" in result.output
+
+
+def test_scenarios_with_uncertain_inputs_pickle_for_worker_processes():
+    import pickle
+
+    from sim.scenario.loading import load_scenario
+
+    from helpers import SCENARIOS
+
+    for name in ("peer_embedded", "co_responder", "idd_peer"):
+        scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+        assert scenario.uncertainty and pickle.loads(pickle.dumps(scenario)) == scenario

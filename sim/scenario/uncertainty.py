@@ -63,15 +63,22 @@ def _parameter_family(family):
         check_magnitudes(self)
         return self
 
-    return type(family.__name__, (family,), {"__module__": __name__, "__doc__": family.__doc__,
-                                             "_bounded": model_validator(mode="after")(_bounded)})
+    name = f"Parameter{family.__name__}"  # the module attribute it is bound to below, so it pickles
+    return type(name, (family,), {"__module__": __name__, "__qualname__": name, "__doc__": family.__doc__,
+                                  "_bounded": model_validator(mode="after")(_bounded)})
 
 
-PConstant, PExponential, PLognormal, PGamma, PTriangular, PUniform, PEmpirical = map(
-    _parameter_family, (Constant, Exponential, Lognormal, Gamma, Triangular, Uniform, Empirical))
+ParameterConstant = _parameter_family(Constant)
+ParameterExponential = _parameter_family(Exponential)
+ParameterLognormal = _parameter_family(Lognormal)
+ParameterGamma = _parameter_family(Gamma)
+ParameterTriangular = _parameter_family(Triangular)
+ParameterUniform = _parameter_family(Uniform)
+ParameterEmpirical = _parameter_family(Empirical)
 
 ParameterDistribution = Annotated[
-    Union[PConstant, PExponential, PLognormal, PGamma, PTriangular, PUniform, PEmpirical, Beta],
+    Union[ParameterConstant, ParameterExponential, ParameterLognormal, ParameterGamma, ParameterTriangular,
+          ParameterUniform, ParameterEmpirical, Beta],
     Field(discriminator="dist"),
 ]
 """An uncertain input's distribution."""
