@@ -8,17 +8,16 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..analysis.stats import paired_difference, welch_difference
 from .formatting import axis_number, compact
 from .plots import _finish, _years_factor
 from .results import SavedResults
-from .style import Ink, finite, get_style, new_figure
+from .style import Ink, drawing, finite, get_style, legend_above, new_figure, wrap
 
 PAYER_WORDS = {"justice": "Justice", "health": "Health care", "behavioral_health": "Behavioral health",
                "city": "City, other", "police": "Police, other"}
-SAVES, PAYS = "#009E73", "#D55E00"  # Okabe–Ito green and vermilion; the label says which, too
 
 
 def cost_parts(results: SavedResults) -> list[tuple[str, str]]:
@@ -69,7 +68,7 @@ def who_pays_table(results: SavedResults) -> pd.DataFrame:
 
 
 def plot_who_pays(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
-    """One panel per scenario: the change in cost per year for each payer against the baseline, 95% CI."""
+    """Each scenario's change in cost per year against the baseline: the new teams' budget, police staffing and each payer's downstream cost, with 95% CIs."""
     table = who_pays_table(results)
     if table.empty:
         return []
@@ -78,38 +77,40 @@ def plot_who_pays(results: SavedResults, out_dir: Path, style: str = "talk") -> 
     names = [n for n in ink.names if n in set(table["scenario"])]
     parts = list(dict.fromkeys(table["part"]))
     base_label = ink.labels.get(results.manifest.get("baseline"), "baseline")
-    with matplotlib.rc_context(st.rc() | {"axes.grid.axis": "x"}):
-        fig, axes = new_figure(st, nrows=1, ncols=len(names), sharey=True, squeeze=False)
+    labelled = len(names) <= 2  # value labels only where there is room for them
+    with drawing(st), matplotlib.rc_context({"axes.grid": True, "axes.grid.axis": "x"}):
+        fig, ax = new_figure(st)
         span = np.nanmax(np.abs(table[["ci_low", "ci_high", "diff_mean"]].replace([np.inf, -np.inf], np.nan)
                                 .to_numpy()))
         span = span if math.isfinite(span) and span > 0 else 1.0
-        y = np.arange(len(parts))[::-1]
-        for ax, name in zip(axes[0], names):
+        y0 = np.arange(len(parts))[::-1].astype(float)
+        height = 0.8 / len(names)
+        for j, name in enumerate(names):
             mine = table[table["scenario"] == name].set_index("part").reindex(parts)
             d = mine["diff_mean"].to_numpy()
-            colours = [SAVES if v < 0 else PAYS if v > 0 else "#999999" for v in d]
-            ax.barh(y, d, 0.6, color=colours, edgecolor=["#222222" if p == "All payers" else c
-                                                         for p, c in zip(parts, colours)],
-                    linewidth=[2 if p == "All payers" else 0.5 for p in parts])
+            y = y0 + 0.4 - height * (j + 0.5)
+            ax.barh(y, d, height * 0.9, color=ink.colour(name), hatch=ink.hatch(name),
+                    edgecolor="#222222" if st.patterned else ink.colour(name), label=wrap(ink.labels[name], 60))
             for yi, v, lo, hi in zip(y, d, mine["ci_low"], mine["ci_high"]):
                 if finite(v, lo, hi):
-                    ax.errorbar(v, yi, xerr=[[v - lo], [hi - v]], fmt="none", ecolor="#222222", elinewidth=2,
-                                capsize=5, zorder=5)
-                if math.isfinite(v) and v == 0:
-                    ax.text(span * 0.03, yi, "no change", ha="left", va="center", fontsize=st.annotation_pt * 0.85,
-                            color="#666666")
-                elif math.isfinite(v):
-                    words = "saves" if v < 0 else "pays"
-                    edge = max(abs(v), abs(lo) if math.isfinite(lo) else 0, abs(hi) if math.isfinite(hi) else 0)
-                    x = -edge - span * 0.05 if v < 0 else edge + span * 0.05
-                    ax.text(x, yi, f"{words} {compact(abs(v))}", ha="right" if v < 0 else "left", va="center",
-                            fontsize=st.annotation_pt * 0.85, color="#222222")
-            ax.axvline(0, color="#222222", linewidth=1.2)
-            ax.set_xlim(-span * 2.6, span * 2.6)
-            ax.set_title(ink.labels[name], loc="left", fontsize=st.base_pt, fontweight="bold")
-            ax.xaxis.set_major_formatter(FuncFormatter(axis_number))
-            ax.set_xlabel("Change in cost per year (95% CI)", fontsize=st.tick_pt)
-            ax.tick_params(axis="y", length=0)
-        axes[0][0].set_yticks(y, parts)
-        return _finish(fig, results, st, f"Who pays and who saves, against {base_label}", out_dir,
+                    ax.errorbar(v, yi, xerr=[[v - lo], [hi - v]], fmt="none", ecolor="#222222", elinewidth=1.8,
+                                capsize=4, zorder=5)
+                if not labelled or not math.isfinite(v):
+                    continue
+                edge = max(abs(v), abs(lo) if math.isfinite(lo) else 0, abs(hi) if math.isfinite(hi) else 0)
+                if v == 0:
+                    text, x, ha = "no change", span * 0.04, "left"
+                else:
+                    text = f"{'saves' if v < 0 else 'pays'} {compact(abs(v))}"
+                    x, ha = (-edge - span * 0.04, "right") if v < 0 else (edge + span * 0.04, "left")
+                ax.text(x, yi, text, ha=ha, va="center", fontsize=st.annotation_pt * 0.85, color="#222222")
+        ax.axvline(0, color="#222222", linewidth=1.2)
+        ax.set_xlim(-span * 1.6, span * 1.6)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, symmetric=True))
+        ax.xaxis.set_major_formatter(FuncFormatter(axis_number))
+        ax.set_xlabel("Change in cost per year against the baseline (left of 0: saves), 95% CI", fontsize=st.tick_pt)
+        ax.set_yticks(y0, parts)
+        ax.tick_params(axis="y", length=0)
+        legend_above(ax, ncols=len(names))
+        return _finish(fig, results, st, f"Who pays and who saves, against {wrap(base_label, 50)}", out_dir,
                        "who_pays")

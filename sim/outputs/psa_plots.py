@@ -15,7 +15,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from .formatting import axis_number
 from .psa_results import load_psa
-from .style import DAYS_PER_YEAR, finish, get_style, legend_above, new_figure
+from .style import DAYS_PER_YEAR, finish, get_style, legend_above, new_figure, wrap
 
 PROBABILITIES = (
     ("cost_total", "Costs less, all payers"),
@@ -131,7 +131,8 @@ def plot_probability(psa: dict, out_dir: Path, style: str = "talk") -> list[Path
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_yticks(y0, items)
         ax.tick_params(axis="y", length=0)
-        ax.set_xlabel(f"Share of plausible cities (draws) in which this holds, vs {base_label}")
+        ax.set_xlabel(f"Share of plausible cities (draws) in which it holds, vs {wrap(base_label, 40)}",
+                      fontsize=st.tick_pt)
         legend_above(ax, ncols=len(names))
         return _finish(fig, psa, st, "How sure are we? Probability of each result", out_dir, "psa_probability")
 
