@@ -142,10 +142,10 @@ def test_identical_bytes_serial_parallel_and_dask(tmp_path):
      "uncertainty.teams.peer_team.cost_per_unit_hr", "has no key"),
     ({"teams.peer_team.cost_per_unit_hour": {"dist": "uniform", "low": -50, "high": 200}},
      "uncertainty.teams.peer_team.cost_per_unit_hour.low", "greater than or equal to 0"),
-    ({"teams.police.outcomes.arrest": {"dist": "uniform", "low": 0.5, "high": 1.2}},
-     "uncertainty.teams.police.outcomes.arrest", "less than or equal to 1"),
-    ({"teams.police.outcomes.arrest": {"dist": "beta", "mean": 0.1, "sd": 0.4}},
-     "uncertainty.teams.police.outcomes.arrest", "needs sd below"),
+    ({"teams.police.outcomes.default.arrest": {"dist": "uniform", "low": 0.5, "high": 1.2}},
+     "uncertainty.teams.police.outcomes.default.arrest", "less than or equal to 1"),
+    ({"teams.police.outcomes.default.arrest": {"dist": "beta", "mean": 0.1, "sd": 0.4}},
+     "uncertainty.teams.police.outcomes.default.arrest", "needs sd below"),
 ])
 def test_bad_uncertainty_exits_2_naming_the_key(tmp_path, uncertainty, named, words):
     a = write_yaml(tmp_path / "a.yaml", police_only())
@@ -193,11 +193,11 @@ def test_a_result_kept_in_memory_saves_like_any_design(tmp_path):
 
 
 def test_check_names_a_distribution_out_of_range(tmp_path):
-    b = write_yaml(tmp_path / "b.yaml", peer({"teams.peer_team.outcomes.linked_to_services":
+    b = write_yaml(tmp_path / "b.yaml", peer({"teams.peer_team.outcomes.default.linked_to_services":
                                              {"dist": "triangular", "low": 0.2, "mode": 0.5, "high": 1.3}}))
     result = CliRunner().invoke(app, ["check", str(b)])
     assert result.exit_code == 2
-    assert "uncertainty.teams.peer_team.outcomes.linked_to_services" in result.output and "reaches 1.299" in result.output
+    assert "uncertainty.teams.peer_team.outcomes.default.linked_to_services" in result.output and "reaches 1.299" in result.output
 
 
 def test_scenarios_with_uncertain_inputs_pickle_for_worker_processes():
