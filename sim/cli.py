@@ -585,6 +585,8 @@ def staff(
     quiet: QuietOption = False,
     no_charts: NoChartsOption = False,
     style: StyleOption = "talk",
+    no_confirm: bool = typer.Option(False, "--no-confirm", help="Skip confirming the answer with fresh replications "
+                                    "(the search's own claim then errs more often than its nominal 2.5%)."),
 ) -> None:
     """Find the fewest units of a team for which every target holds with 95% confidence."""
     import math
@@ -611,6 +613,13 @@ def staff(
         with context:
             result = find_staffing(question, workers=workers or default_workers(), scheduler=scheduler,
                                    on_done=advance)
+        if not no_confirm:
+            from .designs.confirm import confirm_staffing
+
+            context, advance = progress_counter(2 * question.max_replications, quiet, "confirmation")
+            with context:
+                result.confirmation = confirm_staffing(result, workers=workers or default_workers(),
+                                                       scheduler=scheduler, on_done=advance)
         folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:
         table = Table(title="Staffing levels tried (mean [95% CI] over replications, simulated)")
@@ -625,6 +634,15 @@ def staff(
         console.print(table)
     style = "bold green" if result.answer is not None else "bold yellow"
     console.print(f"[{style}]{escape(result.message())}[/]", highlight=False, markup=True)
+    conf = result.confirmation
+    if conf is not None:
+        for target in conf.not_monotone:
+            err_console.print(f"warning: {target} does not get easier as units are added over the levels tried, so "
+                              "bisection does not apply; the confirmation searched upward from the smallest staffing",
+                              highlight=False)
+        style = "bold green" if conf.answer is not None else "bold yellow"
+        console.print(f"[{style}]{escape(conf.message(question.describe_staffing()))}[/]", highlight=False,
+                      markup=True)
     console.print(f"Results: {folder}", highlight=False)
 
 

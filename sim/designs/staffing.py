@@ -129,6 +129,7 @@ class StaffingResult:
     wall_time_s: float
     summary: pd.DataFrame = field(init=False)
     metrics: pd.DataFrame = field(init=False)
+    confirmation: object | None = field(default=None, init=False)  # a designs.confirm.Confirmation, once run
 
     def __post_init__(self):
         levels = sorted(self.levels.values(), key=lambda lv: lv.units)

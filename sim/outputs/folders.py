@@ -69,7 +69,19 @@ def _write_staffing(result, folder: Path, command: str | None) -> None:
             "min_units": q.min_units, "max_units": q.max_units, "initial_replications": q.replications,
             "max_replications": q.max_replications, "answer": result.answer, "message": result.message(),
             "replications_simulated": result.runs,
-        }))
+        },
+        confirmation=_confirmation_block(result)))
+    if result.confirmation is not None:
+        result.confirmation.rows.to_csv(folder / "confirmation.csv", index=False)
+
+
+def _confirmation_block(result) -> dict | None:
+    conf = result.confirmation
+    if conf is None:
+        return None
+    return {"answer": conf.answer, "search_answer": conf.search_answer, "seed": conf.seed,
+            "replications_simulated": conf.runs, "not_monotone": conf.not_monotone,
+            "message": conf.message(result.question.describe_staffing())}
 
 
 def _write_sensitivity(result, folder: Path, command: str | None) -> None:
