@@ -97,7 +97,7 @@ def test_run_shows_the_library_numbers_and_downloads_hold_the_files(given):
     assert list(shown.columns) == list(expected.columns)
     assert shown.to_numpy().tolist() == expected.to_numpy().tolist()
     assert any("** compared with Police only:" in m.value for m in at.markdown)
-    assert len(at.get("image")) == 6, "the six standard charts"
+    assert len(at.get("image")) == len(sim.CHARTS), "every standard chart"
 
     runs = shared_cache().replications_simulated
     at.radio(key=f"keep:{at.session_state['compare_result']['key']}:style").set_value("paper").run()
