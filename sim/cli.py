@@ -45,6 +45,8 @@ StyleOption = Annotated[str, typer.Option("--style", help="Chart style: talk (sl
 DaysOption = Annotated[Optional[float], typer.Option("--days", min=0.001, help="Simulated days after warm-up.")]
 WarmupOption = Annotated[Optional[float], typer.Option("--warmup-days", min=0, help="Days simulated first and left out of every metric.")]
 SeedOption = Annotated[Optional[int], typer.Option("--seed", min=0, help="Base seed.")]
+DaskTimeoutOption = Annotated[float, typer.Option("--dask-timeout", min=0.1, help="With --scheduler: fail (exit 1) after "
+                                                                            "this many seconds without a Dask worker.")]
 NoCallsOption = Annotated[bool, typer.Option("--no-calls", help="Skip the per-call table (calls.parquet) and the charts "
                                                                "drawn from it: for big runs.")]
 
@@ -73,6 +75,11 @@ def user_errors() -> Iterator[None]:
     except (OutputError, RunFailed) as exc:
         err_console.print(f"[bold red]failed[/]: {escape(str(exc))}", highlight=False, soft_wrap=True, markup=True)
         raise typer.Exit(1) from None
+
+
+def print_warnings(lines: list[str]) -> None:
+    for line in lines:
+        err_console.print(f"[yellow]warning[/]: {escape(line)}", highlight=False, soft_wrap=True, markup=True)
 
 
 def default_workers() -> int:
@@ -197,6 +204,7 @@ def run(
     out: OutOption = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    dask_timeout: DaskTimeoutOption = 60.0,
     quiet: QuietOption = False,
     no_charts: NoChartsOption = False,
     style: str = typer.Option("talk", "--style", help="Chart style: talk (slides) or paper (compact, grayscale-safe)."),
@@ -225,7 +233,8 @@ def run(
                           what="each draw")
             _run_draws(loaded, draws, baseline=baseline, replications=replications, days=days,
                        warmup_days=warmup_days, seed=seed, out=out, workers=workers, scheduler=scheduler,
-                       quiet=quiet, charts=not no_charts, style=style, calls=calls_per_draw)
+                       quiet=quiet, charts=not no_charts, style=style, calls=calls_per_draw,
+                       dask_timeout=dask_timeout)
             return
         if calls_per_draw:
             raise ScenarioError("--calls-per-draw goes with --draws")
@@ -244,17 +253,18 @@ def run(
             experiment = run_experiment(loaded, replications=replications, seed=seed, days=days,
                                         warmup_days=warmup_days, workers=n_workers,
                                         scheduler=scheduler, baseline=baseline, on_done=advance,
-                                        keep_calls=not no_calls)
+                                        keep_calls=not no_calls, dask_timeout_s=dask_timeout)
         folder = save(experiment, out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:
         print_headline(experiment)
         print_precision(experiment)
         print_unresolved(experiment)
+    print_warnings(experiment.warnings())
     console.print(f"Results: {folder}", highlight=False)
 
 
 def _run_draws(loaded, draws: int, *, baseline, replications, days, warmup_days, seed, out, workers, scheduler,
-               quiet: bool, charts: bool, style: str, calls: bool) -> None:
+               quiet: bool, charts: bool, style: str, calls: bool, dask_timeout: float = 60.0) -> None:
     """`run --draws N`: the probabilistic sensitivity analysis, streamed into its results folder."""
     from .designs.psa import PsaDesign, run_psa
     from .outputs.psa_results import load_psa, save_psa
@@ -266,7 +276,7 @@ def _run_draws(loaded, draws: int, *, baseline, replications, days, warmup_days,
     context, advance = progress_counter(draws, quiet, "draws")
     with context:
         folder, result = save_psa(lambda sink: run_psa(design, workers=n_workers, scheduler=scheduler,
-                                                       on_done=advance, sink=sink),
+                                                       on_done=advance, sink=sink, dask_timeout_s=dask_timeout),
                                   design.names, out, command=command_line(), charts=charts, style=style)
     if not quiet:
         print_how_sure(load_psa(folder))
@@ -308,7 +318,9 @@ def print_how_sure(psa: dict) -> None:
 def check(scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files to validate.")) -> None:
     """Validate scenarios and print a summary of each (teams, staffed hours, routing)."""
     from .analysis.warmup import warmup_warning
+    from .designs.resources import estimate
     from .scenario.loading import MERGE_RULES, extends_chain, load_scenario
+    from .scenario.sanity import scenario_warnings
     from .scenario.uncertainty import check_ranges
 
     with user_errors():
@@ -346,6 +358,9 @@ def check(scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files 
             routes.add_row(str(i), ", ".join(rule.match.call_type or ["any"]), ", ".join(rule.match.risk or ["any"]),
                            " → ".join(rule.send), "no limit" if rule.max_wait_min is None else f"{rule.max_wait_min:g}")
         console.print(routes)
+        est = estimate([s], s.run.replications, s.run.days, s.run.warmup_days, default_workers())
+        console.print(f"  estimate for its run settings: {est.describe()}", highlight=False, soft_wrap=True)
+        print_warnings(scenario_warnings(s))
         print_outcome_tables(s)
 
 
@@ -525,6 +540,7 @@ def sweep(
     out: OutOption = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    dask_timeout: DaskTimeoutOption = 60.0,
     quiet: QuietOption = False,
     no_charts: NoChartsOption = False,
     style: StyleOption = "talk",
@@ -543,7 +559,8 @@ def sweep(
                       1 if scheduler else workers or default_workers(), out, what="this sweep")
         context, advance = progress_counter(total_jobs(plan), quiet)
         with context:
-            result = run_sweep(plan, workers=workers or default_workers(), scheduler=scheduler, on_done=advance)
+            result = run_sweep(plan, workers=workers or default_workers(), scheduler=scheduler, on_done=advance,
+                               dask_timeout_s=dask_timeout)
         folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:
         m = result.metrics
@@ -582,6 +599,7 @@ def staff(
     out: OutOption = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    dask_timeout: DaskTimeoutOption = 60.0,
     quiet: QuietOption = False,
     no_charts: NoChartsOption = False,
     style: StyleOption = "talk",
@@ -612,14 +630,15 @@ def staff(
         context, advance = progress_counter(levels * r, quiet, "staffing search")
         with context:
             result = find_staffing(question, workers=workers or default_workers(), scheduler=scheduler,
-                                   on_done=advance)
+                                   on_done=advance, dask_timeout_s=dask_timeout)
         if not no_confirm:
             from .designs.confirm import confirm_staffing
 
             context, advance = progress_counter(2 * question.max_replications, quiet, "confirmation")
             with context:
                 result.confirmation = confirm_staffing(result, workers=workers or default_workers(),
-                                                       scheduler=scheduler, on_done=advance)
+                                                       scheduler=scheduler, on_done=advance,
+                                                       dask_timeout_s=dask_timeout)
         folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:
         table = Table(title="Staffing levels tried (mean [95% CI] over replications, simulated)")
@@ -660,6 +679,7 @@ def sensitivity(
     out: OutOption = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    dask_timeout: DaskTimeoutOption = 60.0,
     quiet: QuietOption = False,
     no_charts: NoChartsOption = False,
     style: StyleOption = "talk",
@@ -685,7 +705,7 @@ def sensitivity(
         context, advance = progress_counter(total_jobs(design), quiet)
         with context:
             result = run_sensitivity(design, workers=workers or default_workers(), scheduler=scheduler,
-                                     on_done=advance)
+                                     on_done=advance, dask_timeout_s=dask_timeout)
         folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:
         table = Table(title=f"What drives {design.metric}? ({samples} Latin hypercube samples × {replications} "

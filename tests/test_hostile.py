@@ -260,3 +260,67 @@ def test_hostile_input_exits_2_names_the_key_writes_nothing(table_results, case_
 def test_the_table_has_at_least_forty_cases():
     assert len(CASES) >= 40
     assert len({c[0] for c in CASES}) == len(CASES)
+
+
+# --------------------------------------------------------------- valid input, printed and merged as written
+
+
+def test_markup_in_a_label_is_printed_as_written(tmp_path):
+    path = write_yaml(tmp_path / "s.yaml", city(label="Peer [/] team [bold]x", **{"teams.peer_team.label": "[red]Peers"}))
+    checked = CliRunner().invoke(app, ["check", str(path)])
+    assert checked.exit_code == 0, checked.output
+    assert "Peer [/] team [bold]x" in checked.output
+    ran = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "out"), "--days", "1", "--warmup-days", "0",
+                                   "-r", "2", "--workers", "1", "--no-charts"])
+    assert ran.exit_code == 0, ran.output
+    assert "Peer [/] team [bold]x" in ran.output
+
+
+def test_merge_keys_work_and_own_keys_win(tmp_path):
+    text = dumped(small_city()).replace(
+        "  police:\n", "  police:\n    <<: {kind: civilian, members: [medic]}\n", 1)
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    from sim.scenario.loading import load_scenario
+
+    police = load_scenario(path).teams["police"]
+    assert police.kind == "police" and police.members == ["medic"]
+
+
+def test_a_child_that_changes_the_distribution_family_replaces_the_spec(tmp_path):
+    write_yaml(tmp_path / "parent.yaml", small_city())
+    write_yaml(tmp_path / "child.yaml", {"extends": "parent.yaml",
+                                         "teams": {"police": {"on_scene_min": {"dist": "exponential", "mean": 40}}}})
+    from sim.scenario.loading import load_scenario
+
+    on_scene = load_scenario(tmp_path / "child.yaml").teams["police"].on_scene_min
+    assert on_scene.dist == "exponential" and on_scene.mean == 40
+
+
+def test_estimate_is_printed_by_check_and_a_run_too_big_is_refused(tmp_path):
+    path = write_yaml(tmp_path / "s.yaml", small_city())
+    checked = CliRunner().invoke(app, ["check", str(path)])
+    assert "peak memory about" in checked.output
+    out = tmp_path / "out"
+    big = CliRunner().invoke(app, ["run", str(path), "--days", "3650", "-r", "10000", "--out", str(out)])
+    assert big.exit_code == 2, big.output
+    assert "memory" in big.output and "--no-calls" in big.output and not out.exists()
+
+
+def test_warnings_for_valid_nonsense(tmp_path):
+    overloaded = city(**{"teams.police.units": 1})
+    unstaffed_last = city(**{"teams.peer_team.shifts": [{"days": ["mon"], "start": "08:00", "end": "09:00", "units": 0}],
+                             "routing": [{"match": {"risk": ["low"]}, "send": ["police", "peer_team"]},
+                                         {"match": {}, "send": ["police"]}]})
+    for data, expected in ((overloaded, "overloaded"), (unstaffed_last, "no units on any shift")):
+        path = write_yaml(tmp_path / "s.yaml", data)
+        checked = CliRunner().invoke(app, ["check", str(path)])
+        assert checked.exit_code == 0 and "warning:" in checked.output and expected in checked.output, checked.output
+    fine = CliRunner().invoke(app, ["check", str(write_yaml(tmp_path / "ok.yaml", small_city()))])
+    assert "overloaded" not in fine.output and "no units" not in fine.output
+    out = tmp_path / "out"
+    path = write_yaml(tmp_path / "s.yaml", overloaded)
+    ran = CliRunner().invoke(app, ["run", str(path), "--out", str(out), "--days", "3", "--warmup-days", "0", "-r", "2",
+                                   "--workers", "1", "--quiet", "--no-charts"])
+    assert ran.exit_code == 0 and "never served" in ran.output, ran.output
+    assert any("never served" in w for w in json.loads((out / "manifest.json").read_text())["warnings"])

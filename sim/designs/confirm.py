@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from numpy.random import SeedSequence
 
-from .executors import run_jobs
+from .executors import DASK_TIMEOUT_S, run_jobs
 from .experiment import ReplicationJob, run_replication
 from .staffing import StaffingResult, overall, staffed
 
@@ -78,7 +78,7 @@ def monotone_violations(result: StaffingResult) -> list[str]:
 
 
 def confirm_staffing(result: StaffingResult, workers: int = 1, scheduler: str | None = None,
-                     on_done=None) -> Confirmation:
+                     on_done=None, dask_timeout_s: float = DASK_TIMEOUT_S) -> Confirmation:
     """Run the search's answer (and the staffing below it) again with fresh seeds; move up until
     a staffing meets every target again, or report that none up to max_units does."""
     q = result.question
@@ -92,7 +92,8 @@ def confirm_staffing(result: StaffingResult, workers: int = 1, scheduler: str | 
         scenario = staffed(q, units)
         jobs = [ReplicationJob(scenario, r, seed, settings["days"], settings["warmup_days"]) for r in range(n)]
         summary = pd.concat([t["summary"] for t in run_jobs(run_replication, jobs, workers=workers,
-                                                             scheduler=scheduler, on_done=on_done)],
+                                                             scheduler=scheduler, on_done=on_done,
+                                                             dask_timeout_s=dask_timeout_s)],
                             ignore_index=True)
         verdicts = [(t, *t.judge(t.ref.values(summary)["value"].to_numpy())) for t in q.targets]
         verdict = overall(verdicts)

@@ -6,9 +6,11 @@ finished first.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import signal
 import threading
+import time
 from typing import Any, Callable, Sequence
 
 OnDone = Callable[[int], None]
@@ -63,11 +65,20 @@ def run_processes(fn: Callable, jobs: Sequence, workers: int, on_done: OnDone | 
     return results
 
 
-def run_dask(fn: Callable, jobs: Sequence, scheduler: str, on_done: OnDone | None = None) -> list:
-    """Run jobs on the Dask distributed cluster at `scheduler` (e.g. tcp://host:8786)."""
-    from dask.distributed import Client, as_completed
+DASK_TIMEOUT_S = 60.0
+"""How long a Dask run waits with no worker (at the start, or after every worker died) before failing."""
 
-    from ..errors import ScenarioError
+
+def run_dask(fn: Callable, jobs: Sequence, scheduler: str, on_done: OnDone | None = None,
+             timeout_s: float = DASK_TIMEOUT_S) -> list:
+    """Run jobs on the Dask distributed cluster at `scheduler` (e.g. tcp://host:8786).
+
+    Fails with RunFailed, never waits forever, when the cluster has had no worker for
+    `timeout_s` seconds or the scheduler has been unreachable for as long.
+    """
+    from dask.distributed import Client
+
+    from ..errors import RunFailed, ScenarioError
 
     try:
         client = Client(scheduler, set_as_default=False, timeout="15s")
@@ -77,20 +88,52 @@ def run_dask(fn: Callable, jobs: Sequence, scheduler: str, on_done: OnDone | Non
     with client:
         futures = client.map(fn, list(jobs), pure=False)
         try:
-            for _ in as_completed(futures, loop=client.loop):
-                if on_done:
-                    on_done(1)
+            pending = list(futures)
+            trouble_since: float | None = None
+            while pending:
+                finished = [f for f in pending if f.done()]
+                if finished:
+                    pending = [f for f in pending if not f.done()]
+                    for f in finished:
+                        if f.status == "error":
+                            f.result()  # raises the job's own error
+                    if on_done:
+                        on_done(len(finished))
+                    trouble_since = None
+                    continue
+                problem = _cluster_problem(client)
+                if problem is None:
+                    trouble_since = None
+                else:
+                    trouble_since = trouble_since or time.monotonic()
+                    if time.monotonic() - trouble_since > timeout_s:
+                        raise RunFailed(f"{problem} at {scheduler} for {timeout_s:g} s; {len(pending)} of "
+                                        f"{len(futures)} replications were not done. Start workers "
+                                        f"(`dask worker {scheduler}`), or wait longer with --dask-timeout")
+                time.sleep(0.2)
             return client.gather(futures)
         except BaseException:
-            client.cancel(futures)
+            with contextlib.suppress(Exception):
+                client.cancel(futures)
             raise
 
 
+def _cluster_problem(client) -> str | None:
+    """Why no work can progress on a Dask cluster (no worker, no scheduler), or None."""
+    if client.status != "running":
+        return "lost the Dask scheduler"
+    try:
+        workers = client.scheduler_info().get("workers", {})
+    except Exception:  # the connection broke between the status check and the request
+        return "lost the Dask scheduler"
+    return None if workers else "no Dask workers"
+
+
 def run_jobs(fn: Callable, jobs: Sequence, workers: int = 1, scheduler: str | None = None,
-             on_done: OnDone | None = None) -> list:
+             on_done: OnDone | None = None, dask_timeout_s: float = DASK_TIMEOUT_S) -> list:
     """Dispatch to the executor the arguments ask for: Dask if a scheduler is given, else processes or serial."""
     if scheduler:
-        return run_dask(fn, jobs, scheduler, on_done)
+        return run_dask(fn, jobs, scheduler, on_done, dask_timeout_s)
     if workers <= 1 or len(jobs) <= 1:
         return run_serial(fn, jobs, on_done)
     return run_processes(fn, jobs, workers, on_done)

@@ -19,7 +19,7 @@ from ..engine.model import simulate
 from ..errors import ScenarioError
 from ..scenario.loading import load_scenario
 from ..scenario.schema import Scenario
-from .executors import describe, run_jobs
+from .executors import DASK_TIMEOUT_S, describe, run_jobs
 
 
 # Precision advice: a count averaging fewer events than this per replication, or a metric that
@@ -82,6 +82,13 @@ class Experiment:
 
     def scenario(self, name: str) -> Scenario:
         return next(s for s in self.scenarios if s.name == name)
+
+    def warnings(self) -> list[str]:
+        """Plain-words warnings: scenarios that cannot work as intended, and calls left unserved."""
+        from ..scenario.sanity import scenario_warnings, unserved_warnings
+
+        out = [f"{s.display_label}: {w}" for s in self.scenarios for w in scenario_warnings(s)]
+        return out + unserved_warnings(self.metrics, lambda name: self.scenario(name).display_label)
 
     def headline(self) -> pd.DataFrame:
         """System-wide headline metrics, one row per scenario and metric."""
@@ -149,6 +156,7 @@ def run_experiment(
     baseline: str | None = None,
     on_done: Callable[[int], None] | None = None,
     keep_calls: bool = True,
+    dask_timeout_s: float = DASK_TIMEOUT_S,
 ) -> Experiment:
     """Run each scenario for the same replications with common random numbers.
 
@@ -177,7 +185,8 @@ def run_experiment(
         raise ScenarioError(f"baseline {baseline!r} is not one of the scenarios: {', '.join(names)}")
     jobs = [ReplicationJob(s, r, seed, days, warmup_days, keep_calls) for s in loaded for r in range(replications)]
     started = time.perf_counter()
-    results = run_jobs(run_replication, jobs, workers=workers, scheduler=scheduler, on_done=on_done)
+    results = run_jobs(run_replication, jobs, workers=workers, scheduler=scheduler, on_done=on_done,
+                       dask_timeout_s=dask_timeout_s)
     wall = time.perf_counter() - started
     tables = {name: pd.concat([r[name] for r in results], ignore_index=True) for name in ("calls", "summary", "hourly")}
     return assemble_experiment(loaded, tables, replications=replications, seed=seed, days=days,

@@ -32,7 +32,7 @@ from ..scenario.loading import get_key_path
 from ..scenario.schema import Scenario
 from ..scenario.uncertainty import check_ranges, parameter_value
 from ..scenario.variants import derive
-from .executors import describe, run_jobs
+from .executors import DASK_TIMEOUT_S, describe, run_jobs
 from .experiment import same_demand
 
 UI_LOW, UI_HIGH = 2.5, 97.5
@@ -269,7 +269,7 @@ def _chunk_size(workers: int, scheduler: str | None) -> int:
 
 def run_psa(design: PsaDesign, workers: int = 1, scheduler: str | None = None,
             on_done: Callable[[int], None] | None = None, sink: Sink | None = None,
-            chunk: int | None = None) -> PsaResult:
+            chunk: int | None = None, dask_timeout_s: float = DASK_TIMEOUT_S) -> PsaResult:
     """Run every draw (in chunks of `chunk` draws) and summarise over draws.
 
     Each draw's values go to `sink` as soon as its chunk is done; without a sink they are
@@ -286,7 +286,8 @@ def run_psa(design: PsaDesign, workers: int = 1, scheduler: str | None = None,
         jobs = [DrawJob(k, tuple(design.scenarios_for(k)), tuple(range(k * reps, (k + 1) * reps)), design.seed,
                         design.days, design.warmup_days, design.keep_calls)
                 for k in range(start, min(start + chunk, design.draws))]
-        results = run_jobs(run_draw, jobs, workers=workers, scheduler=scheduler, on_done=on_done)
+        results = run_jobs(run_draw, jobs, workers=workers, scheduler=scheduler, on_done=on_done,
+                           dask_timeout_s=dask_timeout_s)
         # table rows this process holds at once: one chunk's per-draw values (and calls, when kept), plus the
         # values of earlier draws when there is no sink; the per-replication tables live only inside run_draw
         peak = max(peak, sum(len(r.values) + (len(r.calls) if r.calls is not None else 0) for r in results)
@@ -383,6 +384,6 @@ def total_jobs(design: PsaDesign) -> int:
 
 def run_draws(scenarios: Sequence[Scenario], draws: int, **options) -> PsaResult:
     """PSA from Python (notebooks): the scenarios, the number of draws, and PsaDesign / run_psa options."""
-    run_keys = {"workers", "scheduler", "on_done", "sink", "chunk"}
+    run_keys = {"workers", "scheduler", "on_done", "sink", "chunk", "dask_timeout_s"}
     design = PsaDesign(tuple(scenarios), draws, **{k: v for k, v in options.items() if k not in run_keys})
     return run_psa(design, **{k: v for k, v in options.items() if k in run_keys})

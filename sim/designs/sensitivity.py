@@ -27,6 +27,7 @@ from ..errors import ScenarioError
 from ..scenario.loading import get_key_path
 from ..scenario.schema import Scenario
 from ..scenario.variants import derive
+from .executors import DASK_TIMEOUT_S
 from .experiment import Experiment, run_experiment
 from .sweep import describe_key
 
@@ -258,13 +259,14 @@ def coefficients(design: SensitivityDesign, samples: pd.DataFrame, summary: pd.D
 
 
 def run_sensitivity(design: SensitivityDesign, workers: int = 1, scheduler: str | None = None,
-                    on_done: Callable[[int], None] | None = None) -> SensitivityResult:
+                    on_done: Callable[[int], None] | None = None, dask_timeout_s: float = DASK_TIMEOUT_S) -> SensitivityResult:
     """Run the base, one-at-a-time and Latin hypercube points with common random numbers."""
     design.check()
     points = design.points()
     scenarios = design.scenarios(points)
     experiment = run_experiment(scenarios, replications=design.replications, seed=design.seed, days=design.days,
-                                warmup_days=design.warmup_days, workers=workers, scheduler=scheduler, on_done=on_done)
+                                warmup_days=design.warmup_days, workers=workers, scheduler=scheduler, on_done=on_done,
+                                dask_timeout_s=dask_timeout_s)
     return SensitivityResult(design, points, experiment)
 
 

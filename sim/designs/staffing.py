@@ -22,7 +22,7 @@ from ..analysis.targets import Target, Verdict
 from ..errors import ScenarioError
 from ..scenario.schema import Scenario
 from ..scenario.variants import derive
-from .executors import describe, run_jobs
+from .executors import DASK_TIMEOUT_S, describe, run_jobs
 from .experiment import ReplicationJob, run_replication
 
 
@@ -166,7 +166,7 @@ class StaffingResult:
 
 
 def find_staffing(question: StaffingQuestion, workers: int = 1, scheduler: str | None = None,
-                  on_done: Callable[[int], None] | None = None) -> StaffingResult:
+                  on_done: Callable[[int], None] | None = None, dask_timeout_s: float = DASK_TIMEOUT_S) -> StaffingResult:
     """Bisect on units for the smallest staffing that meets every target with 95% confidence."""
     question.check()
     run = question.scenario.run
@@ -181,7 +181,8 @@ def find_staffing(question: StaffingQuestion, workers: int = 1, scheduler: str |
         level = levels.get(units)
         scenario = level.scenario if level else staffed(question, units)
         jobs = [ReplicationJob(scenario, r, seed, days, warmup) for r in range(first, stop)]
-        results = run_jobs(run_replication, jobs, workers=workers, scheduler=scheduler, on_done=on_done)
+        results = run_jobs(run_replication, jobs, workers=workers, scheduler=scheduler, on_done=on_done,
+                           dask_timeout_s=dask_timeout_s)
         summary = pd.concat([r["summary"] for r in results], ignore_index=True)
         hourly = pd.concat([r["hourly"] for r in results], ignore_index=True)
         if level is None:

@@ -29,6 +29,7 @@ from ..scenario.loading import (
 )
 from ..scenario.schema import Scenario
 from ..scenario.variants import derive, short_value
+from .executors import DASK_TIMEOUT_S
 from .experiment import Experiment, run_experiment
 
 DEFAULT_METRICS = ("response_min_p90", "fallback_share", "police_hours_crisis", "cost_total")
@@ -265,12 +266,12 @@ def with_keys(table: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
 
 
 def run_sweep(sweep: Sweep, workers: int = 1, scheduler: str | None = None,
-              on_done: Callable[[int], None] | None = None) -> SweepResult:
+              on_done: Callable[[int], None] | None = None, dask_timeout_s: float = DASK_TIMEOUT_S) -> SweepResult:
     """Run every point of the sweep for the same replications (common random numbers)."""
     spec = sweep.spec
     experiment = run_experiment([p.scenario for p in sweep.points], replications=spec.replications, seed=spec.seed,
                                 days=spec.days, warmup_days=spec.warmup_days, workers=workers, scheduler=scheduler,
-                                on_done=on_done)
+                                on_done=on_done, dask_timeout_s=dask_timeout_s)
     return SweepResult(sweep, experiment)
 
 

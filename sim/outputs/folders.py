@@ -29,7 +29,8 @@ def _experiment_manifest(kind: str, experiment, command: str | None, **extra) ->
 
 def _write_run(experiment, folder: Path, command: str | None) -> None:
     write_tables(experiment, folder)
-    write_manifest(folder, _experiment_manifest("run", experiment, command, no_calls=not experiment.keep_calls))
+    write_manifest(folder, _experiment_manifest("run", experiment, command, no_calls=not experiment.keep_calls,
+                                                 warnings=experiment.warnings()))
 
 
 def _write_sweep(result, folder: Path, command: str | None) -> None:
