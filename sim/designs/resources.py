@@ -1,9 +1,9 @@
 """What a run will cost before it starts: calls simulated, peak memory, disk, against the machine.
 
-The figures are measured per call on this code (a replication holds about 2 KB per simulated
-call at its peak; a row of the per-call table is about 160 bytes in memory and 60 bytes in
-calls.parquet), so an estimate is rough (within a factor of two) but cheap: a run that
-cannot fit is refused before any work, with the ways to shrink it.
+The figures are measured per call on this code (benchmarks/README.md, item (e): the event
+log peaks at about 650 bytes per call record, the per-call table at about 160 bytes per row
+in memory; 60 bytes per row in calls.parquet), so an estimate is rough (within a factor of
+two) but cheap: a run that cannot fit is refused before any work, with the ways to shrink it.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from ..scenario.schema import Scenario
 
 BASE_BYTES = 300 * 1024**2
 """Python with numpy, pandas, SimPy and matplotlib loaded, before any call."""
-SIM_BYTES_PER_CALL = 2_000
-"""Peak memory of a replication per call it simulates (event log, SimPy events, tables)."""
+SIM_BYTES_PER_CALL = 800
+"""Peak memory of a replication per call it simulates (event log 650 bytes, SimPy events, tables)."""
 ROW_BYTES = 160
 """A row of the per-call table in memory."""
 ROW_COPIES = 3
@@ -29,8 +29,8 @@ DISK_BYTES_PER_ROW = 60
 """A row of calls.parquet on disk."""
 DISK_FIXED_BYTES = 3 * 1024**2
 """Charts, summary tables, scenario copies and the manifest."""
-CALLS_PER_SECOND = 3_000
-"""Simulated calls per second per worker on a slow shared core (for the time figure only)."""
+CALLS_PER_SECOND = 50_000
+"""Simulated calls per second per worker (89,000 measured on a free core; for the time figure only)."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Estimate:
 
     def describe(self) -> str:
         rows = f"{self.rows:,} rows in calls.parquet" if self.rows else "no per-call table"
-        return (f"{self.jobs:,} replication runs, about {self.calls:,} calls simulated ({rows}); peak memory about "
+        return (f"{self.jobs:,} replication run{'s' if self.jobs != 1 else ''}, about {self.calls:,} calls simulated ({rows}); peak memory about "
                 f"{size_text(self.peak_bytes)}, results about {size_text(self.disk_bytes)} on disk, about "
                 f"{duration_text(self.seconds)} of computing")
 
