@@ -1,9 +1,10 @@
-"""Dask faults: a worker killed mid-run (its nanny restarts it) and a cluster with no workers."""
+"""Dask faults: a worker killed mid-run (its nanny restarts it) and a cluster with no workers (run, run --draws)."""
 
 from __future__ import annotations
 
 import os
 import signal
+import time
 
 import pandas as pd
 import pytest
@@ -50,6 +51,23 @@ def test_no_dask_workers_fails_after_the_timeout(tmp_path):
         result = CliRunner().invoke(app, ["run", str(path), "--scheduler", cluster.scheduler_address,
                                           "--dask-timeout", "2", "--out", str(out), "--quiet"])
     assert result.exit_code == 1, result.output
+    assert "no Dask workers" in result.output and "--dask-timeout" in result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
+
+
+def test_run_draws_with_no_dask_workers_fails_after_the_timeout(tmp_path):
+    city = merge(small_city(), {"run": {"days": 1, "warmup_days": 0, "replications": 1}})
+    team = next(iter(city["teams"]))
+    path = write_yaml(tmp_path / "s.yaml", merge(city, {"uncertainty": {
+        f"teams.{team}.cost_per_unit_hour": {"dist": "uniform", "low": 50, "high": 60}}}))
+    with _cluster(0) as cluster:
+        started = time.monotonic()
+        result = CliRunner().invoke(app, ["run", str(path), "--draws", "3", "--scheduler", cluster.scheduler_address,
+                                          "--dask-timeout", "2", "--out", str(tmp_path / "out"), "--quiet"])
+        waited = time.monotonic() - started
+    assert result.exit_code == 1, result.output
+    assert waited < 30, f"gave up after {waited:.0f} s: --dask-timeout 2 was not used (the default is 60 s)"
     assert "no Dask workers" in result.output and "--dask-timeout" in result.output
     assert "Traceback" not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
