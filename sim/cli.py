@@ -768,6 +768,58 @@ def app_command(
     os.execv(sys.executable, args)
 
 
+# ---------------------------------------------------------------------------- a city's own data
+
+@app.command()
+def fit(
+    calls: Path = typer.Argument(..., help="The CAD export: .csv (or .csv.gz, .tsv) or .parquet, one row per call."),
+    map_file: Path = typer.Option(..., "--map", help="MAP.yaml: which column is which and how codes map."),
+    out: Path = typer.Option(..., "--out", help="Scenario file to write, e.g. city.yaml; the data-quality "
+                             "report goes beside it (city.quality.txt)."),
+    name: Optional[str] = typer.Option(None, "--name", help="Scenario name (default: from --out)."),
+) -> None:
+    """Fit a scenario to a CAD export: volume, profiles, call mix, times, outcomes and units on duty."""
+    import re
+
+    from .citydata.cad import load_map, read_cad
+    from .citydata.fit import fit_scenario
+
+    with user_errors():
+        if out.suffix.lower() not in (".yaml", ".yml"):
+            raise ScenarioError(f"--out must be a .yaml file, got {str(out)!r}")
+        scenario_name = name or re.sub(r"[^a-z0-9_]+", "_", out.stem.lower()).strip("_") or "city"
+        if not re.fullmatch(r"[a-z0-9_]+", scenario_name):
+            raise ScenarioError(f"--name must use only lowercase letters, digits and _, got {scenario_name!r}")
+        cad_map = load_map(map_file)
+        data = read_cad(calls, cad_map, map_file=str(map_file))
+        fitted = fit_scenario(data, scenario_name)
+    report_path = quality_path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _write_text(out, fitted.text)
+    _write_text(report_path, data.quality.text() + "\n")
+    console.print(data.quality.text(), highlight=False)
+    est = fitted.estimates
+    console.print(f"Fitted {scenario_name}: {est['crisis_calls_per_day']:.1f} crisis calls/day"
+                  + (f", {est['other_per_day']:.1f} other police calls/day" if "other_per_day" in est else "")
+                  + f", units on duty {min(est['units_by_hour'])}-{max(est['units_by_hour'])} by hour",
+                  highlight=False)
+    console.print(f"Scenario: {out}\nData-quality report: {report_path}\n"
+                  f"Next: crisis-sim check {out}; crisis-sim backtest {out} {calls} --map {map_file} --out DIR",
+                  highlight=False)
+
+
+def quality_path(scenario_path: Path) -> Path:
+    """Where `fit` writes the data-quality report: beside the scenario, same stem."""
+    return scenario_path.with_name(scenario_path.stem + ".quality.txt")
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write a file whole or not at all (a temporary file renamed into place)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def main() -> None:
     """The console entry point: SIGINT and SIGTERM stop the workers, remove temporary folders and
     exit with 130 or 143 after one line, never a traceback."""
