@@ -362,6 +362,7 @@ def check(scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files 
         console.print(f"  estimate for its run settings: {est.describe()}", highlight=False, soft_wrap=True)
         print_warnings(scenario_warnings(s))
         print_outcome_tables(s)
+        print_load(s)
 
 
 def print_outcome_tables(s) -> None:
@@ -806,6 +807,71 @@ def fit(
     console.print(f"Scenario: {out}\nData-quality report: {report_path}\n"
                   f"Next: crisis-sim check {out}; crisis-sim backtest {out} {calls} --map {map_file} --out DIR",
                   highlight=False)
+
+
+@app.command()
+def backtest(
+    scenario: Path = typer.Argument(..., help="The fitted scenario (from `crisis-sim fit`)."),
+    calls: Path = typer.Argument(..., help="The CAD export it was fitted to (or a newer one)."),
+    map_file: Path = typer.Option(..., "--map", help="MAP.yaml for the export."),
+    out: Path = typer.Option(..., "--out", help="Folder to create for the backtest (must not already hold results)."),
+    replications: int = typer.Option(10, "-r", "--replications", min=2, help="Simulated histories for the band."),
+    seed: SeedOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    quiet: QuietOption = False,
+    no_charts: NoChartsOption = False,
+    style: str = typer.Option("talk", "--style", help=STYLE_HELP),
+) -> None:
+    """Simulate a fitted scenario and set the export against it: 95% bands, a verdict per measure, charts."""
+    from .citydata.cad import load_map, read_cad
+    from .designs.backtest import run_backtest
+    from .outputs.backtest import write_backtest
+    from .outputs.plots import get_style
+    from .outputs.results import check_out_dir
+    from .scenario.loading import load_scenario
+
+    with user_errors():
+        get_style(style)
+        fitted = load_scenario(scenario)
+        data = read_cad(calls, load_map(map_file), map_file=str(map_file))
+        check_out_dir(out)
+        context, advance = progress_counter(replications, quiet, "backtest")
+        with context:
+            result = run_backtest(fitted, data, replications=replications, seed=seed,
+                                  workers=workers or default_workers(), scheduler=scheduler, on_done=advance)
+        folder = write_backtest(result, out, data.quality.text(), command=command_line(), style=style,
+                                charts=not no_charts)
+    if not quiet:
+        table = Table(title=f"Backtest: {Path(calls).name} against {result.replications} simulated histories of "
+                            f"{result.days} days (95% bands)", title_justify="left")
+        for col in ("measure", "verdict", "where"):
+            table.add_column(col, overflow="fold")
+        for v in result.verdicts.itertuples():
+            ok = v.outside == 0
+            table.add_row(v.label, "[green]inside[/]" if ok else "[yellow]outside[/]", escape(v.verdict))
+        console.print(table)
+    console.print(f"Backtest: {folder} (open {folder / 'backtest.html'})", highlight=False)
+
+
+def print_load(scenario) -> None:
+    """`check`'s load lines: peak offered load per team, what each routing rule can reach, and warnings."""
+    import numpy as np
+
+    from .analysis.load import load_warnings, offered_load, routing_reach
+
+    for name, tl in offered_load(scenario).items():
+        load = tl.load
+        if np.isfinite(load).any():
+            peak, low = int(np.nanargmax(load)), int(np.nanargmin(load))
+            day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+            console.print(f"  offered load {name}: {np.nanmean(load):.0%} on average, highest {load[peak]:.0%} "
+                          f"({day[peak // 24]} {peak % 24:02d}:00), lowest {load[low]:.0%} "
+                          f"({day[low // 24]} {low % 24:02d}:00)", highlight=False)
+    for line in routing_reach(scenario):
+        console.print(f"  {escape(line)}", highlight=False)
+    for line in load_warnings(scenario):
+        console.print(f"  [yellow]warning[/]: {escape(line)}", highlight=False)
 
 
 def quality_path(scenario_path: Path) -> Path:

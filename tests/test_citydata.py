@@ -21,8 +21,8 @@ from sim.cli import app
 from sim.engine.teams import weekly_schedule
 from sim.scenario.loading import load_raw, validate_scenario
 
-DAYS = 150
-GAP = Messiness(gap_start_day=50, gap_days=61)
+DAYS = 120
+GAP = Messiness(gap_start_day=40, gap_days=61)
 
 
 def known_scenario():
@@ -192,3 +192,42 @@ def test_parquet_export_reads_like_csv(tmp_path):
                                         messiness=Messiness(gap_start_day=None))
     data = read_cad(path, load_map(map_path))
     assert data.quality.rows_kept > 3000 and not data.quality.gaps
+
+
+def test_backtest_puts_the_export_inside_the_bands_of_its_fit(export, tmp_path):
+    _, data_path, map_path, _, _, fitted = export
+    scenario_path = tmp_path / "city.yaml"
+    scenario_path.write_text(fitted.text)
+    out = tmp_path / "bt"
+    result = CliRunner().invoke(app, ["backtest", str(scenario_path), str(data_path), "--map", str(map_path),
+                                      "--out", str(out), "-r", "5", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    verdicts = pd.read_csv(out / "verdicts.csv")
+    assert set(verdicts["measure"]) == {"calls_by_hour", "wait_by_hour", "busy_by_hour", "travel_quantiles",
+                                        "on_scene_quantiles"}
+    assert (verdicts["outside"] == 0).all(), verdicts.to_string()
+    table = pd.read_csv(out / "backtest.csv")
+    calls = table[table["measure"] == "calls_by_hour"]
+    # the bands are tight enough to mean something: under ±30% of the mean at the busiest hour
+    peak = calls.loc[calls["sim_mean"].idxmax()]
+    assert (peak["band_high"] - peak["band_low"]) / 2 < 0.3 * peak["sim_mean"]
+    for name in ("backtest.html", "figures/backtest_calls_by_hour.png", "figures/backtest_busy_by_hour.svg"):
+        assert (out / name).exists(), name
+    assert "inside" in (out / "backtest.html").read_text()
+
+
+def test_backtest_flags_a_scenario_that_does_not_fit(export):
+    from sim.designs.backtest import run_backtest
+
+    _, _, _, _, data, fitted = export
+    raw = yaml.safe_load(fitted.text)
+    raw["demand"]["crisis_calls_per_day"] *= 1.5
+    raw["demand"]["other_police_calls"]["per_day"] *= 1.5
+    result = run_backtest(validate_scenario(raw), data, replications=5)
+    verdict = result.verdicts.set_index("measure")
+    for measure in ("calls_by_hour", "busy_by_hour"):
+        assert verdict.loc[measure, "outside"] >= 1, measure
+        assert "observed lower" in verdict.loc[measure, "verdict"]
+    assert not result.all_inside
