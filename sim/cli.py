@@ -827,8 +827,8 @@ def backtest(
     from .citydata.cad import load_map, read_cad
     from .designs.backtest import run_backtest
     from .outputs.backtest import write_backtest
-    from .outputs.plots import get_style
     from .outputs.results import check_out_dir
+    from .outputs.style import get_style
     from .scenario.loading import load_scenario
 
     with user_errors():

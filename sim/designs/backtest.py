@@ -10,6 +10,7 @@ Nothing here writes files or draws; sim.outputs.backtest does.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -96,6 +97,8 @@ class BacktestResult:
     verdicts: pd.DataFrame   # measure, label, points, outside, verdict
     simulated: pd.DataFrame  # measure, x, value, replication
     executor: str
+    seed: int
+    wall_time_s: float
 
     @property
     def all_inside(self) -> bool:
@@ -150,12 +153,13 @@ def run_backtest(scenario: Scenario, data: CadData, replications: int = 10, seed
     days = int(data.observed_mask_by_day().sum())
     seed = scenario.run.seed if seed is None else seed
     jobs = [BacktestJob(scenario, r, seed, days, scenario.run.warmup_days) for r in range(replications)]
+    started = time.perf_counter()
     simulated = pd.concat(run_jobs(replication_measures, jobs, workers=workers, scheduler=scheduler,
                                    on_done=on_done), ignore_index=True)
     observed = workload_measures(observed_record(data))
     table = bands(simulated, observed, replications)
     return BacktestResult(scenario, data.source, replications, days, table, verdicts(table), simulated,
-                          describe(workers, scheduler))
+                          describe(workers, scheduler), seed, time.perf_counter() - started)
 
 
 __all__ = ["BacktestResult", "run_backtest", "QUANTILES"]

@@ -8,23 +8,20 @@ from __future__ import annotations
 import base64
 import html
 import textwrap
-import json
-import time
 from pathlib import Path
 
-import matplotlib
 import numpy as np
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from .. import __version__
 from ..analysis.workload import MEASURES
-from .plots import DPI, FIGSIZE_IN, get_style
-from .results import scenario_yaml, write_atomically
+from .results import manifest, write_atomically, write_manifest, write_scenarios
+from .style import drawing, finish, get_style, legend_above, new_figure
 
 OBSERVED = "#000000"
 SIMULATED = "#0072B2"
+OUTSIDE = "#D55E00"
 
 
 def caption(result) -> str:
@@ -37,10 +34,8 @@ def draw_measure(result, measure: str, out_dir: Path, style: str = "talk") -> li
     st = get_style(style)
     label, unit, x_label = MEASURES[measure]
     t = result.table[result.table["measure"] == measure]
-    with matplotlib.rc_context(st.rc()):
-        fig = Figure(figsize=FIGSIZE_IN, dpi=DPI, layout="constrained")
-        fig.get_layout_engine().set(rect=(0, 0.055 if st.name == "talk" else 0.045, 1, 0.945))
-        ax = fig.subplots()
+    with drawing(st):
+        fig, ax = new_figure(st)
         hourly = measure.endswith("_by_hour")
         x = t["x"].to_numpy(float) if hourly else np.arange(len(t))
         if hourly:
@@ -53,25 +48,21 @@ def draw_measure(result, measure: str, out_dir: Path, style: str = "talk") -> li
             ax.bar(x, hi - lo, bottom=lo, width=0.5, color=SIMULATED, alpha=0.25)
             ax.hlines(t["sim_mean"], x - 0.25, x + 0.25, color=SIMULATED, lw=3)
             ax.set_xticks(x, [f"{q * 100:.0f}th" for q in t["x"]])
-        out = ~t["inside"].to_numpy()
+        out = ~t["inside"].to_numpy(bool)
         ax.plot(x[~out], t["observed"].to_numpy()[~out], "o", color=OBSERVED, ms=9, zorder=5)
-        ax.plot(x[out], t["observed"].to_numpy()[out], "X", color="#D55E00", ms=13, zorder=6)
+        ax.plot(x[out], t["observed"].to_numpy()[out], "X", color=OUTSIDE, ms=13, zorder=6)
         ax.set_xlabel(x_label)
         ax.set_ylabel(unit)
         ax.set_ylim(bottom=0)
         handles = [Line2D([], [], marker="o", ls="", color=OBSERVED, ms=9, label="Observed (CAD export)"),
                    Patch(color=SIMULATED, alpha=0.35, label="Simulated: mean and 95% band")]
         if out.any():
-            handles.append(Line2D([], [], marker="X", ls="", color="#D55E00", ms=11, label="Outside the band"))
-        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.01), ncols=len(handles), borderaxespad=0)
-        outside = int(result.verdicts.set_index("measure").loc[measure, "outside"])
-        verdict = "inside the simulated band" if outside == 0 else f"{outside} of {len(t)} points outside the band"
-        fig.suptitle(f"{label}: {verdict}", fontsize=st.title_pt, fontweight="bold", x=0.01, ha="left")
-        fig.text(0.01, 0.012, textwrap.shorten(caption(result), 150), fontsize=st.caption_pt, color="#444444", ha="left", va="bottom")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        paths = [out_dir / f"backtest_{measure}.png", out_dir / f"backtest_{measure}.svg"]
-        for path in paths:
-            fig.savefig(path, dpi=DPI, metadata={"Date": None} if path.suffix == ".svg" else None)
+            handles.append(Line2D([], [], marker="X", ls="", color=OUTSIDE, ms=11, label="Outside the band"))
+        legend_above(ax, handles, ncols=len(handles))
+        n_out = int(out.sum())
+        verdict = "inside the simulated band" if n_out == 0 else f"{n_out} of {len(t)} points outside the band"
+        paths = finish(fig, st, f"{label}: {verdict}", textwrap.shorten(caption(result), 150), out_dir,
+                       f"backtest_{measure}")
     return paths
 
 
@@ -128,18 +119,18 @@ def write_backtest(result, out: str | Path, quality_text: str, command: str | No
         result.table.to_csv(folder / "backtest.csv", index=False)
         result.verdicts.to_csv(folder / "verdicts.csv", index=False)
         result.simulated.to_csv(folder / "simulated.csv", index=False)
-        (folder / "scenarios").mkdir()
-        (folder / "scenarios" / f"{result.scenario.name}.yaml").write_text(scenario_yaml(result.scenario), encoding="utf-8")
+        write_scenarios(folder, [result.scenario])
         (folder / "data_quality.txt").write_text(quality_text + "\n", encoding="utf-8")
         figures = folder / "figures"
         if charts:
             for measure in result.verdicts["measure"]:
                 draw_measure(result, measure, figures, style)
         (folder / "backtest.html").write_text(render_page(result, quality_text, figures), encoding="utf-8")
-        manifest = {"kind": "backtest", "package_version": __version__, "command": command,
-                    "scenario": result.scenario.name, "source": result.source, "replications": result.replications,
-                    "days": result.days, "seed": result.scenario.run.seed, "executor": result.executor,
-                    "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "all_inside": result.all_inside}
-        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        write_manifest(folder, manifest(
+            "backtest", [result.scenario], seed=result.seed, replications=result.replications, days=result.days,
+            warmup_days=result.scenario.run.warmup_days, executor=result.executor, wall_time_s=result.wall_time_s,
+            command=command, backtest={"source": result.source, "all_inside": result.all_inside,
+                                       "measures_outside": [m for m, o in zip(result.verdicts["measure"],
+                                                                               result.verdicts["outside"]) if o]}))
 
     return write_atomically(out, Path(out), fill)
