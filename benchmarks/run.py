@@ -1,6 +1,6 @@
 """crisis-sim performance harness: `python benchmarks/run.py` (or `make bench`).
 
-Prints, from one run on one machine, five figures with their targets:
+Prints, from one run on one machine, eight figures with their targets:
 
   (a) a bare SimPy M/M/c loop (as lean as SimPy allows), customers/s
   (b) crisis-sim on the equivalent M/M/c scenario, calls/s, and the ratio (b)/(a)
@@ -14,6 +14,8 @@ Prints, from one run on one machine, five figures with their targets:
   (g) probabilistic sensitivity analysis: 200 draws x 3 shipped scenarios x 1 replication x
       365 days on 2 workers; wall time, and the parent's peak memory against a 20-draw run
       (it must not grow with the number of draws)
+  (h) `fit` on a year of a big city's CAD export (synthetic, about 2 million rows): wall time,
+      peak memory, and where the time goes (the export is made once and kept)
 
 Timings are medians of several runs; ratios are measured in the same process with the runs
 interleaved, so a busy machine slows both sides alike. Memory is measured in a fresh child
@@ -62,8 +64,12 @@ TARGETS = {
     "e_parquet_mb_per_million": ("<=", 1024.0),
     "f_what_if_s": ("<=", 10.0),
     "g_memory_growth_mb": ("<=", 50.0),
+    "h_fit_wall_s": ("<=", 60.0),
+    "h_fit_peak_mb": ("<=", 2048.0),
 }
 PSA_SCENARIOS = ("police_only", "co_responder", "peer_embedded")
+# (h) a year of a big city's CAD export: about 5,500 calls a day, 2 million rows
+FIT_CRISIS_PER_DAY, FIT_OTHER_PER_DAY, FIT_DAYS = 500, 5000, 426  # 365 days once the 61-day gap is out
 
 # M/M/c: 10 servers, mean service 10 min, 0.8 arrivals/min (load 0.8), about 200k customers.
 MMC_SERVERS = 10
@@ -341,6 +347,69 @@ def child_psa(draws: int, workers: int) -> dict:
             "summary_values_held": result.summary_values_held}
 
 
+def big_city_export() -> tuple[Path, Path]:
+    """The synthetic CAD export of (h), written once into benchmarks/results/ (git-ignored)."""
+    from sim.citydata.synthetic import write_synthetic
+
+    folder = RESULTS_DIR / "cad"
+    data, cad_map = folder / "big_city.csv", folder / "big_city_map.yaml"
+    if data.exists() and cad_map.exists():
+        return data, cad_map
+    raw = load_raw(ROOT / "scenarios" / "base.yaml")
+    raw["demand"].pop("repeat", None)
+    factor = FIT_OTHER_PER_DAY / raw["demand"]["other_police_calls"]["per_day"]
+    raw["demand"]["crisis_calls_per_day"] = FIT_CRISIS_PER_DAY
+    raw["demand"]["other_police_calls"]["per_day"] = FIT_OTHER_PER_DAY
+    for shift in raw["teams"]["police"]["shifts"]:
+        shift["units"] = math.ceil(shift["units"] * factor)
+    raw["name"] = "big_city"
+    write_synthetic(folder, validate_scenario(raw), name="big_city", days=FIT_DAYS, seed=SEED)
+    return data, cad_map
+
+
+def child_fit() -> dict:
+    """Wall time, peak memory and where the time goes for `fit` on the big city's export."""
+    import sim.citydata.cad as cad
+    import sim.citydata.fit as fit
+
+    data_path, map_path = big_city_export()
+    stages: dict[str, float] = {}
+
+    def timed_stage(module, name: str, label: str) -> None:
+        fn = getattr(module, name)
+
+        def wrapper(*a, **k):
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                stages[label] = stages.get(label, 0.0) + time.perf_counter() - t0
+        setattr(module, name, wrapper)
+
+    for module, name, label in ((cad, "_read_table", "read CSV"), (cad, "_parse_times", "parse times"),
+                                (cad, "_durations", "durations and their checks"), (cad, "_find_gaps", "gaps"),
+                                (fit, "fit_duration", "distribution fits"), (fit, "estimate_units", "units on duty")):
+        timed_stage(module, name, label)
+    base = _reset_peak()
+    t0 = time.perf_counter()
+    data = cad.read_cad(data_path, cad.load_map(map_path))
+    read_s = time.perf_counter() - t0
+    fitted = fit.fit_scenario(data, "big_city")
+    wall = time.perf_counter() - t0
+    stages["mapping, duplicates, quality report"] = read_s - sum(
+        stages.get(k, 0.0) for k in ("read CSV", "parse times", "durations and their checks", "gaps"))
+    stages["profiles, shares, outcomes, YAML"] = wall - read_s - stages["distribution fits"] - stages["units on duty"]
+    return {"rows": data.quality.rows_read, "wall_s": wall, "peak_rss_mb": _hwm_mb(), "peak_increase_mb": _hwm_mb() - base,
+            "stages_s": stages, "file_mb": data_path.stat().st_size / 2**20,
+            "crisis_calls_per_day": fitted.estimates["crisis_calls_per_day"]}
+
+
+def measure_h() -> dict:
+    in_child("export")
+    f = in_child("fit")
+    return {"h_fit_wall_s": f["wall_s"], "h_fit_peak_mb": f["peak_rss_mb"], "h_fit": f}
+
+
 def in_child(kind: str, *args) -> dict:
     """Run a measurement in a fresh interpreter and return its JSON."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, *map(str, args)]
@@ -575,6 +644,13 @@ def report(r: dict) -> None:
               f"{r['g_wall_s']:.0f} s ({r['g_s_per_draw']:.2f} s per draw); parent peak +{r['g_peak_increase_mb']:.0f} MB "
               f"vs +{few['peak_increase_mb']:.0f} MB with {few['draws']} draws: growth {r['g_memory_growth_mb']:+.0f} MB   "
               f"{verdict('g_memory_growth_mb', r['g_memory_growth_mb'])}")
+    if "h_fit" in r:
+        f = r["h_fit"]
+        print(f"(h) fit on a synthetic CAD export of {f['rows']:,} rows ({f['file_mb']:.0f} MB CSV): "
+              f"{r['h_fit_wall_s']:.1f} s   {verdict('h_fit_wall_s', r['h_fit_wall_s'])}; peak RSS "
+              f"{r['h_fit_peak_mb']:.0f} MB   {verdict('h_fit_peak_mb', r['h_fit_peak_mb'])}")
+        print("    where the time goes: " + ", ".join(f"{k} {v:.1f} s" for k, v in
+                                                     sorted(f["stages_s"].items(), key=lambda kv: -kv[1])))
     if "scale" in r:
         print("\nscale (one 365-day replication, peer-embedded city grown toward the big city):")
         print(f"  {'fraction':>8} {'calls/day':>10} {'calls':>10} {'wall s':>8} {'us/call':>8} {'x smallest':>10} "
@@ -592,7 +668,7 @@ def main(argv=None) -> None:
     p.add_argument("--repeats", type=int, default=5, help="runs per timing (median); (d) uses half, at least 1")
     p.add_argument("--quick", action="store_true", help="fewer repeats and a smaller (e)")
     p.add_argument("--scale", action="store_true", help="also the big-city scale check (a few minutes)")
-    p.add_argument("--only", default="abcdefg", help="which figures to measure, e.g. 'ab'")
+    p.add_argument("--only", default="abcdefgh", help="which figures to measure, e.g. 'ab'")
     p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
@@ -603,6 +679,10 @@ def main(argv=None) -> None:
             out = child_event_log(float(rest[0]))
         elif kind == "psa":
             out = child_psa(int(rest[0]), int(rest[1]))
+        elif kind == "export":
+            out = {"path": str(big_city_export()[0])}
+        elif kind == "fit":
+            out = child_fit()
         else:
             out = child_parquet(int(rest[0]))
         print(json.dumps(out))
@@ -628,6 +708,8 @@ def main(argv=None) -> None:
         r.update(measure_f(max(1, repeats // 2)))
     if "g" in args.only:
         r.update(measure_g(40 if args.quick else 200, 10 if args.quick else 20))
+    if "h" in args.only:
+        r.update(measure_h())
     if args.scale:
         r.update(measure_scale())
     r["met"] = {k: verdict(k, r[k]).endswith(": MET") for k in TARGETS if k in r}

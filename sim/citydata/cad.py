@@ -15,6 +15,10 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import ScenarioError, ScenarioErrors
@@ -33,7 +37,7 @@ INTERVALS = {  # measure -> (start column, end column, plain words)
     "travel": ("dispatched", "arrived", "dispatched → arrived"),
     "on_scene": ("arrived", "cleared", "arrived → cleared"),
 }
-CSV_SUFFIXES = (".csv", ".txt", ".csv.gz", ".csv.zip", ".tsv")
+CSV_SUFFIXES = (".csv", ".txt", ".csv.gz", ".csv.bz2", ".tsv")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
 
@@ -253,21 +257,20 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def _read_table(path: Path, cmap: CadMap, map_file: str) -> pd.DataFrame:
-    """The mapped columns of the export as strings (times parsed later), checking each exists."""
+def _read_table(path: Path, cmap: CadMap, map_file: str) -> dict[str, pa.Array]:
+    """The mapped columns of the export as Arrow arrays (strings, or times from parquet), checking each exists."""
     if not path.exists():
         raise ScenarioError("file not found", file=str(path))
     suffix = _suffix(path)
     wanted = {k: v for k, v in cmap.columns.model_dump().items() if v is not None}
     if cmap.risk is not None and cmap.risk.column is not None:
         wanted["risk"] = cmap.risk.column
+    kind = "parquet" if suffix in PARQUET_SUFFIXES else "CSV"
+    sep = "\t" if suffix == ".tsv" else ","
     try:
         if suffix in PARQUET_SUFFIXES:
-            import pyarrow.parquet as pq
-
             available = pq.read_schema(path).names
         elif suffix in CSV_SUFFIXES:
-            sep = "\t" if suffix == ".tsv" else ","
             available = list(pd.read_csv(path, nrows=0, sep=sep).columns)
         else:
             raise ScenarioError(f"not a CSV or parquet file (suffix {path.suffix or 'none'!r}); give a .csv, "
@@ -277,7 +280,6 @@ def _read_table(path: Path, cmap: CadMap, map_file: str) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise ScenarioError("the file is empty (no header row)", file=str(path)) from None
     except Exception as exc:  # the many ways a file that is not a table fails to parse
-        kind = "parquet" if suffix in PARQUET_SUFFIXES else "CSV"
         raise ScenarioError(f"cannot read as {kind}: {type(exc).__name__}: {str(exc)[:200]}", file=str(path)) from None
     missing = [ScenarioError(f"column {col!r} is not in {path.name}; its columns: "
                              f"{', '.join(map(str, available[:30]))}", file=map_file,
@@ -288,51 +290,92 @@ def _read_table(path: Path, cmap: CadMap, map_file: str) -> pd.DataFrame:
     columns = list(dict.fromkeys(wanted.values()))
     try:
         if suffix in PARQUET_SUFFIXES:
-            table = pd.read_parquet(path, columns=columns)
-            table = table.astype({c: "string" for c in columns if not pd.api.types.is_datetime64_any_dtype(table[c])})
+            table = pq.read_table(path, columns=columns)
         else:
-            table = pd.read_csv(path, usecols=columns, dtype=str, sep="\t" if suffix == ".tsv" else ",",
-                                keep_default_na=False, na_values=[""], engine="c")
+            table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(delimiter=sep),
+                                   convert_options=pacsv.ConvertOptions(
+                                       include_columns=columns, column_types={c: pa.string() for c in columns},
+                                       strings_can_be_null=True))
     except Exception as exc:
-        raise ScenarioError(f"cannot read: {type(exc).__name__}: {str(exc)[:200]}", file=str(path)) from None
-    return pd.DataFrame({key: table[col] for key, col in wanted.items()})
+        raise ScenarioError(f"cannot read as {kind}: {type(exc).__name__}: {str(exc)[:200]}", file=str(path)) from None
+    return {key: table.column(col).combine_chunks() for key, col in wanted.items()}
 
 
-def _parse_times(values: pd.Series, fmt: str | None, column: str, file: str) -> tuple[pd.Series, int]:
-    """Parse a time column; returns the times and how many non-empty values could not be read.
+def _categorical(arr: pa.Array, lower: bool = False) -> pd.Categorical:
+    """Text values as a categorical with stripped values and "" for missing (object categories: fast to index)."""
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    enc = arr.dictionary_encode()
+    indices = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    values = [("" if v is None else v.strip()) for v in enc.dictionary.to_pylist()] + [""]
+    if lower:
+        values = [v.lower() for v in values]
+    uniq, inverse = np.unique(np.array(values, dtype=object), return_inverse=True)
+    codes = inverse[np.where(indices >= 0, indices, len(values) - 1)]
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniq, dtype=object))
+
+
+def _recode(cat: pd.Categorical, label) -> pd.Categorical:
+    """A categorical whose categories are relabelled by `label(category)` (labels may merge)."""
+    labels = np.array([label(c) for c in cat.categories], dtype=object)
+    uniq, inverse = np.unique(labels, return_inverse=True)
+    return pd.Categorical.from_codes(inverse[cat.codes], categories=pd.Index(uniq, dtype=object))
+
+
+def _counts(cat: pd.Categorical) -> dict[str, int]:
+    """Rows per category, most frequent first."""
+    n = np.bincount(cat.codes, minlength=len(cat.categories))
+    order = np.argsort(-n, kind="stable")
+    return {str(cat.categories[i]): int(n[i]) for i in order if n[i]}
+
+
+def _parse_times(arr: pa.Array, fmt: str | None, column: str, file: str) -> tuple[np.ndarray, int]:
+    """A time column as datetime64[s] (NaT where missing) and how many non-empty values could not be read.
 
     Raises a ScenarioError naming the column when most values do not match the format.
     """
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return values.dt.tz_localize(None) if values.dt.tz is not None else values, 0
-    present = values.notna() & (values.str.strip() != "")
+    if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
+        if getattr(arr.type, "tz", None):
+            arr = arr.cast(pa.timestamp(arr.type.unit))
+        return arr.cast(pa.timestamp("s")).to_numpy(zero_copy_only=False).astype("datetime64[s]"), 0
+    if not pa.types.is_string(arr.type):
+        arr = arr.cast(pa.string())
+    text = pc.utf8_trim_whitespace(arr)
+    present = pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)
     n_present = int(present.sum())
     if n_present == 0:
-        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"), 0
-    first = values[present].iloc[0]
+        return np.full(len(arr), np.datetime64("NaT"), dtype="datetime64[s]"), 0
+    first = text.filter(pa.array(present))[0].as_py()
     if fmt is None:
         from pandas.tseries.api import guess_datetime_format
 
-        fmt = guess_datetime_format(first) or "ISO8601"
-    try:
-        parsed = pd.to_datetime(values.where(present), format=fmt, errors="coerce")
-    except ValueError as exc:
-        raise ScenarioError(f"time_format {fmt!r} cannot be used: {exc}", file=file, path="time_format") from None
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
-    bad = int((parsed.isna() & present).sum())
+        fmt = guess_datetime_format(first)
+    parsed = None
+    if fmt is not None and "%z" not in fmt and "%Z" not in fmt:
+        try:
+            parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True).to_numpy(
+                zero_copy_only=False).astype("datetime64[s]")
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            parsed = None
+    if parsed is None:  # formats Arrow cannot read (time zones, ISO variants): pandas, slower
+        try:
+            series = pd.to_datetime(pd.Series(text.to_pylist(), dtype=object), format=fmt or "ISO8601",
+                                    errors="coerce", utc=fmt is not None and "%z" in fmt)
+        except ValueError as exc:
+            raise ScenarioError(f"time_format {fmt!r} cannot be used: {exc}", file=file, path="time_format") from None
+        if series.dt.tz is not None:
+            series = series.dt.tz_localize(None)
+        parsed = series.to_numpy(dtype="datetime64[s]")
+    bad_mask = np.isnat(parsed) & present
+    bad = int(bad_mask.sum())
     if bad > n_present / 2:
-        example = values[present & parsed.isna()].iloc[0]
+        example = text.filter(pa.array(bad_mask))[0].as_py()
         raise ScenarioError(f"{bad:,} of {n_present:,} values of column {column!r} do not match the time format "
                             f"{fmt!r} (e.g. {example!r}); set time_format in MAP.yaml (strftime, e.g. "
                             "'%m/%d/%Y %H:%M:%S')", file=file, path=f"columns.{column}")
     return parsed, bad
-
-
-def _text(values: pd.Series | None, index) -> pd.Series:
-    if values is None:
-        return pd.Series("", index=index, dtype=object)
-    return values.astype(object).where(values.notna(), "").astype(str).str.strip()
 
 
 def read_cad(path: str | Path, cad_map: CadMap, map_file: str = "MAP.yaml") -> CadData:
@@ -340,81 +383,83 @@ def read_cad(path: str | Path, cad_map: CadMap, map_file: str = "MAP.yaml") -> C
     path = Path(path)
     file = str(path)
     raw = _read_table(path, cad_map, map_file)
-    report = QualityReport(source=file, rows_read=len(raw))
+    n_rows = len(raw["received"])
+    report = QualityReport(source=file, rows_read=n_rows)
     cols = cad_map.columns
+    text = {k: _categorical(v, lower=k == "risk") for k, v in raw.items() if k not in (*TIME_COLUMNS, "id")}
 
     # duplicates: the same incident id (or, with no id column, the same row) twice
-    keys = ["id"] if cols.id is not None else list(raw.columns)
-    dup = raw.duplicated(subset=keys, keep="first").to_numpy()
+    if cols.id is not None:
+        dup = pd.Series(_codes(raw["id"])).duplicated().to_numpy() & ~_empty(raw["id"])
+        what = f"duplicate incident id ({cols.id})"
+    else:
+        codes = {k: _codes(v) for k, v in raw.items() if k in TIME_COLUMNS}
+        codes.update({k: c.codes for k, c in text.items()})
+        dup = pd.DataFrame(codes).duplicated().to_numpy()
+        what = "duplicate row (every mapped column equal)"
     if dup.any():
-        what = f"duplicate incident id ({cols.id})" if cols.id else "duplicate row (every mapped column equal)"
         report.dropped.append(QualityRow(what, int(dup.sum()), "first kept"))
-        raw = raw[~dup]
 
     times = {}
     for name in TIME_COLUMNS:
-        if name in raw.columns:
+        if name in raw:
             times[name], bad = _parse_times(raw[name], cad_map.time_format, name, file)
             if bad and name == "received":
-                report.dropped.append(QualityRow("received time unreadable", bad, "row dropped"))
+                unread = np.isnat(times[name]) & ~_empty(raw[name]) & ~dup
+                report.dropped.append(QualityRow("received time unreadable", int(unread.sum()), "row dropped"))
             elif bad:
-                report.noted.append(QualityRow(f"{name} time unreadable", bad, f"treated as missing"))
+                report.noted.append(QualityRow(f"{name} time unreadable", bad, "treated as missing"))
         else:
-            times[name] = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    no_received = times["received"].isna().to_numpy()
-    missing_received = int(no_received.sum()) - sum(r.rows for r in report.dropped if r.reason.startswith("received"))
+            times[name] = np.full(n_rows, np.datetime64("NaT"), dtype="datetime64[s]")
+    missing_received = int((_empty(raw["received"]) & ~dup).sum())
     if missing_received:
         report.dropped.append(QualityRow("received time missing", missing_received, "row dropped"))
-    keep = ~no_received
+    keep = ~dup & ~np.isnat(times["received"])
     report.rows_kept = int(keep.sum())
     if report.rows_kept == 0:
         reasons = "; ".join(f"{r.rows:,} {r.reason}" for r in report.dropped) or "no rows"
         raise ScenarioError(f"no usable rows: {report.rows_read:,} read, none with a readable received time "
                             f"({reasons})", file=file, path=f"column {cols.received!r}")
 
-    index = raw.index[keep]
-    frame = pd.DataFrame({name: times[name][keep] for name in TIME_COLUMNS}, index=index)
-    cad_type = _text(raw["type"][keep], index)
-    mapped = cad_type.map(cad_map.types)
-    empty = cad_type == ""
-    unmapped = mapped.isna() & ~empty
-    if empty.any():
-        report.noted.append(QualityRow("no type code", int(empty.sum()), "counted as other police calls"))
-    if unmapped.any():
-        counts = cad_type[unmapped].value_counts()
-        report.unmapped_types = {str(k): int(v) for k, v in counts.items()}
-        report.noted.append(QualityRow(f"type code not in MAP.yaml ({len(counts)} codes)", int(unmapped.sum()),
+    frame = pd.DataFrame({name: pd.Series(times[name][keep]) for name in TIME_COLUMNS})
+    cad_type = text["type"][keep]
+    by_code = _counts(cad_type)
+    empty = by_code.get("", 0)
+    if empty:
+        report.noted.append(QualityRow("no type code", empty, "counted as other police calls"))
+    unmapped = {c: n for c, n in by_code.items() if c != "" and c not in cad_map.types}
+    if unmapped:
+        report.unmapped_types = unmapped
+        report.noted.append(QualityRow(f"type code not in MAP.yaml ({len(unmapped)} codes)", sum(unmapped.values()),
                                        "counted as other police calls"))
-    frame["call_type"] = mapped.fillna(OTHER).astype("category")
+    frame["call_type"] = _recode(cad_type, lambda c: cad_map.types.get(c, OTHER))
 
-    disposition = pd.Series("", index=index, dtype=object)
     if cols.disposition is not None:
-        code = _text(raw["disposition"][keep], index)
-        disposition = code.map(cad_map.dispositions)
-        unmapped = disposition.isna() & (code != "")
-        if unmapped.any():
-            counts = code[unmapped].value_counts()
-            report.unmapped_dispositions = {str(k): int(v) for k, v in counts.items()}
-            report.noted.append(QualityRow(f"disposition code not in MAP.yaml ({len(counts)} codes)",
-                                           int(unmapped.sum()), "not used for outcome shares"))
-        disposition = disposition.fillna("")
-    frame["disposition"] = disposition.astype("category")
-
+        code = text["disposition"][keep]
+        unmapped = {c: n for c, n in _counts(code).items() if c != "" and c not in cad_map.dispositions}
+        if unmapped:
+            report.unmapped_dispositions = unmapped
+            report.noted.append(QualityRow(f"disposition code not in MAP.yaml ({len(unmapped)} codes)",
+                                           sum(unmapped.values()), "not used for outcome shares"))
+        frame["disposition"] = _recode(code, lambda c: cad_map.dispositions.get(c, ""))
+    else:
+        frame["disposition"] = _recode(pd.Categorical.from_codes(np.zeros(report.rows_kept, np.int64), [""]),
+                                       lambda c: "")
+    blank = pd.Categorical.from_codes(np.zeros(report.rows_kept, np.int64), pd.Index([""], dtype=object))
     for name in ("zone", "unit", "priority"):
-        frame[name] = _text(raw[name][keep] if name in raw.columns else None, index).astype("category")
-    risk = pd.Series("", index=index, dtype=object)
+        frame[name] = text[name][keep] if name in text else blank
+    frame["risk"] = blank
     if cad_map.risk is not None:
-        if cad_map.risk.column is not None:
-            risk = _text(raw["risk"][keep], index).str.lower()
-        else:
-            risk = frame["priority"].astype(str).map(cad_map.risk.by_priority).fillna("")
-        crisis = frame["call_type"] != OTHER
-        bad = crisis & ~risk.isin(RISKS)
+        source = text["risk"][keep] if cad_map.risk.column is not None else frame["priority"].array
+        by_priority = cad_map.risk.by_priority
+        risk = _recode(source, (lambda c: c if c in RISKS else "") if by_priority is None
+                       else (lambda c: by_priority.get(c, "")))
+        crisis = (frame["call_type"] != OTHER).to_numpy()
+        bad = crisis & (np.asarray(risk.categories)[risk.codes] == "")
         if bad.any():
             report.noted.append(QualityRow("crisis call without a usable risk", int(bad.sum()),
                                            "not used for risk shares"))
-        risk = risk.where(risk.isin(RISKS), "")
-    frame["risk"] = risk.astype("category")
+        frame["risk"] = risk
     frame = frame.sort_values("received", kind="stable").reset_index(drop=True)
 
     durations, report.intervals = _durations(frame, cad_map.max_duration_hours, report)
@@ -422,6 +467,20 @@ def read_cad(path: str | Path, cad_map: CadMap, map_file: str = "MAP.yaml") -> C
     first = frame["received"].iloc[0]
     origin = (first - pd.Timedelta(days=first.weekday())).normalize()
     return CadData(file, cad_map, frame, durations, report, origin)
+
+
+def _codes(arr: pa.Array) -> np.ndarray:
+    """Integer codes of a column's values (equal values, equal codes; missing = -1)."""
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    return arr.dictionary_encode().indices.fill_null(-1).to_numpy(zero_copy_only=False)
+
+
+def _empty(arr: pa.Array) -> np.ndarray:
+    """True where a text cell is missing or blank."""
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return arr.is_null().to_numpy(zero_copy_only=False)
+    return pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arr), ""), True).to_numpy(zero_copy_only=False)
 
 
 def _durations(frame: pd.DataFrame, cap_hours: float, report: QualityReport):

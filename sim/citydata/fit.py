@@ -49,6 +49,25 @@ class DistFit:
     median: float
 
 
+def labels(column: pd.Series) -> np.ndarray:
+    """A categorical column's values as an object array (indexing its categories: fast)."""
+    return np.asarray(column.cat.categories, dtype=object)[column.cat.codes.to_numpy()]
+
+
+class _Masks:
+    """Row masks of a categorical column by value, each computed once from the integer codes."""
+
+    def __init__(self, column: pd.Series):
+        self.codes = column.cat.codes.to_numpy()
+        self.index = {c: i for i, c in enumerate(column.cat.categories)}
+        self.cache: dict[str, np.ndarray] = {}
+
+    def __call__(self, value: str) -> np.ndarray:
+        if value not in self.cache:
+            self.cache[value] = self.codes == self.index.get(value, -2)
+        return self.cache[value]
+
+
 def _gamma_mle(x: np.ndarray) -> tuple[float, float]:
     """Gamma shape and scale by maximum likelihood (Minka's start, then Newton steps)."""
     mean = x.mean()
@@ -140,13 +159,20 @@ def estimate_units(data: CadData) -> UnitsEstimate:
     covered = data.observed_mask_by_day()
     n_bins = len(covered) * 24
     hour_ok = np.repeat(covered, 24)
-    if data.cad_map.columns.unit is not None and (f["unit"].astype(str) != "").any():
-        ok &= (f["unit"].astype(str) != "").to_numpy()
+    has_unit = labels(f["unit"]) != ""
+    if data.cad_map.columns.unit is not None and has_unit.any():
+        ok &= has_unit
         rows, bins = hour_bins(start[ok], end[ok])
         unit_code = f["unit"].cat.codes.to_numpy()[ok][rows].astype(np.int64)
         inside = (bins >= 0) & (bins < n_bins)
-        keys = np.unique(bins[inside] * (int(unit_code.max()) + 1) + unit_code[inside])
-        per_bin = np.bincount(keys // (int(unit_code.max()) + 1), minlength=n_bins)[:n_bins].astype(float)
+        n_units = len(f["unit"].cat.categories)
+        if n_bins * n_units <= 200_000_000:  # a bins × units grid of flags: linear time
+            seen = np.zeros((n_bins, n_units), dtype=bool)
+            seen[bins[inside], unit_code[inside]] = True
+            per_bin = seen.sum(axis=1).astype(float)
+        else:
+            keys = np.unique(bins[inside] * n_units + unit_code[inside])
+            per_bin = np.bincount(keys // n_units, minlength=n_bins)[:n_bins].astype(float)
         method = (f"the {UNITS_PERCENTILE}th percentile over days of the distinct units seen working in that hour "
                   f"(unit column, {int(ok.sum()):,} calls with dispatched and cleared times); units on duty but "
                   "given no call that hour are not seen, so this is a floor")
@@ -294,13 +320,13 @@ def fit_scenario(data: CadData, name: str, label: str | None = None) -> Fitted:
             f"days), mean 1; fit: crisis calls alone r={_corr(week, week_crisis):.3f}")
 
     types = cmap.crisis_types()
-    ctype = f["call_type"].astype(str).to_numpy()
-    counts = {t: int((ctype == t).sum()) for t in types}
+    is_type = _Masks(f["call_type"])
+    counts = {t: int(is_type(t).sum()) for t in types}
     present = {t: c for t, c in counts.items() if c > 0}
     absent = [t for t, c in counts.items() if c == 0]
     shares = _shares(present)
     est["call_types"] = shares
-    risk = f["risk"].astype(str).to_numpy()
+    is_risk = _Masks(f["risk"])
     doc.key(2, "call_types", None,
             f"n={n_crisis:,} crisis calls; method: share of each mapped type"
             + (f" (mapped but absent from the data: {', '.join(absent)})" if absent else "")
@@ -311,22 +337,23 @@ def fit_scenario(data: CadData, name: str, label: str | None = None) -> Fitted:
         entry = {"share": share}
         note = f"n={present[t]:,}; 95% CI ±{1.96 * math.sqrt(share * (1 - share) / n_crisis):.4f}"
         if cmap.risk is not None:
-            rc = {r: int(((ctype == t) & (risk == r)).sum()) for r in RISKS}
+            rc = {r: int((is_type(t) & is_risk(r)).sum()) for r in RISKS}
             if sum(rc.values()) > 0:
                 entry["risk"] = {r: v for r, v in _shares({r: c for r, c in rc.items() if c > 0}).items()}
                 est["risk"][t] = entry["risk"]
                 note += f"; risk from {sum(rc.values()):,} calls"
         doc.key(4, t, entry, note)
 
-    disposition = f["disposition"].astype(str).to_numpy()
+    disposition = labels(f["disposition"])
+    is_disp = _Masks(f["disposition"])
     has_disp = cmap.columns.disposition is not None
     phone_codes = PHONE in cmap.dispositions.values()
     if has_disp and phone_codes:
         phone = {}
         for t in present:
-            known = (ctype == t) & (disposition != "")
+            known = is_type(t) & ~is_disp("")
             k = int(known.sum())
-            p = int(((ctype == t) & (disposition == PHONE)).sum())
+            p = int((is_type(t) & is_disp(PHONE)).sum())
             if k and p:
                 phone[t] = (round(p / k, 4), k, p)
         if phone:
@@ -351,7 +378,7 @@ def fit_scenario(data: CadData, name: str, label: str | None = None) -> Fitted:
         doc.key(4, "priority", 2, "not fitted: queue priority between medium- and high-risk crisis calls (assumption)")
 
     if cmap.columns.zone is not None:
-        zone = f["zone"].astype(str).to_numpy()
+        zone = labels(f["zone"])
         zc = pd.Series(zone[zone != ""]).value_counts()
         if len(zc):
             zs = _shares({str(k): int(v) for k, v in zc.items()})
@@ -379,8 +406,8 @@ def fit_scenario(data: CadData, name: str, label: str | None = None) -> Fitted:
     if response is None:
         response = DistFit({"dist": "constant", "value": 0}, 0, "no usable dispatched → arrived times: travel 0", 0.0)
     est["travel_median"] = response.median
-    by_type_travel = {t: float(np.nanmedian(travel[ctype == t])) for t in present
-                      if np.isfinite(travel[ctype == t]).sum() >= MIN_FIT}
+    by_type_travel = {t: float(np.nanmedian(travel[is_type(t)])) for t in present
+                      if np.isfinite(travel[is_type(t)]).sum() >= MIN_FIT}
     doc.key(4, "response_min", response.dist, response.comment
             + (";\nmedian by type (one travel distribution per team in this version): "
                + ", ".join(f"{t} {v:.1f}" for t, v in by_type_travel.items()) if by_type_travel else ""))
@@ -399,7 +426,7 @@ def fit_scenario(data: CadData, name: str, label: str | None = None) -> Fitted:
     est["on_scene_median"] = {}
     by_type = {}
     for t in present:
-        fit = _fit_or_none(on_scene[base_rows & (ctype == t)], f"{t}")
+        fit = _fit_or_none(on_scene[base_rows & is_type(t)], f"{t}")
         if fit is not None:
             by_type[t] = fit
             est["on_scene_median"][t] = fit.median
@@ -410,7 +437,7 @@ def fit_scenario(data: CadData, name: str, label: str | None = None) -> Fitted:
             doc.key(6, t, fit.dist, fit.comment)
 
     if has_disp:
-        transport = _transport(on_scene, ctype, disposition, crisis, base_rows, list(present))
+        transport = _transport(on_scene, is_type, is_disp, crisis, base_rows, list(present))
         if transport:
             doc.key(4, "transport_min", None,
                     "extra busy time after the scene, by disposition: arrived → cleared of calls with that "
@@ -418,20 +445,20 @@ def fit_scenario(data: CadData, name: str, label: str | None = None) -> Fitted:
                     "(gamma by mean and sd; the difference of variances gives the sd)")
             for d, (dist, comment) in transport.items():
                 doc.key(6, d, dist, comment)
-        outcome_rows = crisis & (disposition != "") & (disposition != PHONE)
+        outcome_rows = crisis & ~is_disp("") & ~is_disp(PHONE)
         n_out = int(outcome_rows.sum())
         if n_out:
-            shares_all = {d: round(float((disposition[outcome_rows] == d).mean()), 4) for d in DISPOSITIONS}
+            shares_all = {d: round(float(is_disp(d)[outcome_rows].mean()), 4) for d in DISPOSITIONS}
             est["outcomes"] = shares_all
             doc.key(4, "outcomes", shares_all,
                     f"n={n_out:,} dispatched crisis calls with a mapped disposition; method: share of each "
                     "(the rest resolve on scene)")
             ob = {}
             for t in present:
-                rows = outcome_rows & (ctype == t)
+                rows = outcome_rows & is_type(t)
                 k = int(rows.sum())
                 if k >= MIN_FIT:
-                    ob[t] = ({d: round(float((disposition[rows] == d).mean()), 4) for d in DISPOSITIONS}, k)
+                    ob[t] = ({d: round(float(is_disp(d)[rows].mean()), 4) for d in DISPOSITIONS}, k)
             if ob:
                 doc.key(4, "outcomes_by_type", None, f"by call type (types with at least {MIN_FIT} calls)")
                 for t, (v, k) in ob.items():
@@ -440,10 +467,10 @@ def fit_scenario(data: CadData, name: str, label: str | None = None) -> Fitted:
             if cmap.risk is not None:
                 words = []
                 for r in RISKS:
-                    rows = outcome_rows & (risk == r)
+                    rows = outcome_rows & is_risk(r)
                     if rows.sum() >= MIN_FIT:
                         words.append(f"{r} (n={int(rows.sum()):,}): " + ", ".join(
-                            f"{d} {float((disposition[rows] == d).mean()):.1%}" for d in DISPOSITIONS))
+                            f"{d} {float(is_disp(d)[rows].mean()):.1%}" for d in DISPOSITIONS))
                 if words:
                     doc.comment(4, "outcomes by risk, for reference (by-type values above take precedence in this "
                                    "version):\n" + "\n".join(words))
@@ -461,27 +488,33 @@ def _fit_or_none(values: np.ndarray, what: str) -> DistFit | None:
     return fit_duration(values, what)
 
 
-def _transport(on_scene, ctype, disposition, crisis, base_rows, types) -> dict:
+def _transport(on_scene, is_type, is_disp, crisis, base_rows, types) -> dict:
     """Transport time by disposition: the extra arrived → cleared time over plain calls of the same types."""
-    base_mean = {t: np.nanmean(on_scene[base_rows & (ctype == t)]) for t in types
-                 if np.isfinite(on_scene[base_rows & (ctype == t)]).sum() >= MIN_FIT}
-    base_var = {t: np.nanvar(on_scene[base_rows & (ctype == t)]) for t in base_mean}
+    base_mean, base_var = {}, {}
+    for t in types:
+        plain = on_scene[base_rows & is_type(t)]
+        if np.isfinite(plain).sum() >= MIN_FIT:
+            base_mean[t], base_var[t] = np.nanmean(plain), np.nanvar(plain)
     out = {}
     for d in DISPOSITIONS:
         if d in NO_TRANSPORT:
             continue
-        rows = crisis & (disposition == d) & np.isfinite(on_scene) & np.isin(ctype, list(base_mean))
+        rows = crisis & is_disp(d) & np.isfinite(on_scene)
+        expected = np.full(len(on_scene), np.nan)
+        expected_var = np.full(len(on_scene), np.nan)
+        for t in base_mean:
+            expected[is_type(t)] = base_mean[t]
+            expected_var[is_type(t)] = base_var[t]
+        rows &= np.isfinite(expected)
         n = int(rows.sum())
         if n < MIN_FIT:
             continue
-        expected = np.array([base_mean[t] for t in ctype[rows]])
-        expected_var = np.array([base_var[t] for t in ctype[rows]]).mean()
-        excess = on_scene[rows] - expected
+        excess = on_scene[rows] - expected[rows]
         mean = float(excess.mean())
         half = 1.96 * float(excess.std(ddof=1)) / math.sqrt(n)
         if mean - half <= 0:
             continue  # no transport time the data can see
-        var = float(np.var(on_scene[rows])) - expected_var
+        var = float(np.var(on_scene[rows])) - float(expected_var[rows].mean())
         sd = math.sqrt(var) if var > (0.1 * mean) ** 2 else 0.1 * mean
         out[d] = ({"dist": "gamma", "mean": _round(mean), "sd": _round(sd)},
                   f"n={n:,}; difference of means {mean:.1f} min (95% CI {mean - half:.1f}-{mean + half:.1f})")
