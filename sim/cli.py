@@ -824,6 +824,8 @@ def backtest(
     style: str = typer.Option("talk", "--style", help=STYLE_HELP),
 ) -> None:
     """Simulate a fitted scenario and set the export against it: 95% bands, a verdict per measure, charts."""
+    from rich.text import Text
+
     from .citydata.cad import load_map, read_cad
     from .designs.backtest import run_backtest
     from .outputs.backtest import write_backtest
@@ -849,7 +851,7 @@ def backtest(
             table.add_column(col, overflow="fold")
         for v in result.verdicts.itertuples():
             ok = v.outside == 0
-            table.add_row(v.label, "[green]inside[/]" if ok else "[yellow]outside[/]", escape(v.verdict))
+            table.add_row(v.label, Text("inside", style="green") if ok else Text("outside", style="yellow"), v.verdict)
         console.print(table)
     console.print(f"Backtest: {folder} (open {folder / 'backtest.html'})", highlight=False)
 
@@ -869,9 +871,9 @@ def print_load(scenario) -> None:
                           f"({day[peak // 24]} {peak % 24:02d}:00), lowest {load[low]:.0%} "
                           f"({day[low // 24]} {low % 24:02d}:00)", highlight=False)
     for line in routing_reach(scenario):
-        console.print(f"  {escape(line)}", highlight=False)
+        console.print(f"  {line}", highlight=False)
     for line in load_warnings(scenario):
-        console.print(f"  [yellow]warning[/]: {escape(line)}", highlight=False)
+        console.print(f"  [yellow]warning[/]: {escape(line)}", highlight=False, markup=True)
 
 
 def quality_path(scenario_path: Path) -> Path:
