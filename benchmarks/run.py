@@ -391,6 +391,7 @@ def child_fit() -> dict:
                                 (fit, "fit_duration", "distribution fits"), (fit, "estimate_units", "units on duty")):
         timed_stage(module, name, label)
     base = _reset_peak()
+    cpu0 = _cpu_s()
     t0 = time.perf_counter()
     data = cad.read_cad(data_path, cad.load_map(map_path))
     read_s = time.perf_counter() - t0
@@ -399,7 +400,8 @@ def child_fit() -> dict:
     stages["mapping, duplicates, quality report"] = read_s - sum(
         stages.get(k, 0.0) for k in ("read CSV", "parse times", "durations and their checks", "gaps"))
     stages["profiles, shares, outcomes, YAML"] = wall - read_s - stages["distribution fits"] - stages["units on duty"]
-    return {"rows": data.quality.rows_read, "wall_s": wall, "peak_rss_mb": _hwm_mb(), "peak_increase_mb": _hwm_mb() - base,
+    return {"rows": data.quality.rows_read, "wall_s": wall, "cpu_s": _cpu_s() - cpu0,
+            "load_avg_1min": os.getloadavg()[0], "peak_rss_mb": _hwm_mb(), "peak_increase_mb": _hwm_mb() - base,
             "stages_s": stages, "file_mb": data_path.stat().st_size / 2**20,
             "crisis_calls_per_day": fitted.estimates["crisis_calls_per_day"]}
 
@@ -647,7 +649,8 @@ def report(r: dict) -> None:
     if "h_fit" in r:
         f = r["h_fit"]
         print(f"(h) fit on a synthetic CAD export of {f['rows']:,} rows ({f['file_mb']:.0f} MB CSV): "
-              f"{r['h_fit_wall_s']:.1f} s   {verdict('h_fit_wall_s', r['h_fit_wall_s'])}; peak RSS "
+              f"{r['h_fit_wall_s']:.1f} s (CPU {f['cpu_s']:.1f} s, load average {f['load_avg_1min']:.1f})   "
+              f"{verdict('h_fit_wall_s', r['h_fit_wall_s'])}; peak RSS "
               f"{r['h_fit_peak_mb']:.0f} MB   {verdict('h_fit_peak_mb', r['h_fit_peak_mb'])}")
         print("    where the time goes: " + ", ".join(f"{k} {v:.1f} s" for k, v in
                                                      sorted(f["stages_s"].items(), key=lambda kv: -kv[1])))

@@ -231,3 +231,15 @@ def test_backtest_flags_a_scenario_that_does_not_fit(export):
         assert verdict.loc[measure, "outside"] >= 1, measure
         assert "observed lower" in verdict.loc[measure, "verdict"]
     assert not result.all_inside
+
+
+def test_without_a_unit_column_units_come_from_calls_in_progress_and_say_so(export, tmp_path):
+    truth, data_path, map_path, _, _, fitted = export
+    raw_map = yaml.safe_load(map_path.read_text())
+    del raw_map["columns"]["unit"]
+    no_unit = tmp_path / "map.yaml"
+    no_unit.write_text(yaml.safe_dump(raw_map))
+    refit = fit_scenario(read_cad(data_path, load_map(no_unit)), "city")
+    assert "estimated from calls in progress (no unit column)" in refit.text
+    # units busy at the 95th percentile never exceed the distinct units seen working
+    assert all(a <= b + 1 for a, b in zip(refit.estimates["units_by_hour"], fitted.estimates["units_by_hour"]))
