@@ -117,7 +117,7 @@ def bands(simulated: pd.DataFrame, observed: pd.DataFrame, replications: int) ->
     points = table.groupby("measure")["x"].transform("size")
     t = stats.t.ppf(1 - (1 - CONFIDENCE) / (2 * points), replications - 1)
     half = t * table["sim_sd"].fillna(0) * np.sqrt(1 + 1 / replications)
-    table["band_low"] = table["sim_mean"] - half
+    table["band_low"] = (table["sim_mean"] - half).clip(lower=0)  # counts, times and units are never negative
     table["band_high"] = table["sim_mean"] + half
     table["inside"] = (table["observed"] >= table["band_low"] - 1e-9) & (table["observed"] <= table["band_high"] + 1e-9)
     table.loc[table["observed"].isna(), "inside"] = True  # nothing observed (e.g. no calls that hour): nothing to judge
