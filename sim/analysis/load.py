@@ -57,9 +57,11 @@ def rule_shares(scenario: Scenario, call_type: str, risk: str) -> list[tuple[int
 
 def busy_min(scenario: Scenario, team_name: str, call_type: str, risk: str) -> float:
     """Mean minutes a unit of the team is busy with one crisis call: travel, scene, transport."""
+    from ..scenario.outcomes import team_outcomes
+
     team = scenario.teams[team_name]
     scene = team.on_scene_min_by_type.get(call_type, team.on_scene_min).mean
-    chances = team.outcomes_for(call_type, risk)
+    chances = team_outcomes(scenario, team_name)[call_type][risk].dispositions()
     transport = sum(p * team.transport_min[d].mean for d, p in zip(DISPOSITIONS, chances) if d in team.transport_min)
     return team.response_min.mean + scene + transport
 

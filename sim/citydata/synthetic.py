@@ -148,7 +148,7 @@ def synthetic_cad(scenario: Scenario, days: float = 365, seed: int = 2026, start
     frames = [crisis]
     if model.other is not None:
         m = len(model.other.arrival_min)
-        travel = scenario.teams[team].response_min.from_uniform(uniforms(seed, 0, "other.response", m))
+        travel = model.other.travel_min
         oj = np.full(m, -1)
         oj[jobs["call_id"][other_rows]] = other_rows
         done = oj >= 0
@@ -161,7 +161,7 @@ def synthetic_cad(scenario: Scenario, days: float = 365, seed: int = 2026, start
         frames.append(pd.DataFrame({
             "received": model.other.arrival_min, "dispatched": o_disp, "arrived": o_arr, "cleared": o_clear,
             "type": np.array(OTHER_CODES, dtype=object)[rng.integers(0, len(OTHER_CODES), m)],
-            "priority": str(model.other.priority),
+            "priority": np.asarray(model.other.priority).astype(str).astype(object),
             "unit": np.nan_to_num(o_unit, nan=-1).astype(np.int64),
             "unit_team": team_names.index(team),
             "disposition": np.array(OTHER_DISPOSITIONS, dtype=object)[rng.integers(0, 3, m)]}))
