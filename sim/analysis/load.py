@@ -107,7 +107,9 @@ def offered_load(scenario: Scenario) -> dict[str, TeamLoad]:
                     if team.backup is not None:
                         b = scenario.teams[team.backup.team]
                         extra = b.response_min.mean + b.on_scene_min_by_type.get(ct, b.on_scene_min).mean
-                        busy[team.backup.team] += np.where(takes, rate * team.backup.probability * extra / 60, 0.0)
+                        bk = team.backup
+                        p_backup = bk.probability if bk.probability is not None else (bk.probability_by_risk or {}).get(risk, 0.0)
+                        busy[team.backup.team] += np.where(takes, rate * p_backup * extra / 60, 0.0)
                     remaining &= ~takes
     other = d.other_police_calls
     if other is not None and other.per_day > 0:
