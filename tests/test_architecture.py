@@ -17,9 +17,11 @@ PACKAGE = ROOT / "sim"
 
 # layer -> layers it must never import
 FORBIDDEN = {
-    "scenario": {"engine", "analysis", "designs", "outputs", "cli", "app"},
-    "engine": {"analysis", "designs", "outputs", "cli", "app"},
-    "analysis": {"designs", "outputs", "cli", "app"},
+    "scenario": {"engine", "analysis", "citydata", "designs", "outputs", "cli", "app"},
+    "engine": {"analysis", "citydata", "designs", "outputs", "cli", "app"},
+    "analysis": {"citydata", "designs", "outputs", "cli", "app"},
+    # a city's own data makes scenarios: it may read scenario, run the engine, measure with analysis
+    "citydata": {"designs", "outputs", "cli", "app"},
     "designs": {"outputs", "cli", "app"},
     "outputs": {"cli", "app"},
 }
