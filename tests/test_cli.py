@@ -45,7 +45,8 @@ def test_run_writes_the_results_folder(tmp_path):
     assert list(calls.columns) == [
         "scenario", "replication", "call_id", "person_id", "arrival_min", "call_type", "risk", "is_repeat",
         "first_choice", "team", "wait_min", "response_min", "disposition", "police_on_scene", "backup",
-        "use_of_force", "injury", "linked", "follow_up", "coded_risk", "recognised", "units", "backup_response_min"]
+        "use_of_force", "injury", "linked", "follow_up", "coded_risk", "recognised", "units", "backup_response_min",
+        "zone", "unit", "unit_base", "travel_min"]
     metrics = pd.read_csv(out / "metrics.csv")
     assert list(metrics.columns[:8]) == ["scenario", "metric", "team", "mean", "sd", "ci_low", "ci_high", "n"]
     comparison = pd.read_csv(out / "comparison.csv")

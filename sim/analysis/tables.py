@@ -12,6 +12,7 @@ CALL_TABLE_COLUMNS = (
     "scenario", "replication", "call_id", "person_id", "arrival_min", "call_type", "risk", "is_repeat",
     "first_choice", "team", "wait_min", "response_min", "disposition", "police_on_scene", "backup",
     "use_of_force", "injury", "linked", "follow_up", "coded_risk", "recognised", "units", "backup_response_min",
+    "zone", "unit", "unit_base", "travel_min",
 )
 POLICE_KINDS = ("police", "co_responder")
 LINKED = DISPOSITIONS.index("linked_to_services")
@@ -45,6 +46,8 @@ def calls_table(log: EventLog, scenario: Scenario, replication: int) -> pd.DataF
         return pos[ok], rows[ok]
 
     team = np.full(n, -1, dtype=np.int64)
+    unit = np.full(n, -1, dtype=np.int64)
+    travel = np.full(n, np.nan)
     wait = np.full(n, np.nan)
     response = np.full(n, np.nan)
     clear = np.full(n, np.nan)
@@ -57,6 +60,8 @@ def calls_table(log: EventLog, scenario: Scenario, replication: int) -> pd.DataF
 
     pos, rows = rows_of(PRIMARY)
     team[pos] = jobs["team"][rows]
+    unit[pos] = jobs["unit"][rows]
+    travel[pos] = jobs["travel_min"][rows]
     wait[pos] = jobs["assigned_min"][rows] - arrival[pos]
     response[pos] = jobs["on_scene_min"][rows] - arrival[pos]
     clear[pos] = jobs["clear_min"][rows]
@@ -90,6 +95,7 @@ def calls_table(log: EventLog, scenario: Scenario, replication: int) -> pd.DataF
     follow_up[pos] = True
     linked[pos[jobs["disposition"][rows] == LINKED]] = True
 
+    zone, unit_base = _places(log, calls["zone"][keep].astype(np.int64) if n else np.zeros(0, np.int64), team, unit)
     type_names = np.array(log.type_names, dtype=object)
     first = calls["first_choice"][keep].astype(np.int64)
     return pd.DataFrame(
@@ -118,9 +124,28 @@ def calls_table(log: EventLog, scenario: Scenario, replication: int) -> pd.DataF
             "recognised": calls["recognised"][keep].astype(bool) if n else np.zeros(0, bool),
             "units": units,
             "backup_response_min": backup_response,
+            "zone": zone,
+            "unit": unit,
+            "unit_base": unit_base,
+            "travel_min": travel,
         },
         columns=list(CALL_TABLE_COLUMNS),
     )
+
+
+def _places(log: EventLog, zone: np.ndarray, team: np.ndarray, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Zone names of the calls and base-zone names of the units that took them ("" without geography
+    or when no unit took the call)."""
+    n = len(zone)
+    if not log.zone_names:
+        return np.full(n, "", dtype=object), np.full(n, "", dtype=object)
+    names = np.array([*log.zone_names, ""], dtype=object)  # index -1 reads ""
+    base = np.full(n, -1, dtype=np.int64)
+    for t, bases in enumerate(log.unit_bases):
+        mine = np.flatnonzero(team == t)
+        if len(mine) and bases:
+            base[mine] = np.asarray(bases, dtype=np.int64)[unit[mine]]
+    return names[zone], names[base]
 
 
 def busy_integral(starts: np.ndarray, ends: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..scenario.schema import DAYS, DISPOSITIONS, RISKS, Demand, Scenario
+from .geography import CityMap, Places
 from .streams import stream, uniforms
 from .triage import code_calls
 
@@ -98,6 +99,7 @@ class Generation:
     u_routing: np.ndarray
     repeat_delay_min: np.ndarray
     teams: list[TeamDraws]
+    places: Places | None = None  # with geography: zone, travel factor, turnout
 
 
 def _choice_from_uniform(u: np.ndarray, probs: np.ndarray) -> np.ndarray:
@@ -117,6 +119,7 @@ class CallBook:
     type_names: list[str]
     team_names: list[str]
     generations: list[Generation] = field(default_factory=list)
+    city: CityMap | None = None
 
     @property
     def n_primary(self) -> int:
@@ -194,6 +197,9 @@ class CallBook:
             u_routing=self._u(j, "call.routing"),
             repeat_delay_min=self._u(j, "call.repeat_delay") * within,
             teams=teams,
+            # the travel factor reuses the call's travel uniform: a far call is far for every unit
+            places=None if self.city is None else self.city.places(
+                self.team_names, self._u(j, "call.zone"), u_response, self._u(j, "call.turnout")),
         )
 
 
@@ -208,6 +214,7 @@ def make_call_book(scenario: Scenario, seed: int, replication: int, horizon_min:
         arrival_min=arrivals,
         type_names=list(scenario.demand.call_types),
         team_names=list(scenario.teams),
+        city=CityMap.of(scenario),
     )
     book.generation(0)
     return book
@@ -222,6 +229,7 @@ class OtherCalls:
     busy_min: np.ndarray
     priority: np.ndarray  # int queue priority per call
     team: str
+    places: Places | None = None  # with geography (busy_min is then on-scene time only)
 
 
 def make_other_calls(scenario: Scenario, seed: int, replication: int, horizon_min: float) -> OtherCalls | None:
@@ -233,7 +241,8 @@ def make_other_calls(scenario: Scenario, seed: int, replication: int, horizon_mi
     rates = hourly_rate_per_min(scenario.demand, other.per_day)
     arrivals = poisson_arrivals(rates, horizon_min, stream(seed, replication, "other.arrivals"))
     n = len(arrivals)
-    travel = team.response_min.from_uniform(uniforms(seed, replication, "other.response", n))
+    u_travel = uniforms(seed, replication, "other.response", n)
+    travel = team.response_min.from_uniform(u_travel)
     busy = travel + other.on_scene_min.from_uniform(uniforms(seed, replication, "other.on_scene", n))
     shares = other.priority_shares()
     levels = np.array(list(shares), dtype=np.int64)
@@ -242,7 +251,12 @@ def make_other_calls(scenario: Scenario, seed: int, replication: int, horizon_mi
     else:
         u = uniforms(seed, replication, "other.priority", n)
         priority = levels[_choice_from_uniform(u, np.array(list(shares.values())))]
-    return OtherCalls(arrival_min=arrivals, travel_min=travel, busy_min=busy, priority=priority, team=team_name)
+    city = CityMap.of(scenario)
+    places = None if city is None else city.places(
+        list(scenario.teams), uniforms(seed, replication, "other.zone", n), u_travel,
+        uniforms(seed, replication, "other.turnout", n))
+    return OtherCalls(arrival_min=arrivals, travel_min=travel, busy_min=busy, priority=priority, team=team_name,
+                      places=places)
 
 
 __all__ = ["CallBook", "OtherCalls", "make_call_book", "make_other_calls", "hourly_rate_per_min", "RISKS", "DAYS"]

@@ -35,6 +35,7 @@ class CallRow(NamedTuple):
     phone: bool
     coded_risk: int
     recognised: bool
+    zone: int = -1  # index into EventLog.zone_names; -1 without geography
 
 
 class JobRow(NamedTuple):
@@ -52,6 +53,7 @@ class JobRow(NamedTuple):
     use_of_force: bool = False
     injury: bool = False
     priority: int = 0
+    travel_min: float = float("nan")  # minutes on the road (after turnout); NaN for follow-ups
 
 
 class FallbackRow(NamedTuple):
@@ -123,6 +125,8 @@ class EventLog:
     staffing: list = field(default_factory=list)
     overtime: list = field(default_factory=list)
     waiting: list = field(default_factory=list)
+    zone_names: list[str] = field(default_factory=list)  # with geography
+    unit_bases: list[list[int]] = field(default_factory=list)  # per team: base zone index of each unit id
     _tables: dict = field(default_factory=dict, repr=False, compare=False)
 
     def table(self, name: str) -> dict[str, np.ndarray]:

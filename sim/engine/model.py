@@ -8,7 +8,6 @@ computed afterwards.
 from __future__ import annotations
 
 import dataclasses
-import heapq
 import math
 from array import array
 from bisect import bisect_right
@@ -17,6 +16,7 @@ import numpy as np
 import simpy
 
 from .calls import MIN_PER_DAY, CallBook, OtherCalls, make_call_book, make_other_calls
+from .dispatch import make_pool
 from .eventlog import (
     BACKUP, EXTRA, FOLLOW_UP, NO_DISPOSITION, OFF_SHIFT, OTHER, PRIMARY, SHIFT_ENDED, WAITED_TOO_LONG, BackupRow,
     CallRow, EventLog, FallbackRow, JobRow, OvertimeRow, StaffingRow, WaitingRow,
@@ -58,7 +58,7 @@ class Call:
     """A crisis call during the run."""
 
     __slots__ = ("id", "person", "gen", "row", "type", "risk", "coded", "arrival", "route", "k", "job", "backup_job",
-                 "extra_jobs")
+                 "extra_jobs", "zone")
 
     def __init__(self, call_id, person, gen, row, call_type, risk, coded, arrival, route):
         self.id = call_id
@@ -74,6 +74,7 @@ class Call:
         self.job: Job | None = None
         self.backup_job: Job | None = None
         self.extra_jobs: list[Job] = []
+        self.zone = -1
 
     @property
     def priority(self) -> int:
@@ -95,10 +96,15 @@ class Model:
         self.team_names = list(scenario.teams)
         self.env = simpy.Environment()
         self.log = EventLog(self.horizon_min, self.warmup_min, self.team_names, list(scenario.demand.call_types))
-        self.pools = [UnitPool(i, n, scenario.teams[n]) for i, n in enumerate(self.team_names)]
         self.routing = RoutingTable(scenario)
         self.book: CallBook = make_call_book(scenario, self.seed, replication, self.horizon_min)
         self.other: OtherCalls | None = make_other_calls(scenario, self.seed, replication, self.horizon_min)
+        self.city = self.book.city  # None without geography: dispatch and travel as in 0.1
+        self.pools = [make_pool(i, n, scenario.teams[n], self.city) for i, n in enumerate(self.team_names)]
+        if self.city is not None:
+            self.log.zone_names = list(self.city.zone_names)
+            if self.other is not None:
+                self.other_places = _listed(self.other.places)
         # the same draws as lists, for the event loop (see _listed)
         self.draws = [_listed(g) for g in self.book.generations]
         self.arrivals = _floats(self.book.arrival_min)
@@ -152,6 +158,8 @@ class Model:
                 ref = job.ref
                 call_id, requested = (ref, self.other_arrivals[ref]) if job.kind == OTHER else (ref.id, ref.arrival)
                 self.log.waiting.append(WaitingRow(job.kind, call_id, pool.index, requested, job.priority))
+        if self.city is not None:
+            self.log.unit_bases = [list(pool.base_of) for pool in self.pools]
         return self.log
 
     # --- shifts -----------------------------------------------------------------------
@@ -208,8 +216,10 @@ class Model:
     def _arrive(self, call: Call) -> None:
         g = self.draws[call.gen]
         phone = g.phone[call.row]
+        if g.places is not None:
+            call.zone = g.places.zone[call.row]
         self.log.calls.append(CallRow(call.id, call.person, call.gen, call.arrival, call.type, call.risk,
-                                      call.route.first_choice, phone, call.coded, g.recognised[call.row]))
+                                      call.route.first_choice, phone, call.coded, g.recognised[call.row], call.zone))
         if self.repeat is not None:
             self._at(g.repeat_delay_min[call.row], self._repeat_check, call)
         if not phone:
@@ -226,7 +236,7 @@ class Model:
             self.log.fallbacks.append(FallbackRow(call.id, pool.index, now, OFF_SHIFT))
             self._offer(call, k + 1)
             return
-        unit = pool.take_free()
+        unit = pool.take_free(call.zone)
         if unit is not None:
             self._start_primary(call, pool, unit)
             return
@@ -253,7 +263,8 @@ class Model:
         r = call.row
         draws = g.teams[pool.index]
         cell = self.outcomes[pool.index].cell(call.type, call.risk)
-        on_scene_at = now + draws.response_min[r]
+        turnout, travel = self._on_the_road(pool, unit, call)
+        on_scene_at = now + turnout + travel
         disposition = bisect_right(cell.cumulative, g.u_outcome[r])
         transport = draws.transport_min.get(disposition)
         clear_at = on_scene_at + draws.on_scene_min[r] + (transport[r] if transport is not None else 0.0)
@@ -261,7 +272,7 @@ class Model:
             disposition = NO_DISPOSITION
         self.log.jobs.append(JobRow(PRIMARY, call.id, pool.index, unit, call.arrival, now, on_scene_at, clear_at,
                                     disposition, g.u_force[r] < cell.use_of_force, g.u_injury[r] < cell.injury,
-                                    call.priority))
+                                    call.priority, travel))
         if disposition == LINKED:
             self._link(call.person, clear_at)
         for _ in range(self.units_per_call[pool.index][call.type][call.coded] - 1):
@@ -279,6 +290,16 @@ class Model:
         job = Job(BACKUP, call, call.priority, self.env.now)
         call.backup_job = job
         self._request(self.pools[backup_team], job)
+
+    def _on_the_road(self, pool: UnitPool, unit: int, call: Call) -> tuple[float, float]:
+        """(turnout, travel) minutes of a unit sent to a call: from geography (the unit's base, the call's zone
+        and travel factor) or, without it, the team's response time for the call."""
+        g = self.draws[call.gen]
+        places = g.places
+        if places is None:
+            return 0.0, g.teams[pool.index].response_min[call.row]
+        r = call.row
+        return places.turnout_min[pool.index][r], pool.travel_min(unit, call.zone, places.travel_factor[r])
 
     def _clear_primary(self, call: Call, pool: UnitPool, unit: int) -> None:
         if call.backup_job is not None:
@@ -320,7 +341,7 @@ class Model:
     def _request(self, pool: UnitPool, job: Job) -> None:
         if not job.active:
             return
-        unit = pool.take_free()
+        unit = pool.take_free(self._job_zone(job) if self.city is not None else -1)
         if unit is None:
             pool.enqueue(job)
         else:
@@ -334,28 +355,40 @@ class Model:
             return
         now = self.env.now
         if kind == OTHER:
-            clear_at = now + self.other_busy[job.ref]
-            self.log.jobs.append(JobRow(OTHER, job.ref, pool.index, unit, self.other_arrivals[job.ref], now,
-                                        now + self.other_travel[job.ref], clear_at, priority=job.priority))
+            i = job.ref
+            if self.city is None:
+                clear_at = now + self.other_busy[i]
+                self.log.jobs.append(JobRow(OTHER, i, pool.index, unit, self.other_arrivals[i], now,
+                                            now + self.other_travel[i], clear_at, priority=job.priority))
+            else:
+                places = self.other_places
+                travel = pool.travel_min(unit, places.zone[i], places.travel_factor[i])
+                on_scene_at = now + places.turnout_min[pool.index][i] + travel
+                clear_at = on_scene_at + self.other_busy[i]
+                self.log.jobs.append(JobRow(OTHER, i, pool.index, unit, self.other_arrivals[i], now, on_scene_at,
+                                            clear_at, priority=job.priority, travel_min=travel))
         else:
             call: Call = job.ref
             g = self.draws[call.gen]
             draws = g.teams[pool.index]
             r = call.row
             if kind == BACKUP:
-                on_scene_at = now + draws.response_min[r]
+                turnout, travel = self._on_the_road(pool, unit, call)
+                on_scene_at = now + turnout + travel
                 clear_at = on_scene_at + draws.on_scene_min[r]
                 # the backup team meets the person too: its own chances, the call's own draws
                 cell = self.outcomes[pool.index].cell(call.type, call.risk)
                 self.log.jobs.append(JobRow(BACKUP, call.id, pool.index, unit, job.requested, now, on_scene_at,
                                             clear_at, use_of_force=g.u_force[r] < cell.use_of_force,
-                                            injury=g.u_injury[r] < cell.injury, priority=job.priority))
+                                            injury=g.u_injury[r] < cell.injury, priority=job.priority,
+                                            travel_min=travel))
             elif kind == EXTRA:
                 # an extra unit of a multi-unit call: its own travel plus the time on scene
-                on_scene_at = now + draws.response_min[r]
+                turnout, travel = self._on_the_road(pool, unit, call)
+                on_scene_at = now + turnout + travel
                 clear_at = on_scene_at + draws.on_scene_min[r]
                 self.log.jobs.append(JobRow(EXTRA, call.id, pool.index, unit, job.requested, now, on_scene_at,
-                                            clear_at, priority=job.priority))
+                                            clear_at, priority=job.priority, travel_min=travel))
             else:
                 clear_at = now + draws.follow_up_min[r]
                 links = g.u_follow_up_link[r] < pool.team.follow_up.links
@@ -373,9 +406,14 @@ class Model:
             return
         job = pool.next_job()
         if job is None:
-            heapq.heappush(pool.free, unit)
+            pool.put_free(unit)
         else:
             self._start(job, pool, unit)
+
+
+    def _job_zone(self, job: Job) -> int:
+        """The zone a job is in: another police call's own, else its crisis call's."""
+        return self.other_places.zone[job.ref] if job.kind == OTHER else job.ref.zone
 
 
 def simulate(scenario: Scenario, replication: int, seed: int | None = None,

@@ -64,8 +64,12 @@ class UnitPool:
         self.queue: list = []  # heap of (priority, seq, job)
         self._seq = itertools.count()
 
-    def take_free(self) -> int | None:
+    def take_free(self, zone: int = -1) -> int | None:
+        """A free unit for a job (the lowest id; `zone` matters only with geography, see dispatch.py)."""
         return heapq.heappop(self.free) if self.free else None
+
+    def put_free(self, unit: int) -> None:
+        heapq.heappush(self.free, unit)
 
     def enqueue(self, job: Job) -> None:
         heapq.heappush(self.queue, (job.priority, next(self._seq), job))

@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .costs import Costs
 from .distributions import Constant, Distribution
 from .triage import Triage
 from .outcomes import Effects, OutcomeCell, OutcomeTable, legacy_table, validate_outcomes
 from .uncertainty import ParameterDistribution, check_uncertainty
+from .geography import Geography, check_team_geography
 from ..errors import PathValueError
 
 from .common import (  # noqa: F401  (re-exported: the vocabulary is part of the schema)
@@ -302,6 +303,12 @@ class Team(Strict):
     )
     backup: Backup | None = Field(None, description="Another team's unit sent as well.")
     follow_up: FollowUp | None = Field(None, description="Later follow-up visits by this team.")
+    bases: dict[Identifier, Annotated[float, Field(ge=0)]] | None = Field(
+        None, description="With geography: units stationed per zone (counts summing to `units`; for shifts, weights "
+        "applied to the units on duty). Absent: every unit in the first zone.")
+    travel_factor: float = Field(1.0, gt=0, allow_inf_nan=False,
+                                 description="With geography: multiplies travel (e.g. 1.3 without lights and sirens).")
+    turnout_min: Distribution | None = Field(None, description="With geography: minutes from assignment to rolling.")
 
     @model_validator(mode="after")
     def _staffing(self):
@@ -380,6 +387,8 @@ class Scenario(Strict):
     )
     triage: Triage | None = Field(None, description="How dispatch codes a call: risk as coded, recognised or not.")
     costs: Costs = Field(default_factory=Costs)
+    geography: Geography | None = Field(None, description="Zones, travel between them and where units are based; "
+                                        "travel then comes out of the model instead of `response_min`.")
     uncertainty: dict[str, ParameterDistribution] = Field(
         default_factory=dict, description="Uncertain inputs for `run --draws N`: key path (as in sweeps) -> distribution.")
 
@@ -443,6 +452,7 @@ class Scenario(Strict):
             if team is None:
                 raise PathValueError("demand.other_police_calls", "needs a team of kind police (or name one with `team`)")
             known_team("demand.other_police_calls.team", team)
+        check_team_geography(self)
         return self
 
     @property
