@@ -147,7 +147,8 @@ def print_headline(experiment) -> None:
             cells = [metric if i == 0 else "", labels[s.name],
                      _ci_text(r["mean"], r["ci_low"], r["ci_high"], metric)]
             if comp is not None:
-                c = comp[(comp["scenario"] == s.name) & (comp["metric"] == metric) & (comp["team"] == "")]
+                c = comp[(comp["scenario"] == s.name) & (comp["metric"] == metric) & (comp["team"] == "")
+                         & (comp["zone"] == "")]
                 cells.append("" if c.empty else _ci_text(c.iloc[0]["diff_mean"], c.iloc[0]["ci_low"],
                                                          c.iloc[0]["ci_high"], metric, diff=True))
             table.add_row(*cells, end_section=i == len(experiment.scenarios) - 1)
@@ -363,6 +364,8 @@ def check(scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files 
         print_warnings(scenario_warnings(s))
         print_outcome_tables(s)
         print_load(s)
+        if s.geography is not None:
+            _print_geography(s)
 
 
 def print_outcome_tables(s) -> None:
@@ -396,6 +399,34 @@ def print_outcome_tables(s) -> None:
                     row.append(f"{100 * team.backup.chance(risk):.0f}")
                 table.add_row(*row)
         console.print(table)
+
+
+def _print_geography(s) -> None:
+    """`check`: the zones, where each team is based, and what the travel matrix means for each team."""
+    from .scenario.geography import nearest_base_travel
+
+    geo = s.geography
+    names = geo.zone_names
+    console.print("  zones: " + ", ".join(
+        f"{z} {spec.share:.0%}" + (f" ({spec.x:g}, {spec.y:g} km)" if spec.x is not None and spec.y is not None else "")
+        for z, spec in geo.zones.items()), highlight=False)
+    cells = [v for b in names for z in names if (v := geo.mean_travel_min(b, z)) is not None]
+    source = "travel_min matrix" if geo.travel_min is not None else f"{geo.metric} distance at {geo.speed_kmh:g} km/h"
+    console.print(f"  travel: {source}, {len(cells)} cells, {min(cells):g}-{max(cells):g} min; "
+                  f"spread per call cv {geo.travel_cv:g}", highlight=False)
+    table = Table(show_edge=False, box=None, pad_edge=False)
+    for col in ("team", "bases", "travel factor", "nearest base (min, call-weighted)", "farthest zone"):
+        table.add_column(col)
+    for name, t in s.teams.items():
+        if t.bases is None:
+            console.print(f"  [yellow]warning[/]: team {name} has no `bases`: every unit is in {names[0]}",
+                          highlight=False)
+        bases = ", ".join(f"{z} {w:g}" for z, w in (t.bases or {names[0]: t.units or 1}).items() if w > 0)
+        near = nearest_base_travel(s, name)
+        weighted = sum(geo.zones[z].share * m for z, m in near.items())
+        worst = max(names, key=lambda z: near[z])
+        table.add_row(name, bases, f"{t.travel_factor:g}", f"{weighted:.1f}", f"{worst} {near[worst]:.0f}")
+    console.print(table)
 
 
 @app.command()
@@ -576,7 +607,8 @@ def sweep(
         for point in plan.points:
             cells = [str(v) for v in point.values.values()]
             for ref in refs:
-                row = m[(m["scenario"] == point.scenario.name) & (m["metric"] == ref.metric) & (m["team"] == ref.team)]
+                row = m[(m["scenario"] == point.scenario.name) & (m["metric"] == ref.metric) & (m["team"] == ref.team)
+                        & (m["zone"] == "")]
                 cells.append(_ci_text(*row.iloc[0][["mean", "ci_low", "ci_high"]], ref.metric) if len(row) else "")
             table.add_row(*cells)
         console.print(table)

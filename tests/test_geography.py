@@ -344,6 +344,34 @@ def test_invariants_with_geography():
     assert np.allclose(police["response_min"], police["wait_min"] + 1 + police["travel_min"])
 
 
+def test_units_table_and_per_zone_metrics():
+    """units.csv adds up to the team metrics; per-zone calls add up to the city's."""
+    scenario = validate_scenario(zoned_small_city())
+    days, warmup = 12, 1
+    exp = run_experiment([scenario], replications=2, days=days, warmup_days=warmup, seed=6, workers=1)
+    units = exp.units
+    police = units[units["team"] == "police"]
+    assert len(police) == 2 * 8
+    assert np.allclose(police["staffed_hours"], days * 24)  # around the clock: every unit on duty throughout
+    assert police.groupby("replication")["base"].apply(lambda b: b.value_counts().to_dict()).unstack().iloc[0].to_dict() \
+        == {"north": 2, "central": 4, "south": 2}
+    assert (units["busy_hours"] <= units["staffed_hours"] + 1e-9).all()
+    peer = units[units["team"] == "peer_team"]
+    assert set(peer["base"]) == {"central"} and (peer["staffed_hours"] > 0).all()
+    s = exp.summary
+    for rep in range(2):
+        mine = s[s["replication"] == rep]
+        util = mine[(mine["metric"] == "utilization") & (mine["team"] == "police")]["value"].iloc[0]
+        rep_units = police[police["replication"] == rep]
+        assert rep_units["busy_hours"].sum() / rep_units["staffed_hours"].sum() == pytest.approx(util, rel=1e-6)
+        city = mine[(mine["metric"] == "calls") & (mine["team"] == "") & (mine["zone"] == "")]["value"].iloc[0]
+        zones = mine[(mine["metric"] == "calls") & (mine["zone"] != "")]
+        assert set(zones["zone"]) == {"north", "central", "south"} and zones["value"].sum() == city
+    m = exp.metrics
+    assert set(m.loc[m["zone"] != "", "metric"]) == {"calls", "response_min_mean", "response_min_median",
+                                                     "response_min_p90", "police_on_scene_share", "fallback_share"}
+
+
 def test_the_same_call_is_as_far_in_every_scenario():
     """Zones and travel factors are the call's own draws: a team change leaves them alone."""
     a = validate_scenario(zoned_small_city())
@@ -440,3 +468,15 @@ def test_bad_geography_exits_2_names_the_key_and_writes_nothing(tmp_path, case_i
     assert "Traceback" not in result.output
     assert expected in result.output, result.output
     assert not out.exists()
+
+
+def test_check_prints_zones_bases_and_travel(tmp_path):
+    data = zoned_small_city()
+    del data["teams"]["peer_team"]["bases"]
+    path = write_yaml(tmp_path / "zoned.yaml", data)
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "zones: north 30% (2, 8 km), central 50% (5, 5 km), south 20% (4, 1 km)" in result.output
+    assert "manhattan distance at 30 km/h" in result.output
+    assert "north 2, central 4, south 2" in result.output
+    assert "team peer_team has no `bases`: every unit is in north" in result.output

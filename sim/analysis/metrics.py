@@ -179,9 +179,59 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
     rows += team_rows + [r for r in costs if r[1]]
 
     summary = pd.DataFrame(rows, columns=["metric", "team", "value"])
+    summary.insert(2, "zone", "")
+    if log.zone_names:
+        summary = pd.concat([summary, zone_rows(calls, log.zone_names)], ignore_index=True)
     summary.insert(0, "replication", replication)
     summary.insert(0, "scenario", scenario.name)
     hourly = pd.DataFrame(hourly_rows, columns=["team", "hour", "busy_hours", "staffed_hours"])
     hourly.insert(0, "replication", replication)
     hourly.insert(0, "scenario", scenario.name)
-    return {"calls": calls, "summary": summary, "hourly": hourly}
+    units = units_table(log, scenario, replication, busy_cutoff=(lo, hi))
+    return {"calls": calls, "summary": summary, "hourly": hourly, "units": units}
+
+
+def zone_rows(calls: pd.DataFrame, zone_names: list[str]) -> pd.DataFrame:
+    """Per-zone summary rows (team empty): calls, response time mean, median and p90, police on scene, fallback."""
+    rows = []
+    for zone in zone_names:
+        mine = calls[calls["zone"] == zone]
+        sent = mine[mine["team"] != ""]
+        response = sent["response_min"].to_numpy()
+        rows += [
+            ("calls", "", zone, float(len(mine))),
+            ("response_min_mean", "", zone, _mean(response)),
+            ("response_min_median", "", zone, _quantile(response, 0.5)),
+            ("response_min_p90", "", zone, _quantile(response, 0.9)),
+            ("police_on_scene_share", "", zone, sent["police_on_scene"].mean() if len(sent) else np.nan),
+            ("fallback_share", "", zone, (sent["team"] != sent["first_choice"]).mean() if len(sent) else np.nan),
+        ]
+    return pd.DataFrame(rows, columns=["metric", "team", "zone", "value"])
+
+
+def units_table(log: EventLog, scenario: Scenario, replication: int, busy_cutoff: tuple[float, float]) -> pd.DataFrame:
+    """units.csv rows: per unit, its base zone, hours on duty (overtime included), busy hours and jobs
+    started, after the warm-up."""
+    lo, hi = busy_cutoff
+    duty = log.table("duty")
+    jobs = log.table("jobs")
+    rows = []
+    for t, name in enumerate(log.team_names):
+        on = duty["team"] == t if len(duty["team"]) else np.zeros(0, bool)
+        mine = jobs["team"] == t if len(jobs["team"]) else np.zeros(0, bool)
+        d_unit = duty["unit"][on].astype(np.int64) if on.any() else np.zeros(0, np.int64)
+        j_unit = jobs["unit"][mine].astype(np.int64) if mine.any() else np.zeros(0, np.int64)
+        n = int(max(d_unit.max(initial=-1), j_unit.max(initial=-1)) + 1)
+        staffed = np.bincount(d_unit, weights=np.clip(duty["end_min"][on], lo, hi) - np.clip(duty["start_min"][on], lo, hi),
+                              minlength=n) / 60 if n else np.zeros(0)
+        busy = np.bincount(j_unit, weights=np.clip(jobs["clear_min"][mine], lo, hi)
+                           - np.clip(jobs["assigned_min"][mine], lo, hi), minlength=n) / 60 if n else np.zeros(0)
+        started = np.bincount(j_unit[jobs["assigned_min"][mine] >= lo], minlength=n) if n else np.zeros(0, np.int64)
+        bases = log.unit_bases[t] if log.unit_bases else []
+        for u in range(n):
+            base = log.zone_names[bases[u]] if u < len(bases) else ""
+            rows.append((name, u, base, float(staffed[u]), float(busy[u]), int(started[u])))
+    units = pd.DataFrame(rows, columns=["team", "unit", "base", "staffed_hours", "busy_hours", "jobs"])
+    units.insert(0, "replication", replication)
+    units.insert(0, "scenario", scenario.name)
+    return units

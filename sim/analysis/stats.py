@@ -68,16 +68,32 @@ def honest_bounds(metric: str, values, lo: float, hi: float) -> tuple[float, flo
     return lo, hi
 
 
+def with_zone(table: pd.DataFrame) -> pd.DataFrame:
+    """A summary, metrics or comparison table with its `zone` column (empty = whole city), as written
+    since zones exist; tables from before have none."""
+    if "zone" in table:
+        return table
+    table = table.copy()
+    table.insert(list(table.columns).index("team") + 1, "zone", "")
+    return table
+
+
+def whole_city(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a summary, metrics or comparison table that are not for one zone."""
+    return table[table["zone"] == ""] if "zone" in table else table
+
+
 def summarise(summary: pd.DataFrame) -> pd.DataFrame:
-    """metrics.csv: per scenario, metric and team, the mean over replications with a 95% t-interval."""
+    """metrics.csv: per scenario, metric, team and zone, the mean over replications with a 95% t-interval."""
+    summary = with_zone(summary)
     rows = []
-    for (scenario, metric, team), grp in summary.groupby(["scenario", "metric", "team"], sort=False):
+    for (scenario, metric, team, zone), grp in summary.groupby(["scenario", "metric", "team", "zone"], sort=False):
         mean, sd, lo, hi, n = t_interval(grp["value"].to_numpy())
         lo, hi = honest_bounds(metric, grp["value"].to_numpy(), lo, hi)
         half = (hi - lo) / 2
         rel = abs(half / mean) if n > 1 and mean not in (0.0,) and np.isfinite(mean) else math.nan
-        rows.append((scenario, metric, team, mean, sd, lo, hi, n, rel))
-    return pd.DataFrame(rows, columns=["scenario", "metric", "team", "mean", "sd", "ci_low", "ci_high", "n",
+        rows.append((scenario, metric, team, zone, mean, sd, lo, hi, n, rel))
+    return pd.DataFrame(rows, columns=["scenario", "metric", "team", "zone", "mean", "sd", "ci_low", "ci_high", "n",
                                        "rel_half_width"])
 
 
@@ -119,15 +135,17 @@ def compare(summary: pd.DataFrame, baseline: str, paired: dict[str, bool]) -> pd
     `paired[s]` says whether scenario s shares the baseline's demand (common random numbers);
     if not, the interval is Welch's unpaired one and the `paired` column says so.
     """
+    summary = with_zone(summary)
     rows = []
     base = summary[summary["scenario"] == baseline]
-    base_values = {k: g.set_index("replication")["value"] for k, g in base.groupby(["metric", "team"], sort=False)}
+    keys = ["metric", "team", "zone"]
+    base_values = {k: g.set_index("replication")["value"] for k, g in base.groupby(keys, sort=False)}
     for scenario in summary["scenario"].unique():
         if scenario == baseline:
             continue
         mine = summary[summary["scenario"] == scenario]
-        for (metric, team), grp in mine.groupby(["metric", "team"], sort=False):
-            b = base_values.get((metric, team))
+        for (metric, team, zone), grp in mine.groupby(keys, sort=False):
+            b = base_values.get((metric, team, zone))
             if b is None:
                 continue
             t = grp.set_index("replication")["value"]
@@ -139,8 +157,8 @@ def compare(summary: pd.DataFrame, baseline: str, paired: dict[str, bool]) -> pd
             finite = b.to_numpy()[~np.isnan(b.to_numpy())]
             b_mean = float(np.mean(finite)) if len(finite) else math.nan
             rel = diff / b_mean if b_mean not in (0.0,) and np.isfinite(b_mean) else math.nan
-            rows.append((scenario, baseline, metric, team, diff, lo, hi, rel, p, paired[scenario]))
-    return pd.DataFrame(rows, columns=["scenario", "baseline", "metric", "team", "diff_mean", "ci_low", "ci_high",
+            rows.append((scenario, baseline, metric, team, zone, diff, lo, hi, rel, p, paired[scenario]))
+    return pd.DataFrame(rows, columns=["scenario", "baseline", "metric", "team", "zone", "diff_mean", "ci_low", "ci_high",
                                        "rel_diff", "p_value", "paired"])
 
 

@@ -19,7 +19,7 @@ from ..errors import ScenarioError
 from ..scenario.schema import Scenario
 from .catalogue import SYSTEM_METRICS, TEAM_METRICS
 from .metrics import system_metrics
-from .stats import honest_bounds, t_interval
+from .stats import honest_bounds, t_interval, whole_city
 
 Verdict = Literal["met", "not met", "undecided"]
 
@@ -39,6 +39,7 @@ class MetricRef:
 
     def values(self, summary: pd.DataFrame) -> pd.Series:
         """This metric's rows of a tidy summary table."""
+        summary = whole_city(summary)
         return summary[(summary["metric"] == self.metric) & (summary["team"] == self.team)]
 
     def check(self, scenario: Scenario, where: str) -> None:

@@ -75,6 +75,7 @@ class Experiment:
     wall_time_s: float
     paired: dict[str, bool] = field(default_factory=dict)
     keep_calls: bool = True
+    units: pd.DataFrame | None = None  # per unit: base, staffed and busy hours, jobs
 
     @property
     def names(self) -> list[str]:
@@ -93,7 +94,7 @@ class Experiment:
     def headline(self) -> pd.DataFrame:
         """System-wide headline metrics, one row per scenario and metric."""
         m = self.metrics
-        return m[(m["team"] == "") & m["metric"].isin(HEADLINE_METRICS)]
+        return m[(m["team"] == "") & (m["zone"] == "") & m["metric"].isin(HEADLINE_METRICS)]
 
     def imprecise(self, target: float = 0.10) -> pd.DataFrame:
         """Headline metrics whose 95% CI half-width exceeds `target` of the mean.
@@ -109,7 +110,8 @@ class Experiment:
         for row in self.headline().itertuples():
             if row.n > 1 and row.rel_half_width == row.rel_half_width and row.rel_half_width > target:
                 s = self.summary
-                values = s[(s["scenario"] == row.scenario) & (s["metric"] == row.metric) & (s["team"] == "")]["value"]
+                values = s[(s["scenario"] == row.scenario) & (s["metric"] == row.metric) & (s["team"] == "")
+                           & (s["zone"] == "")]["value"]
                 need = replications_needed(values.to_numpy(), target)
                 rare = catalogued(row.metric).unit == "count" and abs(row.mean) < RARE_COUNT
                 rows.append((row.scenario, row.metric, row.mean, row.rel_half_width,
@@ -188,7 +190,7 @@ def run_experiment(
     results = run_jobs(run_replication, jobs, workers=workers, scheduler=scheduler, on_done=on_done,
                        dask_timeout_s=dask_timeout_s)
     wall = time.perf_counter() - started
-    tables = {name: pd.concat([r[name] for r in results], ignore_index=True) for name in ("calls", "summary", "hourly")}
+    tables = {name: pd.concat([r[name] for r in results], ignore_index=True) for name in ("calls", "summary", "hourly", "units")}
     return assemble_experiment(loaded, tables, replications=replications, seed=seed, days=days,
                                warmup_days=warmup_days, baseline=baseline,
                                executor=describe(workers, scheduler), wall_time_s=wall, keep_calls=keep_calls)
@@ -197,7 +199,7 @@ def run_experiment(
 def assemble_experiment(scenarios: Sequence[Scenario], tables: dict[str, pd.DataFrame], replications: int,
                         seed: int, days: float, warmup_days: float, baseline: str, executor: str,
                         wall_time_s: float, keep_calls: bool = True) -> Experiment:
-    """An Experiment from the replication tables (calls, summary, hourly) of its scenarios.
+    """An Experiment from the replication tables (calls, summary, hourly, units) of its scenarios.
 
     Each scenario's rows depend only on that scenario and the run settings, so tables run at
     different times (the planner's page caches them per scenario) assemble into the same
@@ -214,5 +216,5 @@ def assemble_experiment(scenarios: Sequence[Scenario], tables: dict[str, pd.Data
         scenarios=scenarios, replications=replications, seed=seed, days=days, warmup_days=warmup_days,
         baseline=baseline, calls=tables["calls"], summary=summary, hourly=tables["hourly"],
         metrics=summarise(summary), comparison=comparison, executor=executor, wall_time_s=wall_time_s,
-        paired=paired, keep_calls=keep_calls,
+        paired=paired, keep_calls=keep_calls, units=tables.get("units"),
     )

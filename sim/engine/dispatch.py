@@ -44,8 +44,8 @@ class ZonedUnitPool(UnitPool):
     def put_free(self, unit: int) -> None:
         heapq.heappush(self.free_at[self.base_of[unit]], unit)
 
-    def come_on(self) -> int:
-        unit = super().come_on()
+    def come_on(self, now: float = 0.0) -> int:
+        unit = super().come_on(now)
         while len(self.base_of) <= unit:
             self.base_of.append(self.sequence.base(len(self.base_of)))
         return unit
@@ -60,7 +60,7 @@ class ZonedUnitPool(UnitPool):
         unit = max(heap)
         heap.remove(unit)
         heapq.heapify(heap)
-        heapq.heappush(self.off, unit)
+        self._off_duty(unit, now)
 
     def travel_min(self, unit: int, zone: int, factor: float) -> float:
         """Travel of `unit` from its base to a call in `zone` with the call's travel factor."""

@@ -101,8 +101,18 @@ class OvertimeRow(NamedTuple):
     end_min: float
 
 
+class DutyRow(NamedTuple):
+    """A unit on duty from start to end (overtime included)."""
+
+    team: int
+    unit: int
+    start_min: float
+    end_min: float
+
+
 ROWS = {"calls": CallRow, "jobs": JobRow, "fallbacks": FallbackRow, "backups": BackupRow,
-        "staffing": StaffingRow, "overtime": OvertimeRow, "waiting": WaitingRow}
+        "staffing": StaffingRow, "overtime": OvertimeRow, "waiting": WaitingRow,
+        "duty": DutyRow}
 CALL_COLUMNS = CallRow._fields
 JOB_COLUMNS = JobRow._fields
 _NUMPY = {int: np.int64, float: np.float64, bool: np.bool_}
@@ -125,6 +135,7 @@ class EventLog:
     staffing: list = field(default_factory=list)
     overtime: list = field(default_factory=list)
     waiting: list = field(default_factory=list)
+    duty: list = field(default_factory=list)
     zone_names: list[str] = field(default_factory=list)  # with geography
     unit_bases: list[list[int]] = field(default_factory=list)  # per team: base zone index of each unit id
     _tables: dict = field(default_factory=dict, repr=False, compare=False)

@@ -19,7 +19,7 @@ from .calls import MIN_PER_DAY, CallBook, OtherCalls, make_call_book, make_other
 from .dispatch import make_pool
 from .eventlog import (
     BACKUP, EXTRA, FOLLOW_UP, NO_DISPOSITION, OFF_SHIFT, OTHER, PRIMARY, SHIFT_ENDED, WAITED_TOO_LONG, BackupRow,
-    CallRow, EventLog, FallbackRow, JobRow, OvertimeRow, StaffingRow, WaitingRow,
+    CallRow, DutyRow, EventLog, FallbackRow, JobRow, OvertimeRow, StaffingRow, WaitingRow,
 )
 from .people import People
 from .resolution import TeamOutcomes
@@ -158,6 +158,10 @@ class Model:
                 ref = job.ref
                 call_id, requested = (ref, self.other_arrivals[ref]) if job.kind == OTHER else (ref.id, ref.arrival)
                 self.log.waiting.append(WaitingRow(job.kind, call_id, pool.index, requested, job.priority))
+        for pool in self.pools:
+            duty = [DutyRow(pool.index, *spell) for spell in pool.duty]
+            duty += [DutyRow(pool.index, u, since, self.horizon_min) for u, since in pool.on_duty_since.items()]
+            self.log.duty.extend(sorted(duty, key=lambda row: (row.unit, row.start_min)))
         if self.city is not None:
             self.log.unit_bases = [list(pool.base_of) for pool in self.pools]
         return self.log
@@ -190,7 +194,7 @@ class Model:
                 # a unit working past its shift simply stays on: its overtime ends now
                 self.log.overtime.append(OvertimeRow(pool.index, -1, pool.retire_since.pop(), now))
             else:
-                self._release(pool, pool.come_on())
+                self._release(pool, pool.come_on(now))
         while pool.on_shift > target:
             pool.on_shift -= 1
             pool.go_off(now)
@@ -401,7 +405,7 @@ class Model:
     def _release(self, pool: UnitPool, unit: int) -> None:
         """A unit is free: it goes off duty if its shift is over, else takes the next job."""
         if pool.retire_since:
-            since = pool.retire(unit)
+            since = pool.retire(unit, self.env.now)
             self.log.overtime.append(OvertimeRow(pool.index, unit, since, self.env.now))
             return
         job = pool.next_job()

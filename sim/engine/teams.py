@@ -62,6 +62,8 @@ class UnitPool:
         self.n_units = 0
         self.retire_since: list[float] = []  # shift ends still owed by busy units
         self.queue: list = []  # heap of (priority, seq, job)
+        self.on_duty_since: dict[int, float] = {}
+        self.duty: list[tuple[int, float, float]] = []  # (unit, start, end) of finished duty spells
         self._seq = itertools.count()
 
     def take_free(self, zone: int = -1) -> int | None:
@@ -85,14 +87,19 @@ class UnitPool:
         """Active waiting jobs in queue order."""
         return [entry[2] for entry in sorted(self.queue) if entry[2].active]
 
-    def come_on(self) -> int:
+    def come_on(self, now: float = 0.0) -> int:
         """One more unit on duty (a new or rested one); returns its id."""
         if self.off:
             unit = heapq.heappop(self.off)
         else:
             unit = self.n_units
             self.n_units += 1
+        self.on_duty_since[unit] = now
         return unit
+
+    def _off_duty(self, unit: int, now: float) -> None:
+        heapq.heappush(self.off, unit)
+        self.duty.append((unit, self.on_duty_since.pop(unit), now))
 
     def go_off(self, now: float) -> None:
         """One fewer unit on duty: an idle one leaves now, else the next busy one to clear."""
@@ -100,11 +107,11 @@ class UnitPool:
             unit = max(self.free)
             self.free.remove(unit)
             heapq.heapify(self.free)
-            heapq.heappush(self.off, unit)
+            self._off_duty(unit, now)
         else:
             self.retire_since.append(now)
 
-    def retire(self, unit: int) -> float:
-        """A busy unit that cleared goes off duty; returns when its shift had ended."""
-        heapq.heappush(self.off, unit)
+    def retire(self, unit: int, now: float = 0.0) -> float:
+        """A busy unit that cleared at `now` goes off duty; returns when its shift had ended."""
+        self._off_duty(unit, now)
         return self.retire_since.pop(0)

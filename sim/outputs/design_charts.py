@@ -71,6 +71,8 @@ def draw_sweep(folder: str | Path, style: str = "talk", out: str | Path | None =
     sweep = info["sweep"]
     metrics = pd.read_csv(folder / "metrics.csv")
     metrics["team"] = metrics["team"].fillna("").astype(str)
+    if "zone" in metrics:  # the curves are for the whole city
+        metrics = metrics[metrics["zone"].isna() | (metrics["zone"] == "")]
     team_labels = sweep.get("team_labels", {})
     target = parse_target(sweep["target"]) if sweep.get("target") else None
     keys, key_labels = sweep["keys"], sweep["key_labels"]
@@ -191,6 +193,8 @@ def _staffing_search(folder: Path, style: Style, figures: Path) -> list[Path]:
     search = pd.read_csv(folder / "search.csv")
     metrics = pd.read_csv(folder / "metrics.csv")
     metrics["team"] = metrics["team"].fillna("").astype(str)
+    if "zone" in metrics:  # the curves are for the whole city
+        metrics = metrics[metrics["zone"].isna() | (metrics["zone"] == "")]
     targets = [parse_target(t) for t in st["targets"]]
     team_labels = {st["team"]: st["team_label"]}
     fig, axes = new_figure(style, ncols=len(targets), squeeze=False)

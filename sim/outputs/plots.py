@@ -22,6 +22,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patheffects import withStroke
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
@@ -70,12 +71,12 @@ def _years_factor(results: SavedResults) -> float:
 def _system_values(results: SavedResults, metric: str) -> pd.DataFrame:
     """Per-replication values of a system-wide metric: columns scenario, replication, value."""
     s = results.summary
-    return s[(s["metric"] == metric) & (s["team"] == "")][["scenario", "replication", "value"]]
+    return s[(s["metric"] == metric) & (s["team"] == "") & (s["zone"] == "")][["scenario", "replication", "value"]]
 
 
 def _metric_row(results: SavedResults, scenario: str, metric: str, team: str = "") -> pd.Series | None:
     m = results.metrics
-    rows = m[(m["scenario"] == scenario) & (m["metric"] == metric) & (m["team"] == team)]
+    rows = m[(m["scenario"] == scenario) & (m["metric"] == metric) & (m["team"] == team) & (m["zone"] == "")]
     return rows.iloc[0] if len(rows) else None
 
 
@@ -83,7 +84,7 @@ def _comparison_row(results: SavedResults, scenario: str, metric: str) -> pd.Ser
     c = results.comparison
     if c is None:
         return None
-    rows = c[(c["scenario"] == scenario) & (c["metric"] == metric) & (c["team"] == "")]
+    rows = c[(c["scenario"] == scenario) & (c["metric"] == metric) & (c["team"] == "") & (c["zone"] == "")]
     return rows.iloc[0] if len(rows) else None
 
 
@@ -426,6 +427,99 @@ def plot_utilisation(results: SavedResults, out_dir: Path, style: str = "talk") 
         return _finish(fig, results, st, "How busy each team is, hour by hour", out_dir, "utilisation_by_hour")
 
 
+# ---------------------------------------------------------------------------- geography
+
+
+def zone_response(results: SavedResults) -> pd.DataFrame:
+    """Per scenario and zone: calls, response median and p90 (mean over replications, 95% CI)."""
+    m = results.metrics
+    if "zone" not in m:
+        return pd.DataFrame(columns=["scenario", "zone", "metric", "mean", "ci_low", "ci_high"])
+    rows = m[(m["zone"] != "") & (m["team"] == "")
+             & m["metric"].isin(["calls", "response_min_median", "response_min_p90"])]
+    return rows[["scenario", "zone", "metric", "mean", "ci_low", "ci_high"]]
+
+
+def _zone_xy(results: SavedResults, name: str) -> dict[str, tuple[float, float]] | None:
+    zones = (results.scenarios.get(name, {}).get("geography") or {}).get("zones") or {}
+    if zones and all("x" in z and "y" in z for z in zones.values()):
+        return {k: (float(z["x"]), float(z["y"])) for k, z in zones.items()}
+    return None
+
+
+def plot_response_by_zone(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
+    """Response time by zone for each scenario: median and 90th percentile, on the map (circle area: calls) when
+    zones have x, y, else as bars ranked by the first scenario's 90th percentile."""
+    st = get_style(style)
+    ink = Ink.of(results, st)
+    data = zone_response(results)
+    names = [n for n in ink.names if (data["scenario"] == n).any()]
+    if not names:
+        return []
+    value = {(r.scenario, r.zone, r.metric): r for r in data.itertuples()}
+    zones = list(dict.fromkeys(data.loc[data["scenario"] == names[0], "zone"]))
+    for n in names[1:]:
+        zones += [z for z in dict.fromkeys(data.loc[data["scenario"] == n, "zone"]) if z not in zones]
+    xy = [_zone_xy(results, n) for n in names]
+    with matplotlib.rc_context(st.rc() | {"axes.grid": False}):
+        if all(p is not None for p in xy):
+            fig, axes = new_figure(st, nrows=1, ncols=len(names), squeeze=False)
+            medians = [value[k].mean for k in value if k[2] == "response_min_median" and k[0] in names]
+            norm = matplotlib.colors.Normalize(vmin=0, vmax=max(max(medians, default=1.0), 1.0))
+            cmap = matplotlib.colormaps[st.heatmap].reversed()
+            for ax, name, places in zip(axes[0], names, xy):
+                total = sum(value[(name, z, "calls")].mean for z in places if (name, z, "calls") in value) or 1.0
+                xs = np.array([p[0] for p in places.values()])
+                ys = np.array([p[1] for p in places.values()])
+                span = max(np.ptp(xs), np.ptp(ys), 1.0)
+                for zone, (x, y) in places.items():
+                    med = value.get((name, zone, "response_min_median"))
+                    p90 = value.get((name, zone, "response_min_p90"))
+                    calls = value.get((name, zone, "calls"))
+                    share = calls.mean / total if calls is not None else 0.0
+                    radius = span * (0.06 + 0.14 * math.sqrt(share))
+                    colour = cmap(norm(med.mean)) if med is not None and finite(med.mean) else "#DDDDDD"
+                    ax.add_patch(matplotlib.patches.Circle((x, y), radius, facecolor=colour, edgecolor="#222222",
+                                                           linewidth=1.2, zorder=3))
+                    text = zone if med is None or not finite(med.mean) else \
+                        f"{zone}\n{med.mean:.0f} | {p90.mean:.0f} min"
+                    # dark text on a white halo reads on every colour and past the edge of a small circle
+                    ax.text(x, y, text, ha="center", va="center", fontsize=st.annotation_pt * 0.85, color="#111111",
+                            zorder=4, path_effects=[withStroke(linewidth=4, foreground="white")])
+                pad = span * 0.22
+                ax.set_xlim(xs.min() - pad, xs.max() + pad)
+                ax.set_ylim(ys.min() - pad, ys.max() + pad)
+                ax.set_aspect("equal")
+                ax.set_xticks([])
+                ax.set_yticks([])
+                for spine in ax.spines.values():
+                    spine.set_visible(False)
+                ax.set_title(ink.labels[name], fontsize=st.base_pt, fontweight="bold", color="#222222")
+                ax.set_xlabel("zone: median | 90th percentile, minutes", fontsize=st.tick_pt, color="#444444")
+            bar = fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes[0, :], fraction=0.03,
+                               pad=0.01)
+            bar.set_label("Median minutes, call to first unit on scene")
+            bar.outline.set_visible(False)
+        else:
+            fig, ax = new_figure(st)
+            base = names[0]
+            order = sorted(zones, key=lambda z: -getattr(value.get((base, z, "response_min_p90")), "mean", 0.0))
+            y = np.arange(len(order))
+            height = 0.8 / len(names)
+            for i, name in enumerate(names):
+                off = (i - (len(names) - 1) / 2) * height
+                med = [getattr(value.get((name, z, "response_min_median")), "mean", math.nan) for z in order]
+                p90 = [getattr(value.get((name, z, "response_min_p90")), "mean", math.nan) for z in order]
+                ax.barh(y + off, p90, height * 0.9, color=ink.colour(name), alpha=0.35, hatch=ink.hatch(name))
+                ax.barh(y + off, med, height * 0.9, color=ink.colour(name), hatch=ink.hatch(name),
+                        label=ink.labels[name])
+            ax.set_yticks(y, order)
+            ax.invert_yaxis()
+            ax.set_xlabel("Minutes from the call to the first unit on scene: median (solid), 90th percentile (light)")
+            legend_above(ax, ncols=len(names))
+        return _finish(fig, results, st, "How fast help arrives, zone by zone", out_dir, "response_by_zone")
+
+
 @dataclass(frozen=True)
 class Chart:
     """A chart of the standard set: file stem, a title for the report, and how to draw it."""
@@ -445,6 +539,8 @@ CHARTS = (
     Chart("cost", "Cost per year", plot_cost),
     Chart("utilisation_by_hour", "Utilisation by hour of day", plot_utilisation),
 )
+# drawn only for results that have zones (scenarios with `geography`)
+ZONE_CHARTS = (Chart("response_by_zone", "Response time by zone", plot_response_by_zone),)
 
 
 def _who_pays(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
@@ -462,7 +558,7 @@ def draw_all(folder: str | Path, style: str = "talk", out: str | Path | None = N
     get_style(style)
     results = load_results(folder)
     out_dir = Path(out) if out is not None else Path(folder) / "figures"
-    return [path for chart in CHARTS if results.has_calls or chart.stem not in NEEDS_CALLS
+    return [path for chart in CHARTS + ZONE_CHARTS if results.has_calls or chart.stem not in NEEDS_CALLS
             for path in chart.draw(results, out_dir, style)]
 
 

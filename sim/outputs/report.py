@@ -20,7 +20,7 @@ from ..analysis.catalogue import HEADLINE_METRICS
 from .formatting import MINUS, fmt, interval
 from ..scenario.outcomes import mix_average
 from ..scenario.schema import Scenario, Team
-from .plots import CHARTS, DAYS_PER_YEAR, draw_all, get_style
+from .plots import CHARTS, ZONE_CHARTS, DAYS_PER_YEAR, draw_all, get_style
 from .results import SavedResults, load_results
 
 REPORT_FILE = "report.html"
@@ -48,10 +48,11 @@ def headline_rows(results: SavedResults, names: list[str]) -> list[dict]:
     """Headline metrics as rows of formatted cells: mean [95% CI], and the difference to the baseline."""
     per_year = DAYS_PER_YEAR / float(results.manifest["days"])
     baseline = results.manifest.get("baseline")
-    m = results.metrics[results.metrics["team"] == ""].set_index(["scenario", "metric"])
+    m = results.metrics[(results.metrics["team"] == "") & (results.metrics["zone"] == "")].set_index(["scenario", "metric"])
     comp = None
     if results.comparison is not None:
-        comp = results.comparison[results.comparison["team"] == ""].set_index(["scenario", "metric"])
+        comp = results.comparison[(results.comparison["team"] == "") & (results.comparison["zone"] == "")].set_index(
+            ["scenario", "metric"])
     rows = []
     for metric in HEADLINE_METRICS:
         entry = catalogue.metric(metric)
@@ -228,7 +229,7 @@ def question(results: SavedResults, names: list[str]) -> str:
 
 def _embedded_charts(folder: Path) -> list[dict]:
     charts = []
-    for chart in CHARTS:
+    for chart in CHARTS + ZONE_CHARTS:
         png = folder / "figures" / f"{chart.stem}.png"
         if png.exists():
             data = base64.b64encode(png.read_bytes()).decode("ascii")

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from ..analysis.stats import with_zone
 from ..errors import OutputError, ScenarioError
 from ..scenario.schema import Scenario
 
@@ -179,6 +180,8 @@ def write_tables(experiment, folder: Path) -> None:
     experiment.summary.to_csv(folder / "summary.csv", index=False)
     experiment.metrics.to_csv(folder / "metrics.csv", index=False)
     experiment.hourly.to_csv(folder / "hourly.csv", index=False)
+    if experiment.units is not None:
+        experiment.units.to_csv(folder / "units.csv", index=False)
     if experiment.comparison is not None:
         experiment.comparison.to_csv(folder / "comparison.csv", index=False)
 
@@ -386,6 +389,9 @@ def load_results(folder: str | Path) -> SavedResults:
                                 "the folder") from None
         if "team" in df:
             df["team"] = df["team"].fillna("").astype(str)  # system-wide rows have an empty team
+        if "metric" in df:
+            df = with_zone(df)  # folders written before zones have no zone column
+            df["zone"] = df["zone"].fillna("").astype(str)  # whole-city rows have an empty zone
         return df
 
     comparison = read("comparison.csv") if (folder / "comparison.csv").exists() else None

@@ -125,3 +125,17 @@ def check_team_geography(scenario: Scenario) -> None:
                 if spec.share > 0 and geo.mean_travel_min(base, zone) is None:
                     raise PathValueError(f"geography.travel_min.{base}.{zone}",
                                          f"missing: team {t_name} has units based in {base} and calls arise in {zone}")
+
+
+def nearest_base_travel(scenario: Scenario, team_name: str) -> dict[str, float]:
+    """Per zone, mean minutes from the team's nearest base (× its travel_factor): the travel when that unit is free."""
+    geo = scenario.geography
+    team = scenario.teams[team_name]
+    bases = [b for b, w in (team.bases or {geo.zone_names[0]: 1}).items() if w > 0]
+    out = {}
+    for zone in geo.zone_names:
+        cells = [geo.mean_travel_min(b, zone) for b in bases]
+        cells = [c for c in cells if c is not None]
+        out[zone] = min(cells) * team.travel_factor if cells else math.inf
+    return out
+
