@@ -78,7 +78,10 @@ def test_different_demand_is_compared_unpaired():
 
 
 def test_parallel_equals_serial_equals_dask(tmp_path):
-    scenarios = [validate_scenario(police_only()), validate_scenario(peer())]
+    from test_geography import zoned_small_city  # zones, bases and nearest-unit dispatch too
+
+    scenarios = [validate_scenario(police_only()), validate_scenario(peer()),
+                 validate_scenario({**zoned_small_city(), "name": "zoned"})]
     serial = save_bytes(run_experiment(scenarios, replications=4, days=4, workers=1), tmp_path, "serial")
     parallel = save_bytes(run_experiment(scenarios, replications=4, days=4, workers=2), tmp_path, "parallel")
     assert serial == parallel

@@ -391,7 +391,7 @@ def load_results(folder: str | Path) -> SavedResults:
             df["team"] = df["team"].fillna("").astype(str)  # system-wide rows have an empty team
         if "metric" in df:
             df = with_zone(df)  # folders written before zones have no zone column
-            df["zone"] = df["zone"].fillna("").astype(str)  # whole-city rows have an empty zone
+            df["zone"] = df["zone"].astype(object).fillna("").astype(str)  # whole-city rows have an empty zone
         return df
 
     comparison = read("comparison.csv") if (folder / "comparison.csv").exists() else None
