@@ -16,6 +16,10 @@ Prints, from one run on one machine, eight figures with their targets:
       (it must not grow with the number of draws)
   (h) `fit` on a year of a big city's CAD export (synthetic, about 2 million rows): wall time,
       peak memory, and where the time goes (the export is made once and kept)
+  (i) geography: the base city with zones (peer-embedded, six districts) against the same city
+      without zones (0.1's travel distributions), calls/s side by side; and the same city cut
+      into 9 and into 144 zones (units based in the same 9 places), to show that dispatch cost
+      does not grow with the number of zones
 
 Timings are medians of several runs; ratios are measured in the same process with the runs
 interleaved, so a busy machine slows both sides alike. Memory is measured in a fresh child
@@ -66,6 +70,7 @@ TARGETS = {
     "g_memory_growth_mb": ("<=", 50.0),
     "h_fit_wall_s": ("<=", 60.0),
     "h_fit_peak_mb": ("<=", 2048.0),
+    "i_ratio_zones_over_none": (">=", 0.8),
 }
 PSA_SCENARIOS = ("police_only", "co_responder", "peer_embedded")
 # (h) a year of a big city's CAD export: about 5,500 calls a day, 2 million rows
@@ -465,6 +470,57 @@ def measure_c(repeats: int) -> dict:
             "c_peak_increase_mb": mem["peak_increase_mb"]}
 
 
+def without_zones(raw: dict) -> dict:
+    """The same city without geography: each team's travel from 0.1's distribution (police lognormal
+    10/6 min, other teams 8/4) instead of bases and a travel matrix."""
+    raw = deep_merge(raw, {})
+    raw.pop("geography", None)
+    for name, team in raw["teams"].items():
+        for key in ("bases", "travel_factor", "turnout_min"):
+            team.pop(key, None)
+        team["response_min"] = ({"dist": "lognormal", "mean": 10, "sd": 6} if team.get("kind") == "police"
+                                else {"dist": "lognormal", "mean": 8, "sd": 4})
+    return raw
+
+
+def grid_zones(raw: dict, side: int) -> dict:
+    """The city cut into side x side zones of equal share on a 20 x 12 km rectangle, 30 km/h manhattan.
+
+    Units are based in the same 9 places whatever `side` (the middle zone of each ninth of
+    the city), so only the number of zones changes: the dispatch cost should not.
+    """
+    raw = deep_merge(raw, {})
+    zones = {f"z{i}_{j}": {"share": 1 / side ** 2, "x": (i + 0.5) * 20 / side, "y": (j + 0.5) * 12 / side}
+             for i in range(side) for j in range(side)}
+    block = side // 3
+    bases = {f"z{i * block + block // 2}_{j * block + block // 2}": 1 for i in range(3) for j in range(3)}
+    raw["geography"] = {"zones": zones, "speed_kmh": 30, "metric": "manhattan", "travel_cv": 0.5}
+    for team in raw["teams"].values():
+        # shift teams take weights; a team with `units` needs counts, so it keeps every unit in one zone
+        team["bases"] = bases if "shifts" in team else None
+    return raw
+
+
+def measure_i(repeats: int) -> dict:
+    raw, source = peer_scenario_raw()
+    if "geography" not in raw:
+        return {}
+    zoned = validate_scenario(raw)
+    plain = validate_scenario(without_zones(raw))
+    grids = {side: validate_scenario(grid_zones(raw, side)) for side in (3, 12)}
+    walls: dict[str, list[float]] = {"zones": [], "none": [], "grid3": [], "grid12": []}
+    calls: dict[str, int] = {}
+    for _ in range(repeats):  # interleaved, so a busy machine slows every side alike
+        for key, scenario in (("zones", zoned), ("none", plain), ("grid3", grids[3]), ("grid12", grids[12])):
+            wall, (n, _) = timed(replication, scenario, 0)
+            walls[key].append(wall)
+            calls[key] = n
+    rate = {k: calls[k] / median(walls[k]) for k in walls}
+    return {"i_scenario": source, "i_calls_per_s_zones": rate["zones"], "i_calls_per_s_none": rate["none"],
+            "i_ratio_zones_over_none": rate["zones"] / rate["none"], "i_calls_per_s_9_zones": rate["grid3"],
+            "i_calls_per_s_144_zones": rate["grid12"], "i_ratio_144_over_9_zones": rate["grid12"] / rate["grid3"]}
+
+
 def _cpu_s() -> float:
     """CPU seconds used so far by this process and its finished children (pool workers)."""
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -662,6 +718,12 @@ def report(r: dict) -> None:
             print(f"  {row['fraction']:>8.3f} {row['calls_per_day']:>10,.0f} {row['calls']:>10,} {row['wall_s']:>8.1f} "
                   f"{row['us_per_call']:>8.1f} {row['cost_vs_smallest']:>10.2f} {row['peak_rss_mb']:>8.0f} "
                   f"{row['peak_increase_mb']:>7.0f}")
+    if "i_ratio_zones_over_none" in r:
+        print(f"(i) {r['i_scenario']} with zones {r['i_calls_per_s_zones']:,.0f} calls/s, without "
+              f"{r['i_calls_per_s_none']:,.0f} calls/s: ratio {r['i_ratio_zones_over_none']:.2f}   "
+              f"{verdict('i_ratio_zones_over_none', r['i_ratio_zones_over_none'])}")
+        print(f"    9 zones {r['i_calls_per_s_9_zones']:,.0f} calls/s, 144 zones {r['i_calls_per_s_144_zones']:,.0f} "
+              f"calls/s: ratio {r['i_ratio_144_over_9_zones']:.2f} (units in the same 9 places; only the zones differ)")
     met = [k for k in TARGETS if k in r and verdict(k, r[k]).endswith(": MET")]
     print(f"\ntargets met: {len(met)} of {sum(k in r for k in TARGETS)}")
 
@@ -671,7 +733,7 @@ def main(argv=None) -> None:
     p.add_argument("--repeats", type=int, default=5, help="runs per timing (median); (d) uses half, at least 1")
     p.add_argument("--quick", action="store_true", help="fewer repeats and a smaller (e)")
     p.add_argument("--scale", action="store_true", help="also the big-city scale check (a few minutes)")
-    p.add_argument("--only", default="abcdefgh", help="which figures to measure, e.g. 'ab'")
+    p.add_argument("--only", default="abcdefghi", help="which figures to measure, e.g. 'ab'")
     p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
@@ -713,6 +775,8 @@ def main(argv=None) -> None:
         r.update(measure_g(40 if args.quick else 200, 10 if args.quick else 20))
     if "h" in args.only:
         r.update(measure_h())
+    if "i" in args.only:
+        r.update(measure_i(repeats))
     if args.scale:
         r.update(measure_scale())
     r["met"] = {k: verdict(k, r[k]).endswith(": MET") for k in TARGETS if k in r}

@@ -48,7 +48,7 @@ def test_run_writes_the_results_folder(tmp_path):
         "use_of_force", "injury", "linked", "follow_up", "coded_risk", "recognised", "units", "backup_response_min",
         "zone", "unit", "unit_base", "travel_min"]
     metrics = pd.read_csv(out / "metrics.csv")
-    assert list(metrics.columns[:8]) == ["scenario", "metric", "team", "mean", "sd", "ci_low", "ci_high", "n"]
+    assert list(metrics.columns[:8]) == ["scenario", "metric", "team", "zone", "mean", "sd", "ci_low", "ci_high"]
     comparison = pd.read_csv(out / "comparison.csv")
     assert set(comparison["scenario"]) == {"more_peers"} and set(comparison["baseline"]) == {"small_city"}
     assert not list(tmp_path.glob(".*partial*"))

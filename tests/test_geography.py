@@ -482,3 +482,17 @@ def test_check_prints_zones_bases_and_travel(tmp_path):
     assert "manhattan distance at 30 km/h" in result.output
     assert "north 2, central 4, south 2" in result.output
     assert "team peer_team has no `bases`: every unit is in north" in result.output
+
+
+def test_shipped_peer_vans_cannot_be_everywhere():
+    """The shipped peer-embedded city: five vans in four districts, so calls in the west and southeast
+    (no van based there) wait for one to drive over, and police response does not change by district."""
+    from helpers import SCENARIOS
+
+    exp = run_experiment([SCENARIOS / "peer_embedded.yaml"], replications=2, days=20, warmup_days=2, seed=5, workers=1)
+    calls = exp.calls
+    peer = calls[calls["team"] == "peer_team"].groupby("zone")["travel_min"].mean()
+    assert set(calls.loc[calls["team"] == "peer_team", "unit_base"]) == {"downtown", "north", "east", "south"}
+    assert peer["west"] > 2 * peer["downtown"] and peer["southeast"] > 2 * peer["downtown"], peer
+    police = calls[calls["team"] == "police"].groupby("zone")["travel_min"].mean()
+    assert police.max() < 2 * police.min(), police
