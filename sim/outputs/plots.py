@@ -477,7 +477,7 @@ def plot_response_by_zone(results: SavedResults, out_dir: Path, style: str = "ta
                     p90 = value.get((name, zone, "response_min_p90"))
                     calls = value.get((name, zone, "calls"))
                     share = calls.mean / total if calls is not None else 0.0
-                    radius = span * (0.06 + 0.14 * math.sqrt(share))
+                    radius = span * (0.08 + 0.16 * math.sqrt(share))
                     colour = cmap(norm(med.mean)) if med is not None and finite(med.mean) else "#DDDDDD"
                     ax.add_patch(matplotlib.patches.Circle((x, y), radius, facecolor=colour, edgecolor="#222222",
                                                            linewidth=1.2, zorder=3))
@@ -495,7 +495,6 @@ def plot_response_by_zone(results: SavedResults, out_dir: Path, style: str = "ta
                 for spine in ax.spines.values():
                     spine.set_visible(False)
                 ax.set_title(ink.labels[name], fontsize=st.base_pt, fontweight="bold", color="#222222")
-                ax.set_xlabel("zone: median | 90th percentile, minutes", fontsize=st.tick_pt, color="#444444")
             bar = fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes[0, :], fraction=0.03,
                                pad=0.01)
             bar.set_label("Median minutes, call to first unit on scene")
@@ -517,7 +516,8 @@ def plot_response_by_zone(results: SavedResults, out_dir: Path, style: str = "ta
             ax.invert_yaxis()
             ax.set_xlabel("Minutes from the call to the first unit on scene: median (solid), 90th percentile (light)")
             legend_above(ax, ncols=len(names))
-        return _finish(fig, results, st, "How fast help arrives, zone by zone", out_dir, "response_by_zone")
+        return _finish(fig, results, st, "Response time by zone: median | 90th percentile (min)",
+                       out_dir, "response_by_zone")
 
 
 @dataclass(frozen=True)
