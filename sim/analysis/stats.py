@@ -238,7 +238,7 @@ def adjust_for_multiplicity(comparison: pd.DataFrame, primary: tuple[str, ...]) 
     Benjamini–Hochberg adjusted p-values, each family being one scenario's rows against the
     baseline (all its metrics, system-wide and per team)."""
     out = comparison.copy()
-    out["primary"] = out["metric"].isin(primary) & (out["team"] == "")
+    out["primary"] = out["metric"].isin(primary) & (out["team"] == "") & (with_zone(out)["zone"] == "")
     out["p_holm"] = np.nan
     out["p_bh"] = np.nan
     for _scenario, rows in out.groupby("scenario", sort=False):
