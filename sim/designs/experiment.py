@@ -127,14 +127,16 @@ def unresolved_differences(experiment: "Experiment") -> pd.DataFrame:
     Columns: scenario, metric, diff_mean, replications_needed (NaN: the estimate is exactly 0),
     too_small (it would take more than MAX_ADVISED replications).
     """
-    from ..analysis.stats import replications_to_resolve
+    from ..analysis.stats import replications_to_resolve, whole_city
 
     rows = []
     comp = experiment.comparison
     if comp is None:
         return pd.DataFrame(columns=["scenario", "metric", "diff_mean", "replications_needed", "too_small"])
-    s = experiment.summary[experiment.summary["team"] == ""]
+    s = whole_city(experiment.summary)
+    s = s[s["team"] == ""]
     base = s[s["scenario"] == experiment.baseline]
+    comp = whole_city(comp)
     for row in comp[(comp["team"] == "") & comp["metric"].isin(HEADLINE_METRICS)].itertuples():
         if not experiment.paired.get(row.scenario, True) or not (row.ci_low <= 0 <= row.ci_high) or row.diff_mean == 0:
             continue
