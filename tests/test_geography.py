@@ -398,9 +398,9 @@ V01_COLUMNS = ("scenario", "replication", "call_id", "person_id", "arrival_min",
                "first_choice", "team", "wait_min", "response_min", "disposition", "police_on_scene", "backup",
                "use_of_force", "injury", "linked", "follow_up")
 # sha256 of the call columns and summary of a small run without geography, computed with the code as it was
-# before geography existed (main at 168ed5a; 919c986, version 0.1 before repeat crises kept their call type,
-# gave 0bb642cc...)
-V01_DIGEST = "f52be40770d5a7e1e1da5c7a40e4537ce3521fee9cd6a2067c476db88392bec0"
+# without geography (main at ef8266b; earlier digests: 0bb642cc... at 0.1 (919c986), f52be407... at 168ed5a,
+# before repeat crises kept their call type and before the outcome tables)
+V01_DIGEST = "c9b223cda7a200987740d45ae848cf026c1fdc9da477acead407fa727538d57c"
 
 
 def test_without_geography_results_are_bit_identical_to_before():
