@@ -192,7 +192,8 @@ def run_experiment(
     results = run_jobs(run_replication, jobs, workers=workers, scheduler=scheduler, on_done=on_done,
                        dask_timeout_s=dask_timeout_s)
     wall = time.perf_counter() - started
-    tables = {name: pd.concat([r[name] for r in results], ignore_index=True) for name in ("calls", "summary", "hourly", "units")}
+    tables = {name: pd.concat([r[name] for r in results], ignore_index=True)
+              for name in ("calls", "summary", "hourly", "units")}
     return assemble_experiment(loaded, tables, replications=replications, seed=seed, days=days,
                                warmup_days=warmup_days, baseline=baseline,
                                executor=describe(workers, scheduler), wall_time_s=wall, keep_calls=keep_calls)
