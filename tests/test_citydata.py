@@ -26,9 +26,17 @@ GAP = Messiness(gap_start_day=40, gap_days=61)
 
 
 def known_scenario():
-    """The shipped base city without repeat crises (a CAD export cannot tell who calls again)."""
+    """The shipped base city without repeat crises (a CAD export cannot tell who calls again).
+
+    `fit` has no geography block (travel is one distribution per team), so the known city keeps
+    0.1's travel, as the program cities do: no zones, police travel lognormal mean 10, sd 6."""
     raw = load_raw(SCENARIOS / "base.yaml")
     raw["demand"].pop("repeat")
+    raw.pop("geography", None)
+    police = raw["teams"]["police"]
+    for key in ("bases", "turnout_min", "travel_factor"):
+        police.pop(key, None)
+    police["response_min"] = {"dist": "lognormal", "mean": 10, "sd": 6}
     return validate_scenario(raw)
 
 
