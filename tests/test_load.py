@@ -33,14 +33,28 @@ def test_shipped_base_city_has_no_load_warning():
     assert load_warnings(load_scenario(SCENARIOS / "base.yaml")) == []
 
 
+def fixed_police(raw: dict, units: int) -> dict:
+    """The base city's police as a fixed number of units; `bases` weights become whole counts (largest remainder)."""
+    police = raw["teams"]["police"]
+    police.pop("shifts")
+    police["units"] = units
+    weights = police.get("bases")
+    if weights:
+        total = sum(weights.values())
+        exact = {z: units * w / total for z, w in weights.items()}
+        counts = {z: int(x) for z, x in exact.items()}
+        for z in sorted(exact, key=lambda z: counts[z] - exact[z])[: units - sum(counts.values())]:
+            counts[z] += 1
+        police["bases"] = counts
+    return raw
+
+
 def test_overloaded_and_idle_teams_are_named_with_their_hours():
-    raw = load_raw(SCENARIOS / "base.yaml")
-    raw["teams"]["police"].pop("shifts")
-    raw["teams"]["police"]["units"] = 18
+    raw = fixed_police(load_raw(SCENARIOS / "base.yaml"), 18)
     warnings = load_warnings(validate_scenario(raw))
     over = [w for w in warnings if "over 85%" in w]
     assert len(over) == 1 and "Police" in over[0] and "(every day)" in over[0]
-    raw["teams"]["police"]["units"] = 200
+    raw = fixed_police(load_raw(SCENARIOS / "base.yaml"), 200)
     under = [w for w in load_warnings(validate_scenario(raw)) if "under 10%" in w]
     assert len(under) == 1 and "every day" in under[0]
 
@@ -57,9 +71,7 @@ def test_routing_reach_counts_the_calls_a_rule_can_take():
 
 
 def test_check_prints_load_and_warning(tmp_yaml):
-    raw = load_raw(SCENARIOS / "base.yaml")
-    raw["teams"]["police"].pop("shifts")
-    raw["teams"]["police"]["units"] = 18
+    raw = fixed_police(load_raw(SCENARIOS / "base.yaml"), 18)
     result = CliRunner().invoke(app, ["check", str(tmp_yaml(raw))])
     assert result.exit_code == 0
     assert "offered load police" in result.output and "warning" in result.output
