@@ -349,7 +349,7 @@ def check(scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files 
             teams.add_column(col)
         for name, t in s.teams.items():
             teams.add_row(name, t.kind, f"{t.unit_hours_per_week():,.0f}", f"{t.cost_per_unit_hour:,.0f}",
-                          f"{t.on_scene_min.mean:.0f}")
+                          f"{t.on_scene_min.mean:.0f}" if t.on_scene_min is not None else "-")
         console.print(teams)
         routes = Table(show_edge=False, box=None, pad_edge=False)
         for col in ("rule", "call types", "risk", "send", "max wait (min)"):

@@ -99,8 +99,28 @@ class OvertimeRow(NamedTuple):
     end_min: float
 
 
+class FollowUpDueRow(NamedTuple):
+    """A call given a follow-up: the team that will make it and when the first attempt is due."""
+
+    call_id: int
+    team: int
+    due_min: float
+
+
+class FollowUpAttemptRow(NamedTuple):
+    """A follow-up attempt made: whether it reached the person and linked them to services."""
+
+    call_id: int
+    team: int
+    attempt: int
+    start_min: float
+    reached: bool
+    linked: bool
+
+
 ROWS = {"calls": CallRow, "jobs": JobRow, "fallbacks": FallbackRow, "backups": BackupRow,
-        "staffing": StaffingRow, "overtime": OvertimeRow, "waiting": WaitingRow}
+        "staffing": StaffingRow, "overtime": OvertimeRow, "waiting": WaitingRow,
+        "follow_ups_due": FollowUpDueRow, "follow_up_attempts": FollowUpAttemptRow}
 CALL_COLUMNS = CallRow._fields
 JOB_COLUMNS = JobRow._fields
 _NUMPY = {int: np.int64, float: np.float64, bool: np.bool_}
@@ -123,6 +143,8 @@ class EventLog:
     staffing: list = field(default_factory=list)
     overtime: list = field(default_factory=list)
     waiting: list = field(default_factory=list)
+    follow_ups_due: list = field(default_factory=list)
+    follow_up_attempts: list = field(default_factory=list)
     _tables: dict = field(default_factory=dict, repr=False, compare=False)
 
     def table(self, name: str) -> dict[str, np.ndarray]:
