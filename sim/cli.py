@@ -591,7 +591,8 @@ def staff(
                                      '"response_min_p90<=20" or "utilization[peer_team]<=0.8"; repeat for more.'),
     max_units: int = typer.Option(20, "--max-units", min=1, help="Largest staffing to consider."),
     min_units: int = typer.Option(1, "--min-units", min=0, help="Smallest staffing to consider."),
-    shift: Optional[int] = typer.Option(None, "--shift", min=0, help="Staff only this shift (0 = the first); default every shift."),
+    shift: Optional[str] = typer.Option(None, "--shift", help="Staff only this shift: its name or number (1 = the first); default every shift."),
+    budget: Optional[float] = typer.Option(None, "--budget", min=0, help="Most the team may cost a year; larger staffings are not tried."),
     replications: Optional[int] = typer.Option(None, "-r", "--replications", min=2, help="Replications per staffing level to start with (default: the scenario's run.replications)."),
     max_replications: Optional[int] = typer.Option(None, "--max-replications", min=2, help="Most replications per level when a decision is close (default 4 × -r)."),
     days: DaysOption = None,
@@ -620,7 +621,7 @@ def staff(
         r = replications or loaded.run.replications
         question = StaffingQuestion(
             loaded, team, tuple(parse_target(t, "--target") for t in target), max_units=max_units,
-            min_units=min_units, shift=shift, replications=r, max_replications=max_replications or 4 * r, days=days,
+            min_units=min_units, shift=shift, budget=budget, replications=r, max_replications=max_replications or 4 * r, days=days,
             warmup_days=warmup_days, seed=seed)
         question.check()
         levels = math.ceil(math.log2(max(max_units - min_units + 1, 1))) + 1
@@ -643,10 +644,11 @@ def staff(
         folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:
         table = Table(title="Staffing levels tried (mean [95% CI] over replications, simulated)")
-        for col in ("#", "units", "replications", *[str(t) for t in question.targets], "verdict"):
+        for col in ("#", "units", "team cost a year", "replications", *[str(t) for t in question.targets], "verdict"):
             table.add_column(col, justify="right")
         for values in result.search.to_dict("records"):
-            cells = [str(values["step"]), str(values["units"]), str(values["replications"])]
+            cells = [str(values["step"]), str(values["units"]), f"{values['cost_per_year']:,.0f}",
+                     str(values["replications"])]
             for t in question.targets:
                 cells.append(_ci_text(values[f"{t} mean"], values[f"{t} ci_low"], values[f"{t} ci_high"], t.ref.metric))
             cells.append(values["verdict"])

@@ -67,7 +67,8 @@ def _write_staffing(result, folder: Path, command: str | None) -> None:
         staffing={
             "scenario": q.scenario.name, "team": q.team, "team_label": q.scenario.teams[q.team].label or q.team,
             "staffing": q.describe_staffing(), "shift": q.shift, "targets": [str(t) for t in q.targets],
-            "min_units": q.min_units, "max_units": q.max_units, "initial_replications": q.replications,
+            "min_units": q.min_units, "max_units": q.units_within_budget(), "budget": q.budget,
+            "initial_replications": q.replications,
             "max_replications": q.max_replications, "answer": result.answer, "message": result.message(),
             "replications_simulated": result.runs,
         },

@@ -179,29 +179,15 @@ def _minutes(hhmm: str) -> int:
     return int(h) * 60 + int(m)
 
 
-class Window(Strict):
-    """Some weekdays between two clock times (for example 09:00-17:00 on weekdays)."""
+class _Clock(Strict):
+    """Weekdays and two clock times "HH:MM" (the shared part of a window and a shift)."""
 
-    days: list[Day] = Field(min_length=1, description="Weekdays: mon..sun.")
-    start: str = Field(description='Start time "HH:MM".')
-    end: str = Field(description='End time "HH:MM" (up to "24:00"), after start on the same day.')
-
-    @field_validator("start", "end")
+    @field_validator("start", "end", check_fields=False)
     @classmethod
     def _clock(cls, v):
         if not _TIME.match(v) or _minutes(v) > 24 * 60:
             raise ValueError(f'must be a time "HH:MM" between 00:00 and 24:00, got {v!r}')
         return v
-
-    @model_validator(mode="after")
-    def _order(self):
-        if self.end_min <= self.start_min:
-            raise PathValueError(
-                "end",
-                f"must be after start ({self.start}), got {self.end}; a shift past midnight is two shifts "
-                '(e.g. "22:00"-"24:00" and "00:00"-"06:00" on the next day)',
-            )
-        return self
 
     @property
     def start_min(self) -> int:
@@ -212,10 +198,53 @@ class Window(Strict):
         return _minutes(self.end)
 
 
-class Shift(Window):
-    """Units on duty on some weekdays between two clock times."""
+class Window(_Clock):
+    """Some weekdays between two clock times on the same day (for example 09:00-17:00 on weekdays)."""
 
+    days: list[Day] = Field(min_length=1, description="Weekdays: mon..sun.")
+    start: str = Field(description='Start time "HH:MM".')
+    end: str = Field(description='End time "HH:MM" (up to "24:00"), after start on the same day.')
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.end_min <= self.start_min:
+            raise PathValueError(
+                "end",
+                f"must be after start ({self.start}), got {self.end}; a window past midnight is two windows "
+                '(e.g. "22:00"-"24:00" and "00:00"-"06:00" on the next day)',
+            )
+        return self
+
+
+class Shift(_Clock):
+    """Units on duty on some weekdays between two clock times (a shift may run past midnight)."""
+
+    name: Identifier | None = Field(None, description="Optional name, e.g. `night`; the staffing tools accept it.")
+    days: list[Day] = Field(min_length=1, description="Weekdays the shift starts on: mon..sun.")
+    start: str = Field(description='Start time "HH:MM".')
+    end: str = Field(
+        description='End time "HH:MM" (up to "24:00"); an end before the start runs past midnight into the next day '
+        '("22:00"-"06:00").'
+    )
     units: int = Field(ge=0, le=10_000, description="Units on duty during the shift.")
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.start_min == 24 * 60:
+            raise PathValueError("start", 'must be before 24:00 (a shift starting at midnight starts at "00:00")')
+        if self.end_min == self.start_min:
+            raise PathValueError("end", f"must differ from start ({self.start}); a shift lasts more than 0 and less "
+                                        "than 24 hours, or give `units` for around the clock")
+        return self
+
+    @property
+    def duration_min(self) -> int:
+        """Length in minutes; a shift ending before it starts ends the next day."""
+        return (self.end_min - self.start_min) % (24 * 60) or 24 * 60
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.start_min + self.duration_min > 24 * 60
 
 
 class Backup(Strict):
@@ -364,7 +393,25 @@ class Team(Strict):
     def _staffing(self):
         if (self.units is None) == (self.shifts is None):
             raise ValueError("give exactly one of `units` (around the clock) or `shifts` (a weekly schedule)")
+        names = [sh.name for sh in self.shifts or () if sh.name]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise PathValueError("shifts", f"shift names must differ; used twice: {', '.join(twice)}")
         return self
+
+    def shift_index(self, ref: str) -> int:
+        """The 0-based index of a shift given by its name or its 1-based number; ValueError otherwise."""
+        shifts = self.shifts or []
+        names = {sh.name: i for i, sh in enumerate(shifts) if sh.name}
+        if ref in names:
+            return names[ref]
+        allowed = f"1 to {len(shifts)}" + (f" or a name ({', '.join(names)})" if names else "")
+        if not str(ref).isdigit():
+            raise ValueError(f"no shift named {ref!r}; give {allowed}")
+        number = int(ref)
+        if not 1 <= number <= len(shifts):
+            raise ValueError(f"no shift {number}; give {allowed}")
+        return number - 1
 
     @field_validator("outcomes", mode="before")
     @classmethod
@@ -393,7 +440,7 @@ class Team(Strict):
         return [Shift(days=list(DAYS), start="00:00", end="24:00", units=self.units or 0)]
 
     def unit_hours_per_week(self) -> float:
-        return sum(len(s.days) * s.units * (s.end_min - s.start_min) / 60 for s in self.weekly_shifts())
+        return sum(len(s.days) * s.units * s.duration_min / 60 for s in self.weekly_shifts())
 
 
 class RoutingMatch(Strict):
