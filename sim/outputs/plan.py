@@ -77,14 +77,14 @@ def _units_by_hour(folder: Path, st, figures: Path) -> list[Path]:
         return np.append(values, values[-1])
 
     ax.fill_between(hours, steps(hourly["offered_load"].to_numpy()), step="post", color=st.palette[4], alpha=0.25,
-                    label="Work arriving (offered load, unit-hours per hour)")
+                    label="Work arriving (unit-hours per hour)")
     ax.step(hours, steps(hourly["needed_units"].to_numpy()), where="post", color="#000000", linestyle="--",
-            linewidth=2, label="Units each hour needs on its own (queueing screen)")
+            linewidth=2, label="Needed by each hour alone (screen)")
     ax.step(hours, steps(hourly["current_units"].to_numpy()), where="post", color=st.palette[1], linewidth=2.5,
-            label=f"Scenario's schedule ({plan['current_cost'] / 1e6:,.2f} M a year)")
+            label=f"Scenario's shifts: {plan['current_cost'] / 1e6:,.2f} M a year")
     if plan["answer_cost"] is not None:
         ax.step(hours, steps(hourly["scheduled_units"].to_numpy()), where="post", color=st.palette[0], linewidth=3.5,
-                label=f"Planned schedule ({plan['answer_cost'] / 1e6:,.2f} M a year)")
+                label=f"Planned shifts: {plan['answer_cost'] / 1e6:,.2f} M a year")
     ax.set_xticks(range(0, 169, 24))
     ax.set_xticklabels([*DAY_NAMES, ""], ha="left")
     ax.set_xticks(range(0, 169, 6), minor=True)
@@ -94,9 +94,8 @@ def _units_by_hour(folder: Path, st, figures: Path) -> list[Path]:
     ax.set_xlabel("Hour of the week (ticks every 6 hours)")
     ax.set_ylim(bottom=0)
     legend_above(ax, ncols=2)
-    title = f"{plan['team_label']}: units needed and scheduled, hour by hour"
-    caption = (f"Needs and work: queueing screen (lagged offered load, M/M/c with the routing wait limit). "
-               f"Targets: {', '.join(plan['targets'])}")
+    title = f"{plan['team_label']}: units on duty by hour"
+    caption = f"Needs and work: queueing screen (lagged load, M/M/c with the wait limit). Target: {', '.join(plan['targets'])}"
     return finish(fig, st, title, caption, figures, "plan_units_by_hour")
 
 
