@@ -16,6 +16,8 @@ Prints, from one run on one machine, eight figures with their targets:
       (it must not grow with the number of draws)
   (h) `fit` on a year of a big city's CAD export (synthetic, about 2 million rows): wall time,
       peak memory, and where the time goes (the export is made once and kept)
+  (i) the shift planner on the shipped peer team for one target with 2 workers: wall time and
+      the number of replications its confirmation and budget curve simulated
 
 Timings are medians of several runs; ratios are measured in the same process with the runs
 interleaved, so a busy machine slows both sides alike. Memory is measured in a fresh child
@@ -66,10 +68,13 @@ TARGETS = {
     "g_memory_growth_mb": ("<=", 50.0),
     "h_fit_wall_s": ("<=", 60.0),
     "h_fit_peak_mb": ("<=", 2048.0),
+    "i_plan_wall_s": ("<=", 180.0),
 }
 PSA_SCENARIOS = ("police_only", "co_responder", "peer_embedded")
 # (h) a year of a big city's CAD export: about 5,500 calls a day, 2 million rows
 FIT_CRISIS_PER_DAY, FIT_OTHER_PER_DAY, FIT_DAYS = 500, 5000, 426  # 365 days once the 61-day gap is out
+PLAN_TARGET = "eligible_reached_share[peer_team]>=0.6"
+PLAN_BUDGET = 3_000_000
 
 # M/M/c: 10 servers, mean service 10 min, 0.8 arrivals/min (load 0.8), about 200k customers.
 MMC_SERVERS = 10
@@ -514,6 +519,24 @@ def measure_g(draws: int, small: int) -> dict:
             "g_memory_growth_mb": big["peak_increase_mb"] - few["peak_increase_mb"]}
 
 
+def measure_i() -> dict:
+    """`crisis-sim plan` on the shipped peer team: one target, a budget, 2 workers, the scenario's run settings."""
+    from sim.analysis.targets import parse_target
+    from sim.designs.plan import PlanQuestion, plan_shifts
+    from sim.scenario.loading import load_scenario
+
+    scenario = load_scenario(ROOT / "scenarios" / "peer_embedded.yaml")
+    r = scenario.run.replications
+    question = PlanQuestion(scenario, "peer_team", (parse_target(PLAN_TARGET),), budget=PLAN_BUDGET,
+                            replications=r, max_replications=4 * r)
+    started = time.perf_counter()
+    result = plan_shifts(question, workers=2)
+    wall = time.perf_counter() - started
+    curve = int(result.budget_curve["replications"].sum()) if len(result.budget_curve) else 0
+    return {"i_plan_wall_s": wall, "i_plan_replications": result.runs, "i_plan_curve_replications": curve,
+            "i_plan_candidates_simulated": int(len(result.table())), "i_plan_message": result.message()}
+
+
 def measure_scale() -> dict:
     rows = [dict(fraction=f, **in_child("replication", f)) for f in SCALE_FRACTIONS]
     base = rows[0]
@@ -654,6 +677,11 @@ def report(r: dict) -> None:
               f"{r['h_fit_peak_mb']:.0f} MB   {verdict('h_fit_peak_mb', r['h_fit_peak_mb'])}")
         print("    where the time goes: " + ", ".join(f"{k} {v:.1f} s" for k, v in
                                                      sorted(f["stages_s"].items(), key=lambda kv: -kv[1])))
+    if "i_plan_wall_s" in r:
+        print(f"(i) plan peer_team for {PLAN_TARGET} within {PLAN_BUDGET:,}, 2 workers: {r['i_plan_wall_s']:.0f} s, "
+              f"{r['i_plan_replications']} replications ({r['i_plan_candidates_simulated']} candidates confirmed, "
+              f"{r['i_plan_curve_replications']} for the budget curve)   {verdict('i_plan_wall_s', r['i_plan_wall_s'])}")
+        print(f"    {r['i_plan_message']}")
     if "scale" in r:
         print("\nscale (one 365-day replication, peer-embedded city grown toward the big city):")
         print(f"  {'fraction':>8} {'calls/day':>10} {'calls':>10} {'wall s':>8} {'us/call':>8} {'x smallest':>10} "
@@ -671,7 +699,7 @@ def main(argv=None) -> None:
     p.add_argument("--repeats", type=int, default=5, help="runs per timing (median); (d) uses half, at least 1")
     p.add_argument("--quick", action="store_true", help="fewer repeats and a smaller (e)")
     p.add_argument("--scale", action="store_true", help="also the big-city scale check (a few minutes)")
-    p.add_argument("--only", default="abcdefgh", help="which figures to measure, e.g. 'ab'")
+    p.add_argument("--only", default="abcdefghi", help="which figures to measure, e.g. 'ab'")
     p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
@@ -713,6 +741,8 @@ def main(argv=None) -> None:
         r.update(measure_g(40 if args.quick else 200, 10 if args.quick else 20))
     if "h" in args.only:
         r.update(measure_h())
+    if "i" in args.only:
+        r.update(measure_i())
     if args.scale:
         r.update(measure_scale())
     r["met"] = {k: verdict(k, r[k]).endswith(": MET") for k in TARGETS if k in r}

@@ -153,12 +153,21 @@ def _expected(dist) -> float:
     return float(dist.mean)
 
 
+def _repeats_per_first_crisis(repeat) -> float:
+    """Expected repeat crises after a first one: a chain with each person's repeat chance, p / (1 - p)."""
+    if repeat is None:
+        return 0.0
+    groups = [(g.share, g.probability) for g in getattr(repeat, "groups", {}).values()]
+    rest = 1 - sum(share for share, _p in groups)
+    return sum(share * p / (1 - p) if p < 1 else math.inf for share, p in [*groups, (rest, repeat.probability)])
+
+
 def hourly_load(scenario: Scenario, team: str) -> HourlyLoad:
     """The team's first-choice calls and busy time by hour of the week, from the scenario's inputs.
 
     Arrivals follow the hourly and weekday profiles; repeat crises come on top, spread evenly
-    (their delay is uniform over the repeat window), at the rate of a chain with the repeat
-    probability (linkage, which lowers it, is ignored: the screen errs towards more load).
+    (their delay is uniform over the repeat window), at the rate of a chain with each group's
+    repeat probability (linkage, which lowers it, is ignored: the screen errs towards more load).
     A call's first choice follows the routing rules in order, each taking its `share` of the
     matching calls. Busy time is the team's mean travel + time on scene (by call type) +
     transport (by disposition chance). Follow-ups add their time `after_hours` later.
@@ -167,8 +176,7 @@ def hourly_load(scenario: Scenario, team: str) -> HourlyLoad:
     hourly = _normalised(d.hourly_profile, 24)
     weekday = _normalised(d.weekday_profile, 7)
     per_hour = d.crisis_calls_per_day / 24 * np.repeat(weekday, 24) * np.tile(hourly, 7)
-    repeat_p = d.repeat.probability if d.repeat is not None else 0.0
-    per_hour = per_hour + d.crisis_calls_per_day / 24 * repeat_p / (1 - repeat_p) if repeat_p < 1 else per_hour
+    per_hour = per_hour + d.crisis_calls_per_day / 24 * _repeats_per_first_crisis(d.repeat)
     t = scenario.teams[team]
     eligible, dispatched, busy, wait_limits = 0.0, 0.0, 0.0, []
     for call_type, ct in d.call_types.items():
