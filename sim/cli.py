@@ -708,12 +708,9 @@ def plan(
     style: StyleOption = "talk",
 ) -> None:
     """The cheapest weekly shift schedule that meets the targets (or the best within a budget), confirmed by simulation."""
-    from rich.markup import escape
-
     from .analysis.targets import parse_target
     from .designs.plan import PlanQuestion, plan_shifts
     from .outputs.folders import save
-    from .outputs.results import check_out_dir
     from .scenario.loading import load_scenario
 
     with user_errors():
@@ -728,7 +725,10 @@ def plan(
             max_replications=max_replications or 4 * r, curve_replications=curve_replications, sim_days=sim_days,
             warmup_days=warmup_days, seed=seed)
         question.check()
-        check_out_dir(out)
+        # candidates run one at a time and keep no calls table
+        fit_or_refuse([loaded] * 6, r, loaded.run.days if sim_days is None else sim_days,
+                      loaded.run.warmup_days if warmup_days is None else warmup_days,
+                      1 if scheduler else workers or default_workers(), out, keep_calls=False, what="this plan")
         context, advance = progress_counter(4 * r, quiet, "confirming schedules")
         with context:
             result = plan_shifts(question, workers=workers or default_workers(), scheduler=scheduler, on_done=advance)
@@ -736,7 +736,7 @@ def plan(
     if not quiet:
         table = Table(title="Candidate schedules (simulated: mean [95% CI] over replications)")
         for col in ("#", "cost a year", "unit-hours/week", "replications",
-                    *[escape(str(t)) for t in question.targets], "verdict"):
+                    *[str(t) for t in question.targets], "verdict"):
             table.add_column(col, justify="right")
         for row in result.table().to_dict("records"):
             cells = [str(row["candidate"]) + (" *" if row["chosen"] else ""), f"{row['cost_per_year']:,.0f}",
@@ -750,13 +750,13 @@ def plan(
             from .designs.plan import shifts_text
 
             console.print(f"Schedule (paste under teams.{team}):", highlight=False)
-            console.print(escape(shifts_text(result.shifts()).rstrip()), highlight=False)
+            console.print(shifts_text(result.shifts()).rstrip(), highlight=False)
         ref = f"eligible_reached_share[{team}]"
         ceiling_cost = "" if result.ceiling_cost is None else f", for about {result.ceiling_cost:,.0f} a year"
-        console.print(escape(f"Ceiling under the routing rules (screen): {ref} {result.ceiling[ref]:.1%}{ceiling_cost}."),
+        console.print(f"Ceiling under the routing rules (screen): {ref} {result.ceiling[ref]:.1%}{ceiling_cost}.",
                       highlight=False)
     style = "bold green" if result.met else "bold yellow"
-    console.print(f"[{style}]{escape(result.message())}[/]", highlight=False)
+    console.print(f"[{style}]{escape(result.message())}[/]", highlight=False, markup=True)
     console.print(f"Results: {folder}", highlight=False)
 
 
