@@ -159,3 +159,20 @@ def test_confirmed_schedule_meets_the_target_and_no_cheaper_enumerated_schedule_
     assert CliRunner().invoke(app, ["plot", str(folder)]).exit_code == 0
     assert math.isfinite(mean)
     assert len(result.hourly) == HOURS_PER_WEEK
+
+
+def test_documented_plan_command_runs_at_reduced_size(tmp_path):
+    import re
+
+    text = (ROOT / "docs" / "staffing.md").read_text()
+    block = re.search(r"```\n(crisis-sim plan .*?)```", text, re.S).group(1)
+    args = [a.strip('"') for a in re.findall(r'"[^"]*"|\S+', block.replace("\\\n", " "))[1:]]
+    short = tmp_path / "short.yaml"
+    short.write_text(yaml.safe_dump({"extends": str(ROOT / args[1]), "run": {"warmup_days": 1}}))
+    args[1] = str(short)
+    out = tmp_path / "plan"
+    result = CliRunner().invoke(app, [*args, "--sim-days", "7", "-r", "2", "--max-replications", "2",
+                                      "--curve-replications", "0", "--starts", "00:00,08:00,16:00",
+                                      "--out", str(out), "--workers", "1", "--no-charts"])
+    assert result.exit_code == 0, result.output
+    assert "a year" in result.output and (out / "candidates.csv").exists()

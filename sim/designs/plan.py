@@ -45,6 +45,9 @@ SCREENED = {
 }
 LADDER_STEP = 0.01  # how much easier or harder each rung of the candidate ladder asks the screen to be
 SATURATED = 0.999  # an hour needs no more units once this share of its calls is reached
+# the integer program stops within 1% of the least cost: less than one unit-hour a day for a
+# year on the shipped team (1.8% of its cost), so the schedule found is the cheapest there
+MIP_GAP = 0.01
 
 
 @dataclass(frozen=True)
@@ -276,8 +279,10 @@ class Screen:
         rows.append(hstack([csr_matrix(-self.cover), kron(eye(n_hours), np.ones((1, k)))]))
         lower.append(np.full(n_hours, -np.inf))
         upper.append(np.zeros(n_hours))
-        # the (i+1)-th unit only counts if the i-th does
-        if k > 1:
+        # the (i+1)-th unit only counts if the i-th does; needed only where a unit adds more than
+        # the one before it (otherwise the program takes the larger gains first anyway)
+        concave = bool(np.all(np.diff(gain, axis=1) <= 1e-12))
+        if k > 1 and not concave:
             order = kron(eye(n_hours), diags([np.ones(k - 1), -np.ones(k - 1)], [0, 1], shape=(k - 1, k)))
             rows.append(hstack([csr_matrix((n_hours * (k - 1), n_tours)), order]))
             lower.append(np.zeros(n_hours * (k - 1)))
@@ -320,10 +325,9 @@ class Screen:
         bounds = Bounds(np.zeros(n_tours + n_y), np.concatenate([upper_x, np.ones(n_y)]))
         # with each extra unit adding less than the one before (the usual case), the best y is
         # whole anyway once x is, so only the tours need to be integers
-        concave = bool(np.all(np.diff(gain, axis=1) <= 1e-12))
         integrality = np.concatenate([np.ones(n_tours), np.zeros(n_y) if concave else np.ones(n_y)])
         result = milp(objective, constraints=[constraint], integrality=integrality, bounds=bounds,
-                      options={"time_limit": 30, "mip_rel_gap": 1e-4})
+                      options={"time_limit": 20, "mip_rel_gap": MIP_GAP})
         if result.x is None:
             return None
         units = tuple(int(round(v)) for v in result.x[:n_tours])
@@ -459,51 +463,72 @@ def plan_shifts(question: PlanQuestion, workers: int = 1, scheduler: str | None 
     settings = question.settings()
     confirm = Confirmation(question.targets, question.replications, question.max_replications, settings["seed"],
                            settings["days"], settings["warmup_days"], workers, scheduler, on_done)
-    # the ladder: rungs asking the screen for a little less or more than the targets, distinct and in cost order
+    # The ladder: rung t asks the screen for targets t points harder (t < 0: easier). Rungs are
+    # solved only when the search reaches them; rungs giving the same schedule share its runs.
     candidates: list[Schedule] = []
-    rung_of: list[int] = []
-    for tighten in range(-ladder, ladder + 1):
-        s = screen.solve(tighten)
-        if s is None:
-            continue
-        if question.budget is not None and s.cost > question.budget + 1e-6:
-            continue
-        if candidates and s.units == candidates[-1].units:
-            continue
-        if candidates and s.cost < candidates[-1].cost - 1e-6:
-            continue
-        candidates.append(s)
-        rung_of.append(tighten)
+    index: dict[tuple[int, ...], int] = {}
+    rungs: dict[int, int | None] = {}
     name = question.scenario.name
+
+    def candidate(t: int) -> int | None:
+        if t not in rungs:
+            s = screen.solve(t) if -ladder <= t <= ladder else None
+            if s is not None and question.budget is not None and s.cost > question.budget + 1e-6:
+                s = None
+            if s is not None and s.units not in index:
+                index[s.units] = len(candidates)
+                candidates.append(s)
+            rungs[t] = None if s is None else index[s.units]
+        return rungs[t]
 
     def meets(i: int) -> bool:
         s = candidates[i]
         scenario = scheduled(question, screen.tours, s, f"{name}__plan{i + 1}")
         return confirm.meets(i, scenario, {"candidate": i + 1, "cost_per_year": s.cost})
 
-    answer, met = None, False
-    if candidates:
-        start = min(range(len(candidates)), key=lambda i: abs(rung_of[i]))
-        lo, hi = -1, None
-        i = start
-        step = 1
-        while True:  # go up the ladder until a candidate meets the targets (or the ladder ends)
-            if meets(i):
-                hi = i
+    def rung_meets(t: int) -> bool | None:
+        i = candidate(t)
+        return None if i is None else meets(i)
+
+    # from the rung that asks for exactly the targets, step (doubling) towards the boundary
+    # between rungs that miss and rungs that meet, then bisect it
+    met_rungs: list[int] = []
+    first = rung_meets(0)
+    if first is not None:
+        direction = -1 if first else 1
+        inside, step = 0, 1
+        if first:
+            met_rungs.append(0)
+        outside = None
+        while outside is None:
+            t = inside + direction * step
+            result = rung_meets(t) if -ladder <= t <= ladder else None
+            if result is None:
+                outside = t if first else None
                 break
-            lo = i
-            if i == len(candidates) - 1:
-                break
-            i = min(len(candidates) - 1, i + step)
-            step *= 2
-        if hi is not None:
+            if result == first:
+                inside = t
+                if result:
+                    met_rungs.append(t)
+                step *= 2
+            else:
+                outside = t
+                if result:
+                    met_rungs.append(t)
+        if outside is not None:
+            lo, hi = sorted((inside, outside))  # the boundary lies between lo (misses) and hi (meets)
             while hi - lo > 1:
                 mid = (lo + hi) // 2
-                if meets(mid):
+                result = rung_meets(mid)
+                if result:
+                    met_rungs.append(mid)
                     hi = mid
                 else:
                     lo = mid
-            answer, met = hi, True
+    met_candidates = [rungs[t] for t in met_rungs if rungs.get(t) is not None]
+    answer, met = None, False
+    if met_candidates:
+        answer, met = min(met_candidates, key=lambda i: candidates[i].cost), True
     if not met and question.budget is not None:
         best = screen.solve(budget=question.budget)
         if best is not None:
@@ -511,9 +536,9 @@ def plan_shifts(question: PlanQuestion, workers: int = 1, scheduler: str | None 
             i = len(candidates) - 1
             met = meets(i)
             answer = i
-    curve = budget_curve(question, screen, confirm, candidates)
     ceiling = screen.ceiling()
     ceiling_cost = _ceiling_cost(screen, question)
+    curve = budget_curve(question, screen, confirm, ceiling_cost)
     on_duty_now = _current_on_duty(question)
     hourly = pd.DataFrame({
         "hour_of_week": np.arange(HOURS_PER_WEEK), "calls_per_hour": screen.load.calls_per_hour,
@@ -557,11 +582,11 @@ def _with_targets(screen: Screen, question: PlanQuestion) -> Screen:
 
 
 def budget_curve(question: PlanQuestion, screen: Screen, confirm: Confirmation,
-                 candidates: list[Schedule]) -> pd.DataFrame:
+                 ceiling_cost: float | None) -> pd.DataFrame:
     """What each budget step buys: the screen's most reach within it, simulated (few replications, CRN)."""
     team = question.team
     ref = f"eligible_reached_share[{team}]"
-    top = _ceiling_cost(screen, question) or 0.0
+    top = ceiling_cost or 0.0
     if question.budget is not None:
         top = max(top, question.budget)
     steps = np.arange(question.budget_step, top + question.budget_step, question.budget_step)
