@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..scenario.outcomes import team_outcomes
 from ..scenario.schema import DISPOSITIONS, RISKS, Scenario
 
 HOURS_PER_WEEK = 168
@@ -178,6 +179,7 @@ def hourly_load(scenario: Scenario, team: str) -> HourlyLoad:
     per_hour = d.crisis_calls_per_day / 24 * np.repeat(weekday, 24) * np.tile(hourly, 7)
     per_hour = per_hour + d.crisis_calls_per_day / 24 * _repeats_per_first_crisis(d.repeat)
     t = scenario.teams[team]
+    outcomes = team_outcomes(scenario, team)
     eligible, dispatched, busy, wait_limits = 0.0, 0.0, 0.0, []
     for call_type, ct in d.call_types.items():
         phone = d.phone_resolution.get(call_type, 0.0)
@@ -195,7 +197,7 @@ def hourly_load(scenario: Scenario, team: str) -> HourlyLoad:
                 if rule.send[0] == team:
                     eligible += p * taken
                     wait_limits.append(rule.max_wait_min)
-                    chances = t.outcomes_for(call_type, risk)
+                    chances = outcomes[call_type][risk].dispositions()
                     transport = sum(c * _expected(t.transport_min[disp]) for disp, c in zip(DISPOSITIONS, chances)
                                     if disp in t.transport_min)
                     on_scene = _expected(t.on_scene_min_by_type.get(call_type, t.on_scene_min))
