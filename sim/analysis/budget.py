@@ -1,13 +1,15 @@
 """What a team's staffing costs a year: the new budget line a city would have to find.
 
-A staffed unit-hour costs `cost_per_unit_hour` whether the unit is busy or not; a year is
-365/7 weeks of the team's weekly schedule. Overtime (paid past a shift's end) is a
-simulated quantity and is not in this planning figure; `cost_staffing` includes it.
+A staffed unit-hour costs the loaded rate of `sim.analysis.costs` (pay x (1 + overhead), as in
+the simulated `cost_team`) whether the unit is busy or not; a year is 365/7 weeks of the
+team's weekly schedule. Overtime (paid past a shift's end) is simulated, and `fixed_per_year`
+does not depend on the schedule: neither is in this planning figure (both are in `cost_team`).
 """
 
 from __future__ import annotations
 
 from ..scenario.schema import Team
+from .costs import unit_hour_cost as pay_per_unit_hour
 
 WEEKS_PER_YEAR = 365 / 7
 
@@ -18,5 +20,5 @@ def team_cost_per_year(team: Team) -> float:
 
 
 def unit_hour_cost(team: Team) -> float:
-    """Cost of one staffed unit-hour, with the team's overhead when the scenario gives one."""
-    return team.cost_per_unit_hour * (1 + (getattr(team, "overhead", 0.0) or 0.0))
+    """Loaded cost of one staffed unit-hour: pay with the team's overhead (the rate `costs.team_cost` uses)."""
+    return pay_per_unit_hour(team) * (1 + team.overhead)
