@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench app baseline docs notebooks clean
+.PHONY: demo peer-value test bench app baseline docs notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	out=results/demo-$$(date +%Y%m%d-%H%M%S)-$$$$ && \
 	$(BIN)/crisis-sim run scenarios/police_only.yaml scenarios/co_responder.yaml scenarios/peer_embedded.yaml --out $$out && \
+	$(BIN)/crisis-sim report $$out
+
+peer-value: $(STAMP)
+	out=results/peer-value-$$(date +%Y%m%d-%H%M%S)-$$$$ && \
+	$(BIN)/crisis-sim run scenarios/peer_embedded.yaml scenarios/peer_value/no_peer.yaml \
+		scenarios/peer_value/no_follow_up.yaml --baseline peer_embedded --out $$out && \
 	$(BIN)/crisis-sim report $$out
 
 test: $(STAMP)

@@ -16,7 +16,9 @@ Prints, from one run on one machine, eight figures with their targets:
       (it must not grow with the number of draws)
   (h) `fit` on a year of a big city's CAD export (synthetic, about 2 million rows): wall time,
       peak memory, and where the time goes (the export is made once and kept)
-  (i) geography: the base city with zones (peer-embedded, six districts) against the same city
+  (i) the shift planner on the shipped peer team for one target with 2 workers: wall time and
+      the number of replications its confirmation and budget curve simulated
+  (j) geography: the base city with zones (peer-embedded, six districts) against the same city
       without zones (0.1's travel distributions), calls/s side by side; and the same city cut
       into 9 and into 144 zones (units based in the same 9 places), to show that dispatch cost
       does not grow with the number of zones
@@ -70,11 +72,14 @@ TARGETS = {
     "g_memory_growth_mb": ("<=", 50.0),
     "h_fit_wall_s": ("<=", 60.0),
     "h_fit_peak_mb": ("<=", 2048.0),
-    "i_ratio_zones_over_none": (">=", 0.8),
+    "i_plan_wall_s": ("<=", 180.0),
+    "j_ratio_zones_over_none": (">=", 0.8),
 }
 PSA_SCENARIOS = ("police_only", "co_responder", "peer_embedded")
 # (h) a year of a big city's CAD export: about 5,500 calls a day, 2 million rows
 FIT_CRISIS_PER_DAY, FIT_OTHER_PER_DAY, FIT_DAYS = 500, 5000, 426  # 365 days once the 61-day gap is out
+PLAN_TARGET = "eligible_reached_share[peer_team]>=0.6"
+PLAN_BUDGET = 3_000_000
 
 # M/M/c: 10 servers, mean service 10 min, 0.8 arrivals/min (load 0.8), about 200k customers.
 MMC_SERVERS = 10
@@ -501,7 +506,7 @@ def grid_zones(raw: dict, side: int) -> dict:
     return raw
 
 
-def measure_i(repeats: int) -> dict:
+def measure_j(repeats: int) -> dict:
     raw, source = peer_scenario_raw()
     if "geography" not in raw:
         return {}
@@ -516,9 +521,9 @@ def measure_i(repeats: int) -> dict:
             walls[key].append(wall)
             calls[key] = n
     rate = {k: calls[k] / median(walls[k]) for k in walls}
-    return {"i_scenario": source, "i_calls_per_s_zones": rate["zones"], "i_calls_per_s_none": rate["none"],
-            "i_ratio_zones_over_none": rate["zones"] / rate["none"], "i_calls_per_s_9_zones": rate["grid3"],
-            "i_calls_per_s_144_zones": rate["grid12"], "i_ratio_144_over_9_zones": rate["grid12"] / rate["grid3"]}
+    return {"j_scenario": source, "j_calls_per_s_zones": rate["zones"], "j_calls_per_s_none": rate["none"],
+            "j_ratio_zones_over_none": rate["zones"] / rate["none"], "j_calls_per_s_9_zones": rate["grid3"],
+            "j_calls_per_s_144_zones": rate["grid12"], "j_ratio_144_over_9_zones": rate["grid12"] / rate["grid3"]}
 
 
 def _cpu_s() -> float:
@@ -568,6 +573,24 @@ def measure_g(draws: int, small: int) -> dict:
     return {"g_draws": draws, "g_wall_s": big["wall_s"], "g_s_per_draw": big["s_per_draw"],
             "g_peak_increase_mb": big["peak_increase_mb"], "g_small": few,
             "g_memory_growth_mb": big["peak_increase_mb"] - few["peak_increase_mb"]}
+
+
+def measure_i() -> dict:
+    """`crisis-sim plan` on the shipped peer team: one target, a budget, 2 workers, the scenario's run settings."""
+    from sim.analysis.targets import parse_target
+    from sim.designs.plan import PlanQuestion, plan_shifts
+    from sim.scenario.loading import load_scenario
+
+    scenario = load_scenario(ROOT / "scenarios" / "peer_embedded.yaml")
+    r = scenario.run.replications
+    question = PlanQuestion(scenario, "peer_team", (parse_target(PLAN_TARGET),), budget=PLAN_BUDGET,
+                            replications=r, max_replications=4 * r)
+    started = time.perf_counter()
+    result = plan_shifts(question, workers=2)
+    wall = time.perf_counter() - started
+    curve = int(result.budget_curve["replications"].sum()) if len(result.budget_curve) else 0
+    return {"i_plan_wall_s": wall, "i_plan_replications": result.runs, "i_plan_curve_replications": curve,
+            "i_plan_candidates_simulated": int(len(result.table())), "i_plan_message": result.message()}
 
 
 def measure_scale() -> dict:
@@ -710,6 +733,11 @@ def report(r: dict) -> None:
               f"{r['h_fit_peak_mb']:.0f} MB   {verdict('h_fit_peak_mb', r['h_fit_peak_mb'])}")
         print("    where the time goes: " + ", ".join(f"{k} {v:.1f} s" for k, v in
                                                      sorted(f["stages_s"].items(), key=lambda kv: -kv[1])))
+    if "i_plan_wall_s" in r:
+        print(f"(i) plan peer_team for {PLAN_TARGET} within {PLAN_BUDGET:,}, 2 workers: {r['i_plan_wall_s']:.0f} s, "
+              f"{r['i_plan_replications']} replications ({r['i_plan_candidates_simulated']} candidates confirmed, "
+              f"{r['i_plan_curve_replications']} for the budget curve)   {verdict('i_plan_wall_s', r['i_plan_wall_s'])}")
+        print(f"    {r['i_plan_message']}")
     if "scale" in r:
         print("\nscale (one 365-day replication, peer-embedded city grown toward the big city):")
         print(f"  {'fraction':>8} {'calls/day':>10} {'calls':>10} {'wall s':>8} {'us/call':>8} {'x smallest':>10} "
@@ -718,12 +746,12 @@ def report(r: dict) -> None:
             print(f"  {row['fraction']:>8.3f} {row['calls_per_day']:>10,.0f} {row['calls']:>10,} {row['wall_s']:>8.1f} "
                   f"{row['us_per_call']:>8.1f} {row['cost_vs_smallest']:>10.2f} {row['peak_rss_mb']:>8.0f} "
                   f"{row['peak_increase_mb']:>7.0f}")
-    if "i_ratio_zones_over_none" in r:
-        print(f"(i) {r['i_scenario']} with zones {r['i_calls_per_s_zones']:,.0f} calls/s, without "
-              f"{r['i_calls_per_s_none']:,.0f} calls/s: ratio {r['i_ratio_zones_over_none']:.2f}   "
-              f"{verdict('i_ratio_zones_over_none', r['i_ratio_zones_over_none'])}")
-        print(f"    9 zones {r['i_calls_per_s_9_zones']:,.0f} calls/s, 144 zones {r['i_calls_per_s_144_zones']:,.0f} "
-              f"calls/s: ratio {r['i_ratio_144_over_9_zones']:.2f} (units in the same 9 places; only the zones differ)")
+    if "j_ratio_zones_over_none" in r:
+        print(f"(j) {r['j_scenario']} with zones {r['j_calls_per_s_zones']:,.0f} calls/s, without "
+              f"{r['j_calls_per_s_none']:,.0f} calls/s: ratio {r['j_ratio_zones_over_none']:.2f}   "
+              f"{verdict('j_ratio_zones_over_none', r['j_ratio_zones_over_none'])}")
+        print(f"    9 zones {r['j_calls_per_s_9_zones']:,.0f} calls/s, 144 zones {r['j_calls_per_s_144_zones']:,.0f} "
+              f"calls/s: ratio {r['j_ratio_144_over_9_zones']:.2f} (units in the same 9 places; only the zones differ)")
     met = [k for k in TARGETS if k in r and verdict(k, r[k]).endswith(": MET")]
     print(f"\ntargets met: {len(met)} of {sum(k in r for k in TARGETS)}")
 
@@ -733,7 +761,7 @@ def main(argv=None) -> None:
     p.add_argument("--repeats", type=int, default=5, help="runs per timing (median); (d) uses half, at least 1")
     p.add_argument("--quick", action="store_true", help="fewer repeats and a smaller (e)")
     p.add_argument("--scale", action="store_true", help="also the big-city scale check (a few minutes)")
-    p.add_argument("--only", default="abcdefghi", help="which figures to measure, e.g. 'ab'")
+    p.add_argument("--only", default="abcdefghij", help="which figures to measure, e.g. 'ab'")
     p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
@@ -776,7 +804,9 @@ def main(argv=None) -> None:
     if "h" in args.only:
         r.update(measure_h())
     if "i" in args.only:
-        r.update(measure_i(repeats))
+        r.update(measure_i())
+    if "j" in args.only:
+        r.update(measure_j(repeats))
     if args.scale:
         r.update(measure_scale())
     r["met"] = {k: verdict(k, r[k]).endswith(": MET") for k in TARGETS if k in r}

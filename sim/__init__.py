@@ -15,7 +15,7 @@ Module map (data flows one way, top to bottom; a test enforces the layers):
     sim/analysis/   from event logs to numbers: tables, metrics, the metric catalogue,
                     statistics (CIs, paired comparisons), targets
     sim/designs/    experiments over many replications: executors (processes, Dask), runs,
-                    sweeps, the staffing finder, sensitivity analysis. They return results and
+                    sweeps, the staffing finder, the shift planner, sensitivity analysis. They return results and
                     never write files or draw.
     sim/outputs/    results folders (written whole or not at all), number formatting, one chart
                     style, run charts, design charts, the HTML report
@@ -37,6 +37,7 @@ API = {
     "designs": {"Experiment": "designs.experiment", "run_experiment": "designs.experiment",
                 "load_sweep": "designs.sweep", "make_sweep": "designs.sweep", "run_sweep": "designs.sweep",
                 "StaffingQuestion": "designs.staffing", "find_staffing": "designs.staffing",
+                "PlanQuestion": "designs.plan", "plan_shifts": "designs.plan",
                 "SensitivityDesign": "designs.sensitivity", "run_sensitivity": "designs.sensitivity",
                 "PsaDesign": "designs.psa", "run_psa": "designs.psa"},
     "outputs": {"save": "outputs.folders", "load_results": "outputs.results", "draw_folder": "outputs.folders",

@@ -350,7 +350,7 @@ def check(scenarios: List[Path] = typer.Argument(..., help="Scenario YAML files 
             teams.add_column(col)
         for name, t in s.teams.items():
             teams.add_row(name, t.kind, f"{t.unit_hours_per_week():,.0f}", f"{t.cost_per_unit_hour:,.0f}",
-                          f"{t.on_scene_min.mean:.0f}")
+                          f"{t.on_scene_min.mean:.0f}" if t.on_scene_min is not None else "-")
         console.print(teams)
         routes = Table(show_edge=False, box=None, pad_edge=False)
         for col in ("rule", "call types", "risk", "send", "max wait (min)"):
@@ -623,7 +623,8 @@ def staff(
                                      '"response_min_p90<=20" or "utilization[peer_team]<=0.8"; repeat for more.'),
     max_units: int = typer.Option(20, "--max-units", min=1, help="Largest staffing to consider."),
     min_units: int = typer.Option(1, "--min-units", min=0, help="Smallest staffing to consider."),
-    shift: Optional[int] = typer.Option(None, "--shift", min=0, help="Staff only this shift (0 = the first); default every shift."),
+    shift: Optional[str] = typer.Option(None, "--shift", help="Staff only this shift: its name or number (1 = the first); default every shift."),
+    budget: Optional[float] = typer.Option(None, "--budget", min=0, help="Most the team may cost a year; larger staffings are not tried."),
     replications: Optional[int] = typer.Option(None, "-r", "--replications", min=2, help="Replications per staffing level to start with (default: the scenario's run.replications)."),
     max_replications: Optional[int] = typer.Option(None, "--max-replications", min=2, help="Most replications per level when a decision is close (default 4 × -r)."),
     days: DaysOption = None,
@@ -652,7 +653,7 @@ def staff(
         r = replications or loaded.run.replications
         question = StaffingQuestion(
             loaded, team, tuple(parse_target(t, "--target") for t in target), max_units=max_units,
-            min_units=min_units, shift=shift, replications=r, max_replications=max_replications or 4 * r, days=days,
+            min_units=min_units, shift=shift, budget=budget, replications=r, max_replications=max_replications or 4 * r, days=days,
             warmup_days=warmup_days, seed=seed)
         question.check()
         levels = math.ceil(math.log2(max(max_units - min_units + 1, 1))) + 1
@@ -675,10 +676,11 @@ def staff(
         folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:
         table = Table(title="Staffing levels tried (mean [95% CI] over replications, simulated)")
-        for col in ("#", "units", "replications", *[str(t) for t in question.targets], "verdict"):
+        for col in ("#", "units", "team cost a year", "replications", *[str(t) for t in question.targets], "verdict"):
             table.add_column(col, justify="right")
         for values in result.search.to_dict("records"):
-            cells = [str(values["step"]), str(values["units"]), str(values["replications"])]
+            cells = [str(values["step"]), str(values["units"]), f"{values['cost_per_year']:,.0f}",
+                     str(values["replications"])]
             for t in question.targets:
                 cells.append(_ci_text(values[f"{t} mean"], values[f"{t} ci_low"], values[f"{t} ci_high"], t.ref.metric))
             cells.append(values["verdict"])
@@ -695,6 +697,98 @@ def staff(
         style = "bold green" if conf.answer is not None else "bold yellow"
         console.print(f"[{style}]{escape(conf.message(question.describe_staffing()))}[/]", highlight=False,
                       markup=True)
+    console.print(f"Results: {folder}", highlight=False)
+
+
+def _hours_list(text: str, option: str, clock: bool) -> tuple[int, ...]:
+    """`8,10,12` (whole hours) or `00:00,06:00` (whole-hour clock times)."""
+    values = []
+    for part in text.split(","):
+        part = part.strip()
+        hours, _, minutes = part.partition(":")
+        if not hours.isdigit() or (clock and minutes not in ("00",)) or (not clock and minutes):
+            form = "whole-hour clock times such as 00:00,06:00,14:00" if clock else "whole hours such as 8,10,12"
+            raise ScenarioError(f"cannot read {part!r} in {text!r}; give {form}", path=option)
+        values.append(int(hours))
+    return tuple(values)
+
+
+@app.command()
+def plan(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file."),
+    team: str = typer.Option(..., "--team", help="Team to schedule, e.g. peer_team."),
+    target: List[str] = typer.Option(..., "--target", help='Target that must hold with 95% confidence, e.g. '
+                                     '"eligible_reached_share[peer_team]>=0.6"; repeat for more.'),
+    budget: Optional[float] = typer.Option(None, "--budget", help="Most the team may cost a year; without a schedule "
+                                           "that meets the targets within it, the one that reaches the most calls."),
+    shift_lengths: str = typer.Option("8,10,12", "--shift-lengths", help="Tour lengths allowed, hours."),
+    starts: str = typer.Option(",".join(f"{h:02d}:00" for h in range(24)), "--starts",
+                               help="Tour start times allowed (whole hours)."),
+    days: str = typer.Option("all", "--days", help="all: each tour works every day; weekdays: tours work "
+                             "Monday-Friday or Saturday-Sunday, so weekends can differ."),
+    replications: Optional[int] = typer.Option(None, "-r", "--replications", min=2, help="Replications per candidate to start with (default: the scenario's run.replications)."),
+    max_replications: Optional[int] = typer.Option(None, "--max-replications", min=2, help="Most replications per candidate when a decision is close (default 4 × -r)."),
+    curve_replications: int = typer.Option(3, "--curve-replications", min=0, help="Replications per point of the budget curve (0: screen only)."),
+    sim_days: Optional[float] = typer.Option(None, "--sim-days", min=0.001, help="Simulated days after warm-up (--days chooses the tours' days)."),
+    warmup_days: WarmupOption = None,
+    seed: SeedOption = None,
+    out: OutOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    quiet: QuietOption = False,
+    no_charts: NoChartsOption = False,
+    style: StyleOption = "talk",
+) -> None:
+    """The cheapest weekly shift schedule that meets the targets (or the best within a budget), confirmed by simulation."""
+    from .analysis.targets import parse_target
+    from .designs.plan import PlanQuestion, plan_shifts
+    from .outputs.folders import save
+    from .scenario.loading import load_scenario
+
+    with user_errors():
+        loaded = load_scenario(scenario)
+        if budget is not None and budget <= 0:
+            raise ScenarioError(f"budget must be positive, got {budget:g}", path="--budget")
+        r = replications or loaded.run.replications
+        question = PlanQuestion(
+            loaded, team, tuple(parse_target(t, "--target") for t in target), budget=budget,
+            shift_lengths=_hours_list(shift_lengths, "--shift-lengths", clock=False),
+            starts=_hours_list(starts, "--starts", clock=True), days=days, replications=r,
+            max_replications=max_replications or 4 * r, curve_replications=curve_replications, sim_days=sim_days,
+            warmup_days=warmup_days, seed=seed)
+        question.check()
+        # candidates run one at a time and keep no calls table
+        fit_or_refuse([loaded] * 6, r, loaded.run.days if sim_days is None else sim_days,
+                      loaded.run.warmup_days if warmup_days is None else warmup_days,
+                      1 if scheduler else workers or default_workers(), out, keep_calls=False, what="this plan")
+        context, advance = progress_counter(4 * r, quiet, "confirming schedules")
+        with context:
+            result = plan_shifts(question, workers=workers or default_workers(), scheduler=scheduler, on_done=advance)
+        folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
+    if not quiet:
+        table = Table(title="Candidate schedules (simulated: mean [95% CI] over replications)")
+        for col in ("#", "cost a year", "unit-hours/week", "replications",
+                    *[str(t) for t in question.targets], "verdict"):
+            table.add_column(col, justify="right")
+        for row in result.table().to_dict("records"):
+            cells = [str(row["candidate"]) + (" *" if row["chosen"] else ""), f"{row['cost_per_year']:,.0f}",
+                     f"{row['unit_hours_per_week']:,}", str(row["replications"])]
+            for t in question.targets:
+                cells.append(_ci_text(row[f"{t} mean"], row[f"{t} ci_low"], row[f"{t} ci_high"], t.ref.metric))
+            cells.append(row["verdict"])
+            table.add_row(*cells)
+        console.print(table)
+        if result.shifts():
+            from .designs.plan import shifts_text
+
+            console.print(f"Schedule (paste under teams.{team}):", highlight=False)
+            console.print(shifts_text(result.shifts()).rstrip(), highlight=False)
+        ref = f"eligible_reached_share[{team}]"
+        ceiling_cost = "" if result.ceiling_cost is None else f", for about {result.ceiling_cost:,.0f} a year"
+        console.print(f"Ceiling under the routing rules (screen): {ref} {result.ceiling[ref]:.1%}{ceiling_cost}.",
+                      highlight=False)
+    style = "bold green" if result.met else "bold yellow"
+    console.print(f"[{style}]{escape(result.message())}[/]", highlight=False, markup=True)
     console.print(f"Results: {folder}", highlight=False)
 
 

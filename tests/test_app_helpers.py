@@ -65,7 +65,7 @@ def test_edits_make_a_named_variant_with_only_those_values_changed(peer_raw):
 
 def test_invalid_edits_carry_the_check_messages_at_their_fields(peer_raw):
     fields = editable_fields(peer_raw)
-    bad = {**values(fields), "teams.peer_team.shifts[0].end": "07:00", "teams.peer_team.backup.probability_by_risk.low": 1.5}
+    bad = {**values(fields), "teams.peer_team.shifts[0].end": "08:00", "teams.peer_team.backup.probability_by_risk.low": 1.5}
     checked = check_edits(peer_raw, fields, bad, more="teams.peer_team.follow_up.probabilty: 0.5\nnot a line")
     assert not checked.ok
     assert MORE in checked.by_field and "key.path: value" in checked.by_field[MORE][0]
@@ -73,7 +73,7 @@ def test_invalid_edits_carry_the_check_messages_at_their_fields(peer_raw):
     checked = check_edits(peer_raw, fields, bad)
     with pytest.raises(ScenarioErrors) as check:  # what `crisis-sim check` says of the same values
         load_scenario(SCENARIOS / "peer_embedded.yaml",
-                      {"teams.peer_team.shifts[0].end": "07:00", "teams.peer_team.backup.probability_by_risk.low": 1.5})
+                      {"teams.peer_team.shifts[0].end": "08:00", "teams.peer_team.backup.probability_by_risk.low": 1.5})
     expected = {f"{e.path}: {e.message}" for e in check.value.errors}
     shown = {m for msgs in checked.by_field.values() for m in msgs}
     assert shown == expected

@@ -66,10 +66,10 @@ def test_every_page_renders(given):
 
 def test_invalid_edit_shows_the_check_message_and_disables_run(given):
     at = app_test().run()
-    at.text_input(key="edit:peer_embedded_copy:teams.peer_team.shifts[0].end").set_value("07:00").run()
+    at.text_input(key="edit:peer_embedded_copy:teams.peer_team.shifts[0].end").set_value("08:00").run()
     no_exceptions(at)
     messages = [e.value for e in at.error]
-    assert any(m.startswith("teams.peer_team.shifts[0].end: must be after start (08:00), got 07:00") for m in messages)
+    assert any(m.startswith("teams.peer_team.shifts[0].end: must differ from start (08:00)") for m in messages)
     assert at.button(key="run").disabled
     at.text_input(key="edit:peer_embedded_copy:teams.peer_team.shifts[0].end").set_value("20:00").run()
     assert not at.button(key="run").disabled

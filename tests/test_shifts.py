@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import pandas as pd
 
 from helpers import one_team
@@ -28,6 +29,28 @@ def test_weekly_schedule_adds_overlapping_shifts():
 def test_sunday_shift_to_midnight_wraps_to_monday():
     t = team([{"days": ["sun"], "start": "20:00", "end": "24:00", "units": 1}])
     assert weekly_schedule(t) == [(0, 0), (6 * 1440 + 1200, 1)]
+
+
+def test_shift_past_midnight_is_two_pieces_shown_as_one():
+    t = team([{"name": "night", "days": ["mon", "sun"], "start": "22:00", "end": "06:00", "units": 2}])
+    # Monday 22:00 to Tuesday 06:00, and Sunday 22:00 on to Monday 06:00 of the same (repeating) week
+    assert weekly_schedule(t) == [(0, 2), (360, 0), (1320, 2), (1440 + 360, 0), (6 * 1440 + 1320, 2)]
+    assert t.unit_hours_per_week() == 2 * 2 * 8
+    assert len(t.shifts) == 1 and t.shifts[0].crosses_midnight and t.shifts[0].duration_min == 480
+    same = team([{"days": ["mon"], "start": "22:00", "end": "24:00", "units": 2},
+                 {"days": ["tue"], "start": "00:00", "end": "06:00", "units": 2},
+                 {"days": ["sun"], "start": "22:00", "end": "24:00", "units": 2},
+                 {"days": ["mon"], "start": "00:00", "end": "06:00", "units": 2}])
+    assert weekly_schedule(t) == weekly_schedule(same)
+
+
+def test_shifts_are_found_by_name_or_one_based_number():
+    t = team([{"name": "day", "days": ["mon"], "start": "08:00", "end": "16:00", "units": 1},
+              {"days": ["mon"], "start": "16:00", "end": "00:00", "units": 1}])
+    assert t.shift_index("day") == 0 and t.shift_index("1") == 0 and t.shift_index("2") == 1
+    for bad in ("0", "3", "evening"):
+        with pytest.raises(ValueError, match="give 1 to 2 or a name"):
+            t.shift_index(bad)
 
 
 def test_calls_skip_a_team_with_nobody_on_shift():

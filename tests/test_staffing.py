@@ -95,23 +95,41 @@ def test_shift_option_staffs_one_shift_and_team_metric_targets_work():
     raw["teams"]["crew"].pop("units")
     raw["teams"]["crew"]["shifts"] = [
         {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "00:00", "end": "12:00", "units": 9},
-        {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "12:00", "end": "24:00", "units": 9},
+        {"name": "late", "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "12:00", "end": "24:00",
+         "units": 9},
     ]
     scenario = validate_scenario(raw)
-    question = StaffingQuestion(scenario, "crew", (parse_target("utilization[crew]<=0.9"),), shift=1)
+    question = StaffingQuestion(scenario, "crew", (parse_target("utilization[crew]<=0.9"),), shift="2")
     s = staffed(question, 3)
     assert [sh.units for sh in s.teams["crew"].shifts] == [9, 3]
+    by_name = StaffingQuestion(scenario, "crew", question.targets, shift="late")
+    assert [sh.units for sh in staffed(by_name, 3).teams["crew"].shifts] == [9, 3]
+    assert "shift 2 (late)" in by_name.describe_staffing()
     every = staffed(StaffingQuestion(scenario, "crew", question.targets), 4)
     assert [sh.units for sh in every.teams["crew"].shifts] == [4, 4]
-    with pytest.raises(ScenarioError, match="shifts 0 to 1"):
-        StaffingQuestion(scenario, "crew", question.targets, shift=2).check()
+    with pytest.raises(ScenarioError, match="give 1 to 2 or a name"):
+        StaffingQuestion(scenario, "crew", question.targets, shift="3").check()
+
+
+def test_budget_caps_the_levels_tried_and_each_level_has_its_yearly_cost():
+    raw = mmc_raw()
+    raw["teams"]["crew"]["cost_per_unit_hour"] = 100
+    scenario = validate_scenario(raw)
+    unit_year = 100 * 24 * 365
+    question = StaffingQuestion(scenario, "crew", (parse_target("wait_min_mean<=5"),), max_units=20,
+                                budget=4.5 * unit_year)
+    assert question.cost_per_year(3) == pytest.approx(3 * unit_year)
+    assert question.units_within_budget() == 4
+    with pytest.raises(ScenarioError, match="does not pay for 1"):
+        StaffingQuestion(scenario, "crew", question.targets, budget=0.5 * unit_year).check()
 
 
 @pytest.mark.parametrize("args, where", [
     (["--team", "nobody", "--target", "wait_min_mean<=5"], "--team"),
     (["--team", "crew", "--target", "wait_min_mean<5"], "--target"),
     (["--team", "crew", "--target", "utilization[nobody]<=0.5"], "--target"),
-    (["--team", "crew", "--target", "wait_min_mean<=5", "--shift", "0"], "--shift"),
+    (["--team", "crew", "--target", "wait_min_mean<=5", "--shift", "1"], "--shift"),
+    (["--team", "crew", "--target", "wait_min_mean<=5", "--budget", "-1"], "--budget"),
 ])
 def test_bad_staffing_question_is_exit_2_and_writes_nothing(tmp_path, args, where):
     path = tmp_path / "mmc.yaml"

@@ -13,6 +13,7 @@ from ..engine.eventlog import CRISIS_JOB_KINDS, OTHER, EventLog
 from ..scenario.schema import Scenario
 from .catalogue import HEADLINE_METRICS, SYSTEM_METRICS, TEAM_METRICS  # noqa: F401  (re-exported)
 from .costs import TeamHours, cost_rows, payer_metric
+from .followups import follow_up_metrics
 from .tables import busy_integral, calls_table, police_teams, staffed_integral
 
 
@@ -103,6 +104,9 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
     add("use_of_force", int(calls["use_of_force"].sum()))
     add("injuries", int(calls["injury"].sum()))
     add("follow_ups", int(calls["follow_up"].sum()))
+    for metric, value in follow_up_metrics(log, calls["call_id"].to_numpy()):
+        add(metric, value)
+    add("police_contacts", int(calls["police_on_scene"].sum()))
     add("repeat_calls", int(calls["is_repeat"].sum()))
 
     kind = jobs["kind"].astype(np.int64) if len(jobs["kind"]) else np.zeros(0, np.int64)

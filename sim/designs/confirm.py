@@ -106,7 +106,7 @@ def confirm_staffing(result: StaffingResult, workers: int = 1, scheduler: str | 
     answer = None
     if result.answer is None and not not_monotone:
         # nothing up to max_units met: if the smallest staffing does, the targets are not monotone
-        if q.min_units < q.max_units and judge(q.min_units) == "met":
+        if q.min_units < q.units_within_budget() and judge(q.min_units) == "met":
             last = rows[-1]
             not_monotone = [str(t) for t in q.targets if last[f"{t} verdict"] == "met"]
             return Confirmation(q.min_units, result.answer, pd.DataFrame(rows), not_monotone, seed)
@@ -114,7 +114,7 @@ def confirm_staffing(result: StaffingResult, workers: int = 1, scheduler: str | 
     start = result.answer if not not_monotone else q.min_units
     if start - 1 >= q.min_units and not not_monotone:
         judge(start - 1)  # reported: the staffing below the answer, on fresh seeds
-    for units in range(start, q.max_units + 1):
+    for units in range(start, q.units_within_budget() + 1):  # levels above a budget are not tried
         if judge(units) == "met":
             answer = units
             break

@@ -18,6 +18,7 @@ from typing import Callable
 import pandas as pd
 
 from ..analysis.stats import summarise
+from ..analysis.budget import team_cost_per_year
 from ..analysis.targets import Target, Verdict
 from ..errors import ScenarioError
 from ..scenario.schema import Scenario
@@ -35,7 +36,8 @@ class StaffingQuestion:
     targets: tuple[Target, ...]
     max_units: int = 20
     min_units: int = 1
-    shift: int | None = None
+    shift: str | None = None
+    budget: float | None = None
     replications: int = 10
     max_replications: int = 40
     days: float | None = None
@@ -56,9 +58,10 @@ class StaffingQuestion:
             if team.shifts is None:
                 raise ScenarioError(f"team {self.team!r} has `units` around the clock, not shifts; drop --shift",
                                     path="--shift")
-            if not 0 <= self.shift < len(team.shifts):
-                raise ScenarioError(f"team {self.team!r} has shifts 0 to {len(team.shifts) - 1}, got {self.shift}",
-                                    path="--shift")
+            try:
+                team.shift_index(self.shift)
+            except ValueError as exc:
+                raise ScenarioError(f"team {self.team!r}: {exc}", path="--shift") from None
         if not 0 <= self.min_units <= self.max_units:
             raise ScenarioError(f"need 0 <= min units <= max units, got {self.min_units} and {self.max_units}",
                                 path="--max-units")
@@ -67,6 +70,26 @@ class StaffingQuestion:
                                 f"replications ({self.replications})", path="--max-replications")
         if self.replications < 2:
             raise ScenarioError("a 95% interval needs at least 2 replications", path="--replications")
+        if self.budget is not None and self.units_within_budget() < self.min_units:
+            raise ScenarioError(f"a budget of {self.budget:,.0f} a year does not pay for {self.min_units} "
+                                f"{self.describe_staffing()} ({self.cost_per_year(self.min_units):,.0f} a year)",
+                                path="--budget")
+
+    @property
+    def shift_index(self) -> int | None:
+        """The staffed shift's 0-based index (the question names it by name or 1-based number)."""
+        return None if self.shift is None else self.scenario.teams[self.team].shift_index(str(self.shift))
+
+    def cost_per_year(self, units: int) -> float:
+        """The team's yearly cost at this staffing level (the new budget line)."""
+        return team_cost_per_year(staffed(self, units).teams[self.team])
+
+    def units_within_budget(self) -> int:
+        """The most units (up to max_units) whose yearly cost is within the budget."""
+        if self.budget is None:
+            return self.max_units
+        within = [u for u in range(self.min_units, self.max_units + 1) if self.cost_per_year(u) <= self.budget]
+        return max(within) if within else self.min_units - 1
 
     def describe_staffing(self) -> str:
         team = self.scenario.teams[self.team]
@@ -74,8 +97,10 @@ class StaffingQuestion:
         if team.shifts is None:
             return f"{name} units (around the clock)"
         if self.shift is not None:
-            sh = team.shifts[self.shift]
-            return f"{name} units on shift {self.shift + 1} ({', '.join(sh.days)} {sh.start}-{sh.end})"
+            i = self.shift_index
+            sh = team.shifts[i]
+            called = f"shift {i + 1}" + (f" ({sh.name})" if sh.name else "")
+            return f"{name} units on {called} ({', '.join(sh.days)} {sh.start}-{sh.end})"
         return f"{name} units on every shift" if len(team.shifts) > 1 else f"{name} units on shift"
 
 
@@ -86,19 +111,23 @@ def staffed(question: StaffingQuestion, units: int) -> Scenario:
         changes = {f"teams.{question.team}.units": units}
     else:
         changes = {f"teams.{question.team}.shifts[{i}].units": units for i in range(len(team.shifts))
-                   if question.shift is None or i == question.shift}
+                   if question.shift is None or i == question.shift_index}
     return derive(question.scenario, changes, f"{question.scenario.name}__{question.team}_{units}u",
                   f"{question.scenario.display_label}: {units} {question.describe_staffing()}")
 
 
 @dataclass
 class Level:
-    """Every replication run so far at one staffing level."""
+    """Every replication run so far of one staffing (a number of units, or a planner's schedule)."""
 
-    units: int
+    key: int
     scenario: Scenario
     summary: pd.DataFrame
     hourly: pd.DataFrame
+
+    @property
+    def units(self) -> int:
+        return self.key
 
     @property
     def n(self) -> int:
@@ -159,10 +188,73 @@ class StaffingResult:
         q = self.question
         targets = " and ".join(str(t) for t in q.targets)
         if self.answer is None:
-            return (f"No staffing up to {q.max_units} {q.describe_staffing()} meets {targets} with 95% confidence "
+            top = q.units_within_budget()
+            within = f" (the most a budget of {q.budget:,.0f} a year pays for)" if q.budget is not None else ""
+            return (f"No staffing up to {top} {q.describe_staffing()}{within} meets {targets} with 95% confidence "
                     f"({self.runs} replications simulated).")
         return (f"{self.answer} {q.describe_staffing()} is the smallest staffing that meets {targets} "
-                f"with 95% confidence ({self.runs} replications simulated over {len(self.levels)} staffing levels).")
+                f"with 95% confidence, at {q.cost_per_year(self.answer):,.0f} a year for the team "
+                f"({self.runs} replications simulated over {len(self.levels)} staffing levels).")
+
+
+@dataclass
+class Confirmation:
+    """Simulates staffings with common random numbers and judges targets with 95% confidence.
+
+    Every staffing runs replications 0, 1, ... with the same seed, so replication r sees the
+    same calls in all of them. A staffing starts with `replications`; while a target's
+    interval straddles its bound, replications double up to `max_replications`; still
+    undecided then counts as not meeting it. `rows` records every step.
+    """
+
+    targets: tuple[Target, ...]
+    replications: int
+    max_replications: int
+    seed: int
+    days: float
+    warmup_days: float
+    workers: int = 1
+    scheduler: str | None = None
+    on_done: Callable[[int], None] | None = None
+    dask_timeout_s: float = DASK_TIMEOUT_S
+    levels: dict[int, Level] = field(default_factory=dict)
+    rows: list[dict] = field(default_factory=list)
+
+    def simulate(self, key: int, scenario: Scenario, first: int, stop: int) -> Level:
+        """Run replications first..stop-1 of this staffing and add them to its level."""
+        level = self.levels.get(key)
+        scenario = level.scenario if level else scenario
+        jobs = [ReplicationJob(scenario, r, self.seed, self.days, self.warmup_days) for r in range(first, stop)]
+        results = run_jobs(run_replication, jobs, workers=self.workers, scheduler=self.scheduler, on_done=self.on_done,
+                           dask_timeout_s=self.dask_timeout_s)
+        summary = pd.concat([r["summary"] for r in results], ignore_index=True)
+        hourly = pd.concat([r["hourly"] for r in results], ignore_index=True)
+        if level is None:
+            level = self.levels[key] = Level(key, scenario, summary, hourly)
+        else:
+            level.summary = pd.concat([level.summary, summary], ignore_index=True)
+            level.hourly = pd.concat([level.hourly, hourly], ignore_index=True)
+        return level
+
+    def meets(self, key: int, scenario: Scenario, columns: dict | None = None) -> bool:
+        """Whether this staffing meets every target with 95% confidence (a row per step, with `columns`)."""
+        level = self.levels.get(key)
+        n = level.n if level else 0
+        new = self.replications - n if n < self.replications else 0
+        while True:
+            if new > 0:
+                level = self.simulate(key, scenario, n, n + new)
+                n += new
+            verdicts = level.judge(self.targets)
+            verdict = overall(verdicts)
+            row = {"step": len(self.rows) + 1, **(columns or {}), "new_replications": new, "replications": n,
+                   "verdict": verdict}
+            for t, v, mean, lo, hi, _n in verdicts:
+                row.update({f"{t} mean": mean, f"{t} ci_low": lo, f"{t} ci_high": hi, f"{t} verdict": v})
+            self.rows.append(row)
+            if verdict != "undecided" or n >= self.max_replications:
+                return verdict == "met"
+            new = min(n, self.max_replications - n)
 
 
 def find_staffing(question: StaffingQuestion, workers: int = 1, scheduler: str | None = None,
@@ -173,42 +265,16 @@ def find_staffing(question: StaffingQuestion, workers: int = 1, scheduler: str |
     seed = run.seed if question.seed is None else question.seed
     days = run.days if question.days is None else question.days
     warmup = run.warmup_days if question.warmup_days is None else question.warmup_days
-    levels: dict[int, Level] = {}
-    rows: list[dict] = []
     started = time.perf_counter()
-
-    def simulate(units: int, first: int, stop: int) -> None:
-        level = levels.get(units)
-        scenario = level.scenario if level else staffed(question, units)
-        jobs = [ReplicationJob(scenario, r, seed, days, warmup) for r in range(first, stop)]
-        results = run_jobs(run_replication, jobs, workers=workers, scheduler=scheduler, on_done=on_done,
-                           dask_timeout_s=dask_timeout_s)
-        summary = pd.concat([r["summary"] for r in results], ignore_index=True)
-        hourly = pd.concat([r["hourly"] for r in results], ignore_index=True)
-        if level is None:
-            levels[units] = Level(units, scenario, summary, hourly)
-        else:
-            level.summary = pd.concat([level.summary, summary], ignore_index=True)
-            level.hourly = pd.concat([level.hourly, hourly], ignore_index=True)
+    confirm = Confirmation(question.targets, question.replications, question.max_replications, seed, days, warmup,
+                           workers, scheduler, on_done, dask_timeout_s)
 
     def meets(units: int) -> bool:
-        n = 0
-        new = question.replications
-        while True:
-            simulate(units, n, n + new)
-            n += new
-            verdicts = levels[units].judge(question.targets)
-            verdict = overall(verdicts)
-            row = {"step": len(rows) + 1, "units": units, "new_replications": new, "replications": n,
-                   "verdict": verdict}
-            for t, v, mean, lo, hi, _n in verdicts:
-                row.update({f"{t} mean": mean, f"{t} ci_low": lo, f"{t} ci_high": hi, f"{t} verdict": v})
-            rows.append(row)
-            if verdict != "undecided" or n >= question.max_replications:
-                return verdict == "met"
-            new = min(n, question.max_replications - n)
+        scenario = staffed(question, units)
+        cost = team_cost_per_year(scenario.teams[question.team])
+        return confirm.meets(units, scenario, {"units": units, "cost_per_year": cost})
 
-    lo, hi = question.min_units - 1, question.max_units
+    lo, hi = question.min_units - 1, question.units_within_budget()
     answer: int | None = None
     if meets(hi):
         while hi - lo > 1:
@@ -218,6 +284,6 @@ def find_staffing(question: StaffingQuestion, workers: int = 1, scheduler: str |
             else:
                 lo = mid
         answer = hi
-    return StaffingResult(question, answer, levels, pd.DataFrame(rows),
+    return StaffingResult(question, answer, confirm.levels, pd.DataFrame(confirm.rows),
                           {"seed": seed, "days": days, "warmup_days": warmup}, describe(workers, scheduler),
                           time.perf_counter() - started)

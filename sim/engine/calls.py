@@ -77,7 +77,6 @@ class TeamDraws:
     response_min: np.ndarray
     on_scene_min: np.ndarray
     transport_min: dict[int, np.ndarray]  # disposition index -> minutes
-    follow_up_min: np.ndarray | None
 
 
 @dataclass
@@ -163,22 +162,19 @@ class CallBook:
         u_response = self._u(j, "call.response")
         u_on_scene = self._u(j, "call.on_scene")
         u_transport = self._u(j, "call.transport")
-        u_follow_up = self._u(j, "call.follow_up_duration")
         teams = []
         for t_name in self.team_names:
             team = sc.teams[t_name]
-            on_scene = team.on_scene_min.from_uniform(u_on_scene)
+            on_scene = team.on_scene_min.from_uniform(u_on_scene) if team.on_scene_min is not None else np.zeros(n)
             for ct, dist in team.on_scene_min_by_type.items():
                 mask = call_type == self.type_names.index(ct)
                 on_scene[mask] = dist.from_uniform(u_on_scene[mask])
-            follow = team.follow_up
             teams.append(
                 TeamDraws(
                     response_min=team.response_min.from_uniform(u_response),
                     on_scene_min=on_scene,
                     transport_min={DISPOSITIONS.index(d): dist.from_uniform(u_transport)
                                    for d, dist in team.transport_min.items()},
-                    follow_up_min=follow.duration_min.from_uniform(u_follow_up) if follow else None,
                 )
             )
         return Generation(

@@ -110,9 +110,28 @@ class DutyRow(NamedTuple):
     end_min: float
 
 
+class FollowUpDueRow(NamedTuple):
+    """A call given a follow-up: the team that will make it and when the first attempt is due."""
+
+    call_id: int
+    team: int
+    due_min: float
+
+
+class FollowUpAttemptRow(NamedTuple):
+    """A follow-up attempt made: whether it reached the person and linked them to services."""
+
+    call_id: int
+    team: int
+    attempt: int
+    start_min: float
+    reached: bool
+    linked: bool
+
+
 ROWS = {"calls": CallRow, "jobs": JobRow, "fallbacks": FallbackRow, "backups": BackupRow,
         "staffing": StaffingRow, "overtime": OvertimeRow, "waiting": WaitingRow,
-        "duty": DutyRow}
+        "duty": DutyRow, "follow_ups_due": FollowUpDueRow, "follow_up_attempts": FollowUpAttemptRow}
 CALL_COLUMNS = CallRow._fields
 JOB_COLUMNS = JobRow._fields
 _NUMPY = {int: np.int64, float: np.float64, bool: np.bool_}
@@ -138,6 +157,8 @@ class EventLog:
     duty: list = field(default_factory=list)
     zone_names: list[str] = field(default_factory=list)  # with geography
     unit_bases: list[list[int]] = field(default_factory=list)  # per team: base zone index of each unit id
+    follow_ups_due: list = field(default_factory=list)
+    follow_up_attempts: list = field(default_factory=list)
     _tables: dict = field(default_factory=dict, repr=False, compare=False)
 
     def table(self, name: str) -> dict[str, np.ndarray]:

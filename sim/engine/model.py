@@ -18,16 +18,16 @@ import simpy
 from .calls import MIN_PER_DAY, CallBook, OtherCalls, make_call_book, make_other_calls
 from .dispatch import make_pool
 from .eventlog import (
-    BACKUP, EXTRA, FOLLOW_UP, NO_DISPOSITION, OFF_SHIFT, OTHER, PRIMARY, SHIFT_ENDED, WAITED_TOO_LONG, BackupRow,
+    BACKUP, EXTRA, NO_DISPOSITION, OFF_SHIFT, OTHER, PRIMARY, SHIFT_ENDED, WAITED_TOO_LONG, BackupRow,
     CallRow, DutyRow, EventLog, FallbackRow, JobRow, OvertimeRow, StaffingRow, WaitingRow,
 )
+from .followup import FollowUps
 from .people import People
 from .resolution import TeamOutcomes
 from .routing import Route, RoutingTable
 from ..scenario.schema import DISPOSITIONS, RISKS, Scenario
 from .teams import MIN_PER_WEEK, Job, UnitPool, weekly_schedule
 
-FOLLOW_UP_PRIORITY = 10
 LINKED = DISPOSITIONS.index("linked_to_services")
 
 
@@ -115,6 +115,7 @@ class Model:
         self.other_team = self.team_names.index(self.other.team) if self.other is not None else -1
         self.repeat = scenario.demand.repeat
         self.people = People(self.repeat, self.seed, replication, self.book.n_primary)
+        self.follow_ups = FollowUps(self)
         # per team: resolved outcomes by call type and true risk; backup (team index, chance by true risk);
         # units per call by call type and coded risk
         self.outcomes = [TeamOutcomes(scenario, n) for n in self.team_names]
@@ -156,6 +157,8 @@ class Model:
                 self.log.overtime.append(OvertimeRow(pool.index, -1, since, self.horizon_min))
             for job in pool.waiting_jobs():
                 ref = job.ref
+                if job.kind != OTHER:
+                    ref = getattr(ref, "call", ref)  # a follow-up attempt: its call
                 call_id, requested = (ref, self.other_arrivals[ref]) if job.kind == OTHER else (ref.id, ref.arrival)
                 self.log.waiting.append(WaitingRow(job.kind, call_id, pool.index, requested, job.priority))
         for pool in self.pools:
@@ -226,7 +229,9 @@ class Model:
                                       call.route.first_choice, phone, call.coded, g.recognised[call.row], call.zone))
         if self.repeat is not None:
             self._at(g.repeat_delay_min[call.row], self._repeat_check, call)
-        if not phone:
+        if phone:
+            self.follow_ups.after_phone(call)
+        else:
             self._offer(call, 0)
 
     def _offer(self, call: Call, k: int) -> None:
@@ -310,11 +315,7 @@ class Model:
             call.backup_job.active = False  # a backup not yet sent is no longer needed
         for extra in call.extra_jobs:
             extra.active = False  # nor is an extra unit still waiting
-        follow = pool.team.follow_up
-        if follow is not None:
-            g = self.draws[call.gen]
-            if g.u_follow_up[call.row] < follow.probability:
-                self._at(follow.after_hours * 60, self._request, pool, Job(FOLLOW_UP, call, FOLLOW_UP_PRIORITY))
+        self.follow_ups.after_call(call, pool.index)
         self._release(pool, unit)
 
     def _link(self, person: int, at: float) -> None:
@@ -348,15 +349,16 @@ class Model:
         unit = pool.take_free(self._job_zone(job) if self.city is not None else -1)
         if unit is None:
             pool.enqueue(job)
-        else:
-            self._start(job, pool, unit)
+        elif not self._start(job, pool, unit):
+            pool.put_free(unit)
 
-    def _start(self, job: Job, pool: UnitPool, unit: int) -> None:
+    def _start(self, job: Job, pool: UnitPool, unit: int) -> bool:
+        """The unit takes the job; False if the job cannot start now (a follow-up outside its hours)."""
         job.active = False
         kind = job.kind
         if kind == PRIMARY:
             self._start_primary(job.ref, pool, unit)
-            return
+            return True
         now = self.env.now
         if kind == OTHER:
             i = job.ref
@@ -371,7 +373,7 @@ class Model:
                 clear_at = on_scene_at + self.other_busy[i]
                 self.log.jobs.append(JobRow(OTHER, i, pool.index, unit, self.other_arrivals[i], now, on_scene_at,
                                             clear_at, priority=job.priority, travel_min=travel))
-        else:
+        elif kind in (BACKUP, EXTRA):
             call: Call = job.ref
             g = self.draws[call.gen]
             draws = g.teams[pool.index]
@@ -393,14 +395,12 @@ class Model:
                 clear_at = on_scene_at + draws.on_scene_min[r]
                 self.log.jobs.append(JobRow(EXTRA, call.id, pool.index, unit, job.requested, now, on_scene_at,
                                             clear_at, priority=job.priority, travel_min=travel))
-            else:
-                clear_at = now + draws.follow_up_min[r]
-                links = g.u_follow_up_link[r] < pool.team.follow_up.links
-                self.log.jobs.append(JobRow(FOLLOW_UP, call.id, pool.index, unit, now, now, now, clear_at,
-                                            LINKED if links else NO_DISPOSITION))
-                if links:
-                    self._link(call.person, clear_at)
+        else:
+            clear_at = self.follow_ups.start(job.ref, pool, unit)
+            if clear_at is None:
+                return False
         self._at(clear_at - now, self._release, pool, unit)
+        return True
 
     def _release(self, pool: UnitPool, unit: int) -> None:
         """A unit is free: it goes off duty if its shift is over, else takes the next job."""
@@ -409,15 +409,16 @@ class Model:
             self.log.overtime.append(OvertimeRow(pool.index, unit, since, self.env.now))
             return
         job = pool.next_job()
+        while job is not None and not self._start(job, pool, unit):
+            job = pool.next_job()
         if job is None:
             pool.put_free(unit)
-        else:
-            self._start(job, pool, unit)
-
 
     def _job_zone(self, job: Job) -> int:
         """The zone a job is in: another police call's own, else its crisis call's."""
-        return self.other_places.zone[job.ref] if job.kind == OTHER else job.ref.zone
+        if job.kind == OTHER:
+            return self.other_places.zone[job.ref]
+        return getattr(job.ref, "call", job.ref).zone  # a follow-up attempt: its call's zone
 
 
 def simulate(scenario: Scenario, replication: int, seed: int | None = None,

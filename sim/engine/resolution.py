@@ -10,6 +10,7 @@ from itertools import accumulate
 
 from ..scenario.common import DISPOSITIONS, RISKS
 from ..scenario.outcomes import team_outcomes
+from ..scenario.roles import with_role_effects
 from ..scenario.schema import Scenario
 
 
@@ -29,7 +30,9 @@ class TeamOutcomes:
 
     def __init__(self, scenario: Scenario, team_name: str):
         table = team_outcomes(scenario, team_name)
-        self.cells = [[CellChances(table[ct][r].values) for r in RISKS] for ct in scenario.demand.call_types]
+        # the roles' effects (sim.scenario.roles) multiply the team's resolved chances
+        self.cells = [[CellChances(with_role_effects(scenario, team_name, ct, table[ct][r].values)) for r in RISKS]
+                      for ct in scenario.demand.call_types]
 
     def cell(self, call_type: int, risk: int) -> CellChances:
         return self.cells[call_type][risk]

@@ -21,14 +21,21 @@ MIN_PER_WEEK = 7 * MIN_PER_DAY
 def weekly_schedule(team: Team) -> list[tuple[int, int]]:
     """(minute of week, units on shift from then on) at every change, Monday 00:00 first.
 
-    The first entry is always at minute 0. Overlapping shifts add up.
+    The first entry is always at minute 0. Overlapping shifts add up. A shift past midnight
+    counts as two pieces, the second on the next day (Sunday's goes on to Monday).
     """
     delta = np.zeros(MIN_PER_WEEK + 1, dtype=np.int64)
     for shift in team.weekly_shifts():
         for day in shift.days:
             d = ("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(day)
-            delta[d * MIN_PER_DAY + shift.start_min] += shift.units
-            delta[d * MIN_PER_DAY + shift.end_min] -= shift.units
+            start = d * MIN_PER_DAY + shift.start_min
+            end = start + shift.duration_min
+            delta[start] += shift.units
+            if end <= MIN_PER_WEEK:
+                delta[end] -= shift.units
+            else:  # runs past the end of the week: the rest is at the start of the same week
+                delta[0] += shift.units
+                delta[end - MIN_PER_WEEK] -= shift.units
     level = np.cumsum(delta[:MIN_PER_WEEK])
     changes = [(0, int(level[0]))]
     for minute in np.flatnonzero(np.diff(level)) + 1:

@@ -67,7 +67,8 @@ def _write_staffing(result, folder: Path, command: str | None) -> None:
         staffing={
             "scenario": q.scenario.name, "team": q.team, "team_label": q.scenario.teams[q.team].label or q.team,
             "staffing": q.describe_staffing(), "shift": q.shift, "targets": [str(t) for t in q.targets],
-            "min_units": q.min_units, "max_units": q.max_units, "initial_replications": q.replications,
+            "min_units": q.min_units, "max_units": q.units_within_budget(), "budget": q.budget,
+            "initial_replications": q.replications,
             "max_replications": q.max_replications, "answer": result.answer, "message": result.message(),
             "replications_simulated": result.runs,
         },
@@ -129,14 +130,20 @@ def _write_psa(result, folder: Path, command: str | None) -> None:
     write_manifest(folder, psa_manifest(result, command))
 
 
+def _write_plan(result, folder: Path, command: str | None) -> None:
+    from .plan import write_plan  # the planner's folder has its own module (schedule, planned scenario, charts)
+
+    write_plan(result, folder, command)
+
+
 def _default_name(result) -> list[str]:
     kind = result.kind
     if kind in ("run", "psa"):
         return result.names
     if kind == "sweep":
         return [result.sweep.name]
-    if kind == "staffing":
-        return [f"{result.question.scenario.name}_staffing"]
+    if kind in ("staffing", "plan"):
+        return [f"{result.question.scenario.name}_{kind}"]
     if kind == "warmup":
         return [f"{result.scenario.name}_warmup"]
     return [f"{result.design.scenario.name}_{kind}"]
@@ -146,17 +153,18 @@ def _default_name(result) -> list[str]:
 WRITERS: dict[str, Callable] = {
     "run": _write_run, "sweep": _write_sweep, "staffing": _write_staffing, "sensitivity": _write_sensitivity,
     "warmup": _write_warmup,
-    "psa": _write_psa,
+    "psa": _write_psa, "plan": _write_plan,
 }
 
 
 def _drawers() -> dict[str, Callable]:
     from .design_charts import draw_sensitivity, draw_staffing_search, draw_sweep, draw_warmup
+    from .plan import draw_plan
     from .plots import draw_all
     from .psa_plots import draw_psa
 
     return {"run": draw_all, "sweep": draw_sweep, "staffing": draw_staffing_search, "sensitivity": draw_sensitivity,
-            "warmup": draw_warmup, "psa": draw_psa}
+            "warmup": draw_warmup, "psa": draw_psa, "plan": draw_plan}
 
 
 def draw_folder(folder: str | Path, style: str = "talk", out: str | Path | None = None) -> list[Path]:

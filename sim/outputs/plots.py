@@ -558,8 +558,11 @@ def draw_all(folder: str | Path, style: str = "talk", out: str | Path | None = N
     get_style(style)
     results = load_results(folder)
     out_dir = Path(out) if out is not None else Path(folder) / "figures"
-    return [path for chart in CHARTS + ZONE_CHARTS if results.has_calls or chart.stem not in NEEDS_CALLS
-            for path in chart.draw(results, out_dir, style)]
+    paths = [path for chart in CHARTS + ZONE_CHARTS if results.has_calls or chart.stem not in NEEDS_CALLS
+             for path in chart.draw(results, out_dir, style)]
+    from .adds_chart import plot_what_each_adds  # drawn only for take-one-away comparisons
+
+    return paths + plot_what_each_adds(results, out_dir, style)
 
 
 run_caption = caption  # the public name (sim.run_caption)

@@ -20,6 +20,7 @@ from ..analysis.catalogue import HEADLINE_METRICS
 from .formatting import MINUS, fmt, interval
 from ..scenario.outcomes import mix_average
 from ..scenario.schema import Scenario, Team
+from . import adds_chart
 from .plots import CHARTS, ZONE_CHARTS, DAYS_PER_YEAR, draw_all, get_style
 from .results import SavedResults, load_results
 
@@ -148,8 +149,11 @@ def assumptions(sc: dict) -> list[tuple[str, str]]:
             ("Resolved by phone", _pct(demand.get("phone_resolution", {})))]
     if demand.get("repeat"):
         r = demand["repeat"]
-        rows.append(("Repeat crises", f"{r['probability']:.0%} within {r['within_days']:g} days, "
-                                      f"{r.get('reduction_if_linked', 0):.0%} fewer when linked to services"))
+        groups = "".join(f"; {g['share']:.0%} of people ({name.replace('_', ' ')}) {g['probability']:.0%}"
+                         for name, g in r.get("groups", {}).items())
+        lasts = f" (for {r['linkage_lasts_days']:g} days)" if r.get("linkage_lasts_days") else ""
+        rows.append(("Repeat crises", f"{r['probability']:.0%} within {r['within_days']:g} days{groups}; "
+                                      f"{r.get('reduction_if_linked', 0):.0%} fewer when linked to services{lasts}"))
     if demand.get("other_police_calls"):
         o = demand["other_police_calls"]
         rows.append(("Other police calls per day", f"{o['per_day']:g}, on scene {dist_words(o['on_scene_min'])}"))
@@ -172,9 +176,15 @@ def assumptions(sc: dict) -> list[tuple[str, str]]:
                       ", ".join(f"{r} risk {p:.0%}" for r, p in b.get("probability_by_risk", {}).items()))
             rows.append((f"{label}: backup", f"{_team_label(sc, b['team'])} on {chance}"))
         if team.get("follow_up"):
-            f = team["follow_up"]
-            rows.append((f"{label}: follow-up", f"{f['probability']:.0%} of calls, after {f['after_hours']:g} h, "
-                                                f"links {f['links']:.0%} to services"))
+            rows.append((f"{label}: follow-up", follow_up_words(sc, team["follow_up"])))
+    if sc.get("follow_up_phone"):
+        rows.append(("Calls resolved by phone: follow-up", follow_up_words(sc, sc["follow_up_phone"])))
+    for role_id, role in sc.get("roles", {}).items():
+        effects = {**{k: v for k, v in role.get("effects", {}).items()},
+                   **{f"{k} on {t} calls": v for t, e in role.get("effects_by_type", {}).items() for k, v in e.items()}}
+        if effects:
+            rows.append((f"{role.get('label') or role_id}: effects (risk ratios)",
+                         ", ".join(f"{k.replace('_', ' ')} ×{v:g}" for k, v in effects.items())))
     rows.append(("Downstream cost per event (payer)", _costs_words(sc.get("costs", {}))))
     return rows
 
@@ -190,6 +200,20 @@ def _costs_words(costs: dict) -> str:
     if costs.get("police_hour_value"):
         parts.append(f"police time valued at {costs['police_hour_value']:,.0f} an hour")
     return ", ".join(parts) or "none"
+
+
+def follow_up_words(sc: dict, f: dict) -> str:
+    """A follow-up program in words: who, when, how often, and what reaching the person does."""
+    text = f"{f['probability']:.0%} of calls, due {f['after_hours']:g} h later"
+    if f.get("by"):
+        text += f", by {_team_label(sc, f['by'])}"
+    if f.get("hours"):
+        text += ", " + "; ".join(f"{_days(h['days'])} {h['start']}–{h['end']}" for h in f["hours"])
+    attempts = f.get("attempts", 1)
+    if attempts > 1 or f.get("contact", 1) < 1:
+        text += (f"; up to {attempts} attempt{'s' if attempts > 1 else ''} {f.get('interval_hours', 24):g} h apart, "
+                 f"each reaching the person {f.get('contact', 1):.0%} of the time")
+    return text + f"; reaching them links {f['links']:.0%} to services"
 
 
 def scenario_summaries(results: SavedResults, names: list[str]) -> list[dict]:
@@ -235,7 +259,18 @@ def _embedded_charts(folder: Path) -> list[dict]:
             data = base64.b64encode(png.read_bytes()).decode("ascii")
             charts.append({"title": chart.title, "stem": chart.stem, "src": f"data:image/png;base64,{data}",
                            "what": (chart.draw.__doc__ or "").strip().splitlines()[0]})
-    return charts
+    return charts + _what_each_adds(folder)
+
+
+def _what_each_adds(folder: Path) -> list[dict]:
+    """The take-one-away chart, when drawn, with what each piece adds in plain words as its caption."""
+    png = folder / "figures" / f"{adds_chart.STEM}.png"
+    if not png.exists():
+        return []
+    words = " ".join(adds_chart.what_each_adds_words(load_results(folder)))
+    data = base64.b64encode(png.read_bytes()).decode("ascii")
+    return [{"title": adds_chart.TITLE, "stem": adds_chart.STEM, "src": f"data:image/png;base64,{data}",
+             "what": words or adds_chart.TITLE}]
 
 
 def _charts_missing(folder: Path) -> bool:

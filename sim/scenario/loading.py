@@ -23,7 +23,7 @@ MAX_EXTENDS = 16
 
 
 MERGE_RULES = ("mappings merge key by key; lists and single values replace the parent's; a distribution "
-               "with a different `dist:` replaces the parent's whole distribution")
+               "with a different `dist:` replaces the parent's whole distribution; null removes the parent's key")
 
 
 def deep_merge(parent: dict, child: dict) -> dict:
@@ -31,11 +31,14 @@ def deep_merge(parent: dict, child: dict) -> dict:
 
     Mappings merge recursively and lists and values replace, except that a child distribution
     naming a different `dist` replaces the parent's whole, so that changing a distribution's
-    family never inherits the old family's parameters.
+    family never inherits the old family's parameters, and a child's null removes the parent's
+    key (a team, a follow-up program, a value left to its default).
     """
     out = copy.deepcopy(parent)
     for key, value in child.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and not _new_family(out[key], value):
+        if value is None and key in out:
+            del out[key]
+        elif isinstance(value, dict) and isinstance(out.get(key), dict) and not _new_family(out[key], value):
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)

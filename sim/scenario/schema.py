@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .costs import Costs
 from .distributions import Constant, Distribution
@@ -180,30 +180,15 @@ def _minutes(hhmm: str) -> int:
     return int(h) * 60 + int(m)
 
 
-class Shift(Strict):
-    """Units on duty on some weekdays between two clock times."""
+class _Clock(Strict):
+    """Weekdays and two clock times "HH:MM" (the shared part of a window and a shift)."""
 
-    days: list[Day] = Field(min_length=1, description="Weekdays the shift starts on: mon..sun.")
-    start: str = Field(description='Start time "HH:MM".')
-    end: str = Field(description='End time "HH:MM" (up to "24:00"), after start on the same day.')
-    units: int = Field(ge=0, le=10_000, description="Units on duty during the shift.")
-
-    @field_validator("start", "end")
+    @field_validator("start", "end", check_fields=False)
     @classmethod
     def _clock(cls, v):
         if not _TIME.match(v) or _minutes(v) > 24 * 60:
             raise ValueError(f'must be a time "HH:MM" between 00:00 and 24:00, got {v!r}')
         return v
-
-    @model_validator(mode="after")
-    def _order(self):
-        if self.end_min <= self.start_min:
-            raise PathValueError(
-                "end",
-                f"must be after start ({self.start}), got {self.end}; a shift past midnight is two shifts "
-                '(e.g. "22:00"-"24:00" and "00:00"-"06:00" on the next day)',
-            )
-        return self
 
     @property
     def start_min(self) -> int:
@@ -212,6 +197,55 @@ class Shift(Strict):
     @property
     def end_min(self) -> int:
         return _minutes(self.end)
+
+
+class Window(_Clock):
+    """Some weekdays between two clock times on the same day (for example 09:00-17:00 on weekdays)."""
+
+    days: list[Day] = Field(min_length=1, description="Weekdays: mon..sun.")
+    start: str = Field(description='Start time "HH:MM".')
+    end: str = Field(description='End time "HH:MM" (up to "24:00"), after start on the same day.')
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.end_min <= self.start_min:
+            raise PathValueError(
+                "end",
+                f"must be after start ({self.start}), got {self.end}; a window past midnight is two windows "
+                '(e.g. "22:00"-"24:00" and "00:00"-"06:00" on the next day)',
+            )
+        return self
+
+
+class Shift(_Clock):
+    """Units on duty on some weekdays between two clock times (a shift may run past midnight)."""
+
+    name: Identifier | None = Field(None, description="Optional name, e.g. `night`; the staffing tools accept it.")
+    days: list[Day] = Field(min_length=1, description="Weekdays the shift starts on: mon..sun.")
+    start: str = Field(description='Start time "HH:MM".')
+    end: str = Field(
+        description='End time "HH:MM" (up to "24:00"); an end before the start runs past midnight into the next day '
+        '("22:00"-"06:00").'
+    )
+    units: int = Field(ge=0, le=10_000, description="Units on duty during the shift.")
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.start_min == 24 * 60:
+            raise PathValueError("start", 'must be before 24:00 (a shift starting at midnight starts at "00:00")')
+        if self.end_min == self.start_min:
+            raise PathValueError("end", f"must differ from start ({self.start}); a shift lasts more than 0 and less "
+                                        "than 24 hours, or give `units` for around the clock")
+        return self
+
+    @property
+    def duration_min(self) -> int:
+        """Length in minutes; a shift ending before it starts ends the next day."""
+        return (self.end_min - self.start_min) % (24 * 60) or 24 * 60
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.start_min + self.duration_min > 24 * 60
 
 
 class Backup(Strict):
@@ -243,23 +277,73 @@ class Backup(Strict):
 
 
 class FollowUp(Strict):
-    """A later visit by the same team (peer follow-up), which may link the person to services."""
+    """A follow-up program: later visits (by this team or another, e.g. a peer-only team) that may
+    link the person to services. Attempts are made until one reaches the person or `attempts` run out."""
 
-    probability: Probability = Field(description="Chance a handled call gets a follow-up.")
-    after_hours: float = Field(ge=0, description="Hours after the unit clears the call that the follow-up is due.")
-    duration_min: Distribution = Field(description="Time a unit spends on the follow-up, minutes.")
-    links: Probability = Field(description="Chance a follow-up links the person to services.")
+    probability: Probability = Field(description="Chance a handled (or phone-resolved) call gets a follow-up.")
+    after_hours: float = Field(ge=0, description="Hours after the unit clears the call (or the phone call) that the follow-up is due.")
+    duration_min: Distribution = Field(description="Time a unit spends on one attempt, minutes.")
+    links: Probability = Field(description="Chance that reaching the person links them to services.")
+    by: Identifier | None = Field(None, description="Team that makes the follow-ups; default the team that handled the call.")
+    attempts: int = Field(1, ge=1, le=20, description="Attempts at most; they stop once one reaches the person.")
+    interval_hours: float = Field(24, gt=0, description="Hours from one attempt to the next.")
+    contact: Probability = Field(1.0, description="Chance that an attempt reaches the person.")
+    hours: list[Window] | None = Field(
+        None, min_length=1,
+        description="When follow-ups are made (e.g. weekdays 09:00-17:00); a due attempt waits for them. Absent: any time.",
+    )
+
+
+RiskRatio = Annotated[float, Field(ge=0, le=100)]
+
+
+class RoleEffects(Strict):
+    """Risk ratios a role brings to the calls its team handles (1 = no change); they multiply the
+    team's chances, and each other's when a team has several roles with effects."""
+
+    arrest: RiskRatio | None = None
+    involuntary_hold: RiskRatio | None = None
+    ed_transport: RiskRatio | None = None
+    crisis_center: RiskRatio | None = None
+    linked_to_services: RiskRatio | None = None
+    follow_up_contact: RiskRatio | None = Field(
+        None, description="On the chance that a follow-up attempt by a team with this role reaches the person."
+    )
+    follow_up_links: RiskRatio | None = Field(
+        None, description="On the chance that reaching the person at a follow-up links them to services."
+    )
+
+
+class Role(Strict):
+    """A member of a unit: what an hour of them costs, whether they are police, and what they change."""
+
+    label: str | None = Field(None, description="Plain-words name for reports; defaults to the role id.")
+    cost_per_hour: float = Field(0.0, ge=0, description="Cost of one staffed hour of this member.")
+    police: bool = Field(False, description="A sworn officer: a unit with this role puts police on scene.")
+    effects: RoleEffects = Field(default_factory=RoleEffects, description="Risk ratios on every call type.")
+    effects_by_type: dict[Identifier, RoleEffects] = Field(
+        default_factory=dict, description="Risk ratios for particular call types (over `effects`, key by key)."
+    )
 
 
 class Team(Strict):
     """A kind of responding unit, its staffing, times and outcomes."""
 
-    kind: TeamKind = Field(description="police | co_responder | civilian; police and co_responder put police on scene.")
+    kind: TeamKind | None = Field(
+        None,
+        description="police | co_responder | civilian; police and co_responder put police on scene. With `roles`, "
+        "follows from the members (and is checked against them when given).",
+    )
     label: str | None = Field(None, description="Plain-words name for charts; defaults to the team id.")
-    members: list[str] = Field(default_factory=list, description="Who is on a unit (descriptive, shown in reports).")
+    members: list[str] = Field(
+        default_factory=list,
+        description="Who is on a unit: role ids when the scenario has `roles` (cost and police on scene follow from "
+        "them), else descriptive.",
+    )
     units: int | None = Field(None, ge=0, le=10_000, description="Units around the clock (instead of shifts).")
     shifts: list[Shift] | None = Field(None, description="Weekly schedule (instead of units).")
-    cost_per_unit_hour: float = Field(0.0, ge=0, description="Cost of a staffed unit-hour, busy or not (pay of the unit's members).")
+    cost_per_unit_hour: float = Field(0.0, ge=0, description="Cost of a staffed unit-hour, busy or not (pay of the unit's members); "
+                                      "with `roles`, default the members' sum.")
     overhead: float = Field(0.0, ge=0, le=10, description="Share added to the unit-hour cost for benefits, supervision, "
                             "dispatch and administration (0.3 = +30%).")
     fixed_per_year: float = Field(0.0, ge=0, description="Fixed cost a year whatever the hours: vehicles, training, "
@@ -269,7 +353,9 @@ class Team(Strict):
     response_min: Distribution = Field(
         default_factory=lambda: Constant(dist="constant", value=0), description="Travel time to the scene, minutes."
     )
-    on_scene_min: Distribution = Field(description="Time on scene, minutes.")
+    on_scene_min: Distribution | None = Field(
+        None, description="Time on scene, minutes; needed by a team that takes calls (a follow-up-only team may leave it out)."
+    )
     on_scene_min_by_type: dict[Identifier, Distribution] = Field(
         default_factory=dict, description="Time on scene for particular call types."
     )
@@ -314,7 +400,25 @@ class Team(Strict):
     def _staffing(self):
         if (self.units is None) == (self.shifts is None):
             raise ValueError("give exactly one of `units` (around the clock) or `shifts` (a weekly schedule)")
+        names = [sh.name for sh in self.shifts or () if sh.name]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise PathValueError("shifts", f"shift names must differ; used twice: {', '.join(twice)}")
         return self
+
+    def shift_index(self, ref: str) -> int:
+        """The 0-based index of a shift given by its name or its 1-based number; ValueError otherwise."""
+        shifts = self.shifts or []
+        names = {sh.name: i for i, sh in enumerate(shifts) if sh.name}
+        if ref in names:
+            return names[ref]
+        allowed = f"1 to {len(shifts)}" + (f" or a name ({', '.join(names)})" if names else "")
+        if not str(ref).isdigit():
+            raise ValueError(f"no shift named {ref!r}; give {allowed}")
+        number = int(ref)
+        if not 1 <= number <= len(shifts):
+            raise ValueError(f"no shift {number}; give {allowed}")
+        return number - 1
 
     @field_validator("outcomes", mode="before")
     @classmethod
@@ -343,7 +447,7 @@ class Team(Strict):
         return [Shift(days=list(DAYS), start="00:00", end="24:00", units=self.units or 0)]
 
     def unit_hours_per_week(self) -> float:
-        return sum(len(s.days) * s.units * (s.end_min - s.start_min) / 60 for s in self.weekly_shifts())
+        return sum(len(s.days) * s.units * s.duration_min / 60 for s in self.weekly_shifts())
 
 
 class RoutingMatch(Strict):
@@ -380,17 +484,32 @@ class Scenario(Strict):
     description: str = Field("", description="One or two sentences for reports.")
     run: RunSettings = Field(default_factory=RunSettings)
     demand: Demand
+    roles: dict[Identifier, Role] = Field(
+        default_factory=dict, description="Members a unit can have (peer, clinician, officer, ...); teams list them."
+    )
     teams: dict[Identifier, Team] = Field(min_length=1)
     routing: list[RoutingRule] = Field(min_length=1, description="First matching rule wins.")
     outcomes: OutcomeTable | None = Field(
         None, description="Reference table: what happens when police respond (teams state effects against it)."
     )
     triage: Triage | None = Field(None, description="How dispatch codes a call: risk as coded, recognised or not.")
+    follow_up_phone: FollowUp | None = Field(
+        None, description="Follow-ups of calls resolved by phone (988, a clinician in 911); `by` names the team."
+    )
     costs: Costs = Field(default_factory=Costs)
     geography: Geography | None = Field(None, description="Zones, travel between them and where units are based; "
                                         "travel then comes out of the model instead of `response_min`.")
     uncertainty: dict[str, ParameterDistribution] = Field(
         default_factory=dict, description="Uncertain inputs for `run --draws N`: key path (as in sweeps) -> distribution.")
+
+    _derived: set[tuple[str, str]] = PrivateAttr(default_factory=set)  # (team, key) filled in from roles
+
+    @model_validator(mode="after")
+    def _roles(self):
+        from .roles import resolve_roles  # roles.py reads these models
+
+        resolve_roles(self)
+        return self
 
     @model_validator(mode="after")
     def _uncertain_keys(self):
@@ -417,11 +536,16 @@ class Scenario(Strict):
                 known_type(f"teams.{t_name}.on_scene_min_by_type.{ct}", ct)
             for ct in team.units_per_call_by_type:
                 known_type(f"teams.{t_name}.units_per_call_by_type.{ct}", ct)
+            if team.follow_up is not None and team.follow_up.by is not None:
+                known_team(f"teams.{t_name}.follow_up.by", team.follow_up.by)
             if team.backup is not None:
                 known_team(f"teams.{t_name}.backup.team", team.backup.team)
                 if team.backup.team == t_name:
                     raise PathValueError(f"teams.{t_name}.backup.team", "a team cannot be its own backup")
         validate_outcomes(self)
+        from .roles import check_effects  # roles.py reads these models
+
+        check_effects(self)
         if self.triage is not None:
             for ct in self.triage.recognised:
                 known_type(f"triage.recognised.{ct}", ct)
@@ -431,11 +555,20 @@ class Scenario(Strict):
                     v < 1 for v in self.triage.recognised.values()):
                 raise PathValueError("triage.unrecognised_send", "no police team to send unrecognised calls to; name "
                                      "the teams with `unrecognised_send`")
+
+        def takes_calls(path: str, name: str) -> None:
+            if self.teams[name].on_scene_min is None:
+                raise PathValueError(f"teams.{name}.on_scene_min", f"required: the team takes calls ({path})")
+
+        for t_name, team in self.teams.items():
+            if team.backup is not None:
+                takes_calls(f"teams.{t_name}.backup.team", team.backup.team)
         for i, rule in enumerate(self.routing):
             for j, ct in enumerate(rule.match.call_type or []):
                 known_type(f"routing[{i}].match.call_type[{j}]", ct)
             for j, t in enumerate(rule.send):
                 known_team(f"routing[{i}].send[{j}]", t)
+                takes_calls(f"routing[{i}].send[{j}]", t)
             if len(set(rule.send)) != len(rule.send):
                 raise PathValueError(f"routing[{i}].send", "a team appears twice")
         for ct, spec in self.demand.call_types.items():
@@ -446,6 +579,10 @@ class Scenario(Strict):
                         f"{risk}-risk {ct} calls match no rule that takes all of them (share 1); add a last rule "
                         "`match: {}` that takes the rest",
                     )
+        if self.follow_up_phone is not None:
+            if self.follow_up_phone.by is None:
+                raise PathValueError("follow_up_phone.by", "name the team that follows up phone-resolved calls")
+            known_team("follow_up_phone.by", self.follow_up_phone.by)
         other = self.demand.other_police_calls
         if other is not None and other.per_day > 0:
             team = self.other_calls_team()
@@ -483,6 +620,13 @@ class Scenario(Strict):
             return other.team
         return next((n for n, t in self.teams.items() if t.kind == "police"), None)
 
-    def to_dict(self) -> dict:
-        """The resolved scenario as plain data (YAML/JSON ready), every default filled in."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+    def to_dict(self, derived: bool = True) -> dict:
+        """The resolved scenario as plain data (YAML/JSON ready), every default filled in.
+
+        With `derived=False`, values that follow from the roles (a team's kind and unit-hour
+        cost) are left out, so a variant that changes a role or a team's members derives them again."""
+        data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if not derived:
+            for team, key in self._derived:
+                data["teams"][team].pop(key, None)
+        return data

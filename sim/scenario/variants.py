@@ -41,7 +41,7 @@ def derive(scenario: Scenario | Mapping[str, Any], changes: Mapping[str, Any], n
     scenario raises ScenarioErrors whose messages start with `context` (default: the changes,
     "with k=v, ...") so the user sees which changes made it invalid.
     """
-    raw = scenario.to_dict() if isinstance(scenario, Scenario) else scenario
+    raw = scenario.to_dict(derived=False) if isinstance(scenario, Scenario) else scenario
     if label is None:
         label = raw.get("label") or raw.get("name")
     data = {**apply_changes(raw, changes), "name": name, "label": label}

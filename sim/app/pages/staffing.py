@@ -70,7 +70,7 @@ for line in targets_text.splitlines():
         except ScenarioError as exc:
             errors.append(exc.message)
 question = StaffingQuestion(scenario, team, tuple(targets), max_units=int(max_units), min_units=int(min_units),
-                            shift=shift, replications=int(reps), max_replications=int(max_reps), days=float(days))
+                            shift=None if shift is None else str(shift + 1), replications=int(reps), max_replications=int(max_reps), days=float(days))
 if not errors:
     try:
         question.check()

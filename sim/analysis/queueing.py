@@ -1,0 +1,221 @@
+"""Queueing approximations for the planner's screen: Erlang C, Erlang C with a wait limit, offered load by hour.
+
+Pure functions of a scenario: nothing here runs the model. The screen treats each hour of
+the week as a stationary M/M/c queue (stationary independent period by period, SIPP) whose
+arrival rate is the lagged offered load of that hour (the modified-offered-load idea of
+Green, Kolesar & Whitt 2007: units are busy with calls that arrived up to a service time
+earlier, so the load an hour sees lags the arrivals). A call that waits longer than the
+routing rule's `max_wait_min` goes to the next team, so an hour with few units is an
+M/M/c queue with deterministic patience (Barrer 1957): stable at any load, and the share
+of calls reached in time is exact for exponential service.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..scenario.outcomes import team_outcomes
+from ..scenario.schema import DISPOSITIONS, RISKS, Scenario
+
+HOURS_PER_WEEK = 168
+MIN_PER_HOUR = 60
+
+
+def erlang_b(servers: int, load: float) -> float:
+    """Blocking probability of M/M/c/c with offered load `load` erlangs (stable recursion)."""
+    b = 1.0
+    for k in range(1, servers + 1):
+        b = load * b / (k + load * b)
+    return b
+
+
+def erlang_c(servers: int, load: float) -> float:
+    """Probability an arrival waits in M/M/c (1 when the queue is unstable)."""
+    if servers <= load:
+        return 1.0
+    b = erlang_b(servers, load)
+    return servers * b / (servers - load * (1 - b))
+
+
+def _states(servers: int, load: float) -> tuple[float, float]:
+    """(P(fewer than c busy) and p_{c-1}), each divided by p_0, for the birth-death part below c."""
+    term, below = 1.0, 1.0
+    for k in range(1, servers):
+        term *= load / k
+        below += term
+    return below, term
+
+
+def reached_within(servers: int, calls_per_min: float, service_min: float, limit_min: float | None) -> float:
+    """Share of arrivals that get a unit within `limit_min` minutes (None: no limit, wait as long as it takes).
+
+    M/M/c with deterministic patience `limit_min` (calls leave the queue then): the virtual
+    wait has density lam p_{c-1} exp(-(c mu - lam) v) below the limit (Barrer 1957). Without a
+    limit it is Erlang C's P(W < infinity): 1 when stable, the throughput share c/a when not.
+    """
+    if servers <= 0:
+        return 0.0
+    if calls_per_min <= 0:
+        return 1.0
+    mu = 1 / service_min
+    load = calls_per_min * service_min
+    below, last = _states(servers, load)  # both relative to p_0
+    decay = servers * mu - calls_per_min
+    if limit_min is None:
+        return 1.0 if decay > 0 else servers / load
+    # integral of the waiting density on (0, limit) and the mass beyond it, relative to p_0; when
+    # overloaded (decay < 0) everything is divided by exp(-decay x limit) so nothing overflows
+    rise = calls_per_min * last
+    if abs(decay) < 1e-12:
+        within, beyond = rise * limit_min, rise / (servers * mu)
+    elif decay > 0:
+        within = rise * -math.expm1(-decay * limit_min) / decay
+        beyond = rise * math.exp(-decay * limit_min) / (servers * mu)
+    else:
+        scale = math.exp(decay * limit_min)
+        below *= scale
+        within = rise * -math.expm1(decay * limit_min) / -decay
+        beyond = rise / (servers * mu)
+    return (below + within) / (below + within + beyond)
+
+
+def mean_wait_min(servers: int, calls_per_min: float, service_min: float, limit_min: float | None = None) -> float:
+    """Mean wait of the calls a unit takes, minutes: Erlang C without a limit (infinite when unstable), else
+    the mean over calls reached within the limit in M/M/c with that patience."""
+    load = calls_per_min * service_min
+    if limit_min is None:
+        if servers <= load:
+            return math.inf
+        return erlang_c(servers, load) * service_min / (servers - load)
+    if servers <= 0:
+        return math.inf
+    below, last = _states(servers, load)
+    rise = calls_per_min * last
+    decay = servers / service_min - calls_per_min
+    if abs(decay) < 1e-12:
+        waited, within = rise * limit_min**2 / 2, rise * limit_min
+    elif decay > 0:
+        e = math.exp(-decay * limit_min)
+        waited = rise * (1 - e * (1 + decay * limit_min)) / decay**2
+        within = rise * -math.expm1(-decay * limit_min) / decay
+    else:  # overloaded: divided through by exp(-decay x limit), as in reached_within
+        scale = math.exp(decay * limit_min)
+        below *= scale
+        waited = rise * (scale - (1 + decay * limit_min)) / decay**2
+        within = rise * (scale - 1) / decay
+    return waited / (below + within)
+
+
+@dataclass(frozen=True)
+class HourlyLoad:
+    """What a team is asked for, hour by hour over the week (Monday 00:00 first)."""
+
+    team: str
+    calls_per_hour: np.ndarray  # first-choice calls for the team arriving in each hour of the week
+    lagged_calls_per_hour: np.ndarray  # the arrival rate whose work is in progress in each hour
+    service_min: float  # mean busy time per call: travel, on scene, transport
+    follow_up_min_per_hour: np.ndarray  # follow-up work due in each hour, unit-minutes per hour
+    max_wait_min: float | None  # the routing rule's wait limit (None: waits as long as it takes)
+    eligible_per_week: float  # first-choice calls a week (not settled by phone)
+    dispatched_per_week: float  # crisis calls a week that get a unit (any team)
+
+    def offered_load(self) -> np.ndarray:
+        """Erlangs per hour of the week: lagged crisis work plus follow-up work."""
+        return self.lagged_calls_per_hour * self.service_min / MIN_PER_HOUR + self.follow_up_min_per_hour / MIN_PER_HOUR
+
+    def effective_calls_per_min(self) -> np.ndarray:
+        """The arrival rate, per minute, that puts the hour's whole offered load on the units."""
+        return self.offered_load() / self.service_min
+
+    def reach(self, units: int, hour: int) -> float:
+        """Share of this hour's first-choice calls the team reaches in time with `units` on duty."""
+        return reached_within(units, float(self.effective_calls_per_min()[hour]), self.service_min, self.max_wait_min)
+
+    def reach_table(self, most_units: int) -> np.ndarray:
+        """[hour, units] share reached for 0..most_units units on duty."""
+        return np.array([[self.reach(c, h) for c in range(most_units + 1)] for h in range(HOURS_PER_WEEK)])
+
+    def wait_table(self, most_units: int) -> np.ndarray:
+        """[hour, units] mean wait (minutes) of the calls reached, for 0..most_units units on duty."""
+        rate = self.effective_calls_per_min()
+        return np.array([[mean_wait_min(c, float(rate[h]), self.service_min, self.max_wait_min) if c else math.inf
+                          for c in range(most_units + 1)] for h in range(HOURS_PER_WEEK)])
+
+
+def _normalised(weights, n: int) -> np.ndarray:
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    return w / w.mean()
+
+
+def _expected(dist) -> float:
+    return float(dist.mean)
+
+
+def _repeats_per_first_crisis(repeat) -> float:
+    """Expected repeat crises after a first one: a chain with each person's repeat chance, p / (1 - p)."""
+    if repeat is None:
+        return 0.0
+    groups = [(g.share, g.probability) for g in getattr(repeat, "groups", {}).values()]
+    rest = 1 - sum(share for share, _p in groups)
+    return sum(share * p / (1 - p) if p < 1 else math.inf for share, p in [*groups, (rest, repeat.probability)])
+
+
+def hourly_load(scenario: Scenario, team: str) -> HourlyLoad:
+    """The team's first-choice calls and busy time by hour of the week, from the scenario's inputs.
+
+    Arrivals follow the hourly and weekday profiles; repeat crises come on top, spread evenly
+    (their delay is uniform over the repeat window), at the rate of a chain with each group's
+    repeat probability (linkage, which lowers it, is ignored: the screen errs towards more load).
+    A call's first choice follows the routing rules in order, each taking its `share` of the
+    matching calls. Busy time is the team's mean travel + time on scene (by call type) +
+    transport (by disposition chance). Follow-ups add their time `after_hours` later.
+    """
+    d = scenario.demand
+    hourly = _normalised(d.hourly_profile, 24)
+    weekday = _normalised(d.weekday_profile, 7)
+    per_hour = d.crisis_calls_per_day / 24 * np.repeat(weekday, 24) * np.tile(hourly, 7)
+    per_hour = per_hour + d.crisis_calls_per_day / 24 * _repeats_per_first_crisis(d.repeat)
+    t = scenario.teams[team]
+    outcomes = team_outcomes(scenario, team)
+    eligible, dispatched, busy, wait_limits = 0.0, 0.0, 0.0, []
+    for call_type, ct in d.call_types.items():
+        phone = d.phone_resolution.get(call_type, 0.0)
+        for risk in RISKS:
+            p = ct.share * ((ct.risk or {"low": 1.0}).get(risk, 0.0)) * (1 - phone)
+            if p <= 0:
+                continue
+            dispatched += p
+            left = 1.0
+            for rule in scenario.routing:
+                if not rule.matches(call_type, risk):
+                    continue
+                taken = left * rule.share
+                left -= taken
+                if rule.send[0] == team:
+                    eligible += p * taken
+                    wait_limits.append(rule.max_wait_min)
+                    chances = outcomes[call_type][risk].dispositions()
+                    transport = sum(c * _expected(t.transport_min[disp]) for disp, c in zip(DISPOSITIONS, chances)
+                                    if disp in t.transport_min)
+                    on_scene = _expected(t.on_scene_min_by_type.get(call_type, t.on_scene_min))
+                    busy += p * taken * (_expected(t.response_min) + on_scene + transport)
+                if left <= 0:
+                    break
+    service = busy / eligible if eligible > 0 else _expected(t.on_scene_min)
+    calls = per_hour * eligible
+    # Work in progress in hour h comes from arrivals up to a service time earlier: weight past
+    # hours by the chance a busy period started then is still running (exponential residual).
+    lag_weights = np.exp(-np.arange(0, 12) * MIN_PER_HOUR / service)
+    lag_weights /= lag_weights.sum()
+    lagged = sum(w * np.roll(calls, k) for k, w in enumerate(lag_weights))
+    follow = np.zeros(HOURS_PER_WEEK)
+    if t.follow_up is not None:
+        shift = int(round(t.follow_up.after_hours + service / MIN_PER_HOUR)) % HOURS_PER_WEEK
+        follow = np.roll(calls, shift) * t.follow_up.probability * _expected(t.follow_up.duration_min)
+    limits = [w for w in wait_limits]
+    max_wait = None if not limits or any(w is None for w in limits) else float(min(limits))
+    return HourlyLoad(team, calls, lagged, service, follow, max_wait, float(calls.sum()),
+                      float(per_hour.sum() * dispatched))

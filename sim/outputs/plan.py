@@ -1,0 +1,146 @@
+"""The planner's results folder and charts: schedule YAML, the scenario with it applied, candidates, curves.
+
+Charts read the saved tables only (`crisis-sim plot` redraws them); they never run the model.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import PercentFormatter
+
+from ..analysis.catalogue import metric
+from ..analysis.targets import parse_metric
+from ..designs.plan import shifts_text
+from .results import manifest, write_manifest, write_scenarios
+from .style import drawing, finish, get_style, legend_above, new_figure
+
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def write_plan(result, folder: Path, command: str | None) -> None:
+    """The planner's tables, schedule, planned scenario and manifest (sim.outputs.folders calls it)."""
+    q = result.question
+    levels = [lv for k, lv in sorted(result.confirmation.levels.items()) if k >= 0]
+    scenarios = [lv.scenario for lv in levels]
+    write_scenarios(folder, scenarios)
+    if levels:
+        pd.concat([lv.summary for lv in levels], ignore_index=True).to_csv(folder / "summary.csv", index=False)
+    chosen = result.answer_scenario()
+    if chosen is not None:
+        from .results import scenario_yaml
+
+        (folder / "planned_scenario.yaml").write_text(scenario_yaml(chosen))
+        (folder / "shifts.yaml").write_text(
+            f"# {result.message()}\n# paste under teams.{q.team}:\n" + shifts_text(result.shifts()))
+    result.table().to_csv(folder / "candidates.csv", index=False)
+    result.search.to_csv(folder / "search.csv", index=False)
+    result.hourly.to_csv(folder / "hourly_plan.csv", index=False)
+    result.budget_curve.to_csv(folder / "budget_curve.csv", index=False)
+    team = q.scenario.teams[q.team]
+    write_manifest(folder, manifest(
+        "plan", scenarios, seed=result.settings["seed"], replications=max([lv.n for lv in levels], default=0),
+        days=result.settings["days"], warmup_days=result.settings["warmup_days"], executor=result.executor,
+        wall_time_s=result.wall_time_s, baseline=scenarios[0].name if scenarios else q.scenario.name,
+        command=command,
+        plan={
+            "scenario": q.scenario.name, "team": q.team, "team_label": team.label or q.team,
+            "targets": [str(t) for t in q.targets], "budget": q.budget, "shift_lengths": list(q.shift_lengths),
+            "starts": [f"{h:02d}:00" for h in q.starts], "days": q.days, "met": result.met,
+            "answer_cost": None if result.answer is None else result.candidates[result.answer].cost,
+            "current_cost": result.current_cost, "ceiling": result.ceiling, "ceiling_cost": result.ceiling_cost,
+            "message": result.message(), "replications_simulated": result.runs,
+            "curve_replications": q.curve_replications, "budget_step": q.budget_step, "shifts": result.shifts(),
+        }))
+
+
+def draw_plan(folder: str | Path, style: str = "talk", out: str | Path | None = None) -> list[Path]:
+    """Both planner charts: units by hour of the week, and what each budget step buys."""
+    st = get_style(style)
+    figures = Path(out) if out is not None else Path(folder) / "figures"
+    with drawing(st):
+        return _units_by_hour(Path(folder), st, figures) + _budget_curve(Path(folder), st, figures)
+
+
+def _units_by_hour(folder: Path, st, figures: Path) -> list[Path]:
+    """Units each hour needs (screen), the planned schedule and today's, Monday 00:00 to Sunday 24:00."""
+    info = json.loads((folder / "manifest.json").read_text())
+    plan = info["plan"]
+    hourly = pd.read_csv(folder / "hourly_plan.csv")
+    fig, ax = new_figure(st)
+    hours = np.append(hourly["hour_of_week"].to_numpy(), 168)
+
+    def steps(values):
+        return np.append(values, values[-1])
+
+    ax.fill_between(hours, steps(hourly["offered_load"].to_numpy()), step="post", color=st.palette[4], alpha=0.25,
+                    label="Work arriving (unit-hours per hour)")
+    ax.step(hours, steps(hourly["needed_units"].to_numpy()), where="post", color="#000000", linestyle="--",
+            linewidth=2, label="Needed by each hour alone (screen)")
+    ax.step(hours, steps(hourly["current_units"].to_numpy()), where="post", color=st.palette[1], linewidth=2.5,
+            label=f"Scenario's shifts: {plan['current_cost'] / 1e6:,.2f} M a year")
+    if plan["answer_cost"] is not None:
+        ax.step(hours, steps(hourly["scheduled_units"].to_numpy()), where="post", color=st.palette[0], linewidth=3.5,
+                label=f"Planned shifts: {plan['answer_cost'] / 1e6:,.2f} M a year")
+    ax.set_xticks(range(0, 169, 24))
+    ax.set_xticklabels([*DAY_NAMES, ""], ha="left")
+    ax.set_xticks(range(0, 169, 6), minor=True)
+    ax.set_xlim(0, 168)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(f"{plan['team_label']} units on duty")
+    ax.set_xlabel("Hour of the week (ticks every 6 hours)")
+    ax.set_ylim(bottom=0)
+    legend_above(ax, ncols=2)
+    title = f"{plan['team_label']}: units on duty by hour"
+    caption = f"Needs and work: queueing screen (lagged load, M/M/c with the wait limit). Target: {', '.join(plan['targets'])}"
+    return finish(fig, st, title, caption, figures, "plan_units_by_hour")
+
+
+def _budget_curve(folder: Path, st, figures: Path) -> list[Path]:
+    """The team's reach against budget: the screen's best schedule at each step, simulated with 95% CI."""
+    info = json.loads((folder / "manifest.json").read_text())
+    plan = info["plan"]
+    curve = pd.read_csv(folder / "budget_curve.csv")
+    ref = parse_metric(f"eligible_reached_share[{plan['team']}]")
+    fig, ax = new_figure(st)
+    if len(curve):
+        x = curve["budget"] / 1e6
+        ax.plot(x, curve["screen"], color=st.palette[4], linewidth=2.5, marker="s", markersize=8,
+                label="Queueing screen")
+        sim = curve[curve["replications"] > 0]
+        if len(sim):
+            ax.errorbar(sim["budget"] / 1e6, sim["mean"], yerr=[sim["mean"] - sim["ci_low"], sim["ci_high"] - sim["mean"]],
+                        fmt="o", color=st.palette[0], markersize=11, capsize=7, elinewidth=2.5, capthick=2.5,
+                        label="Simulated, 95% CI")
+    for t in plan["targets"]:
+        if t.startswith("eligible_reached_share"):
+            value = float(t.split(">=")[1])
+            ax.axhline(value, color="#000000", linestyle="--", linewidth=2, label=f"Target: at least {value:.0%}")
+    if plan["answer_cost"] is not None and plan["met"]:
+        ax.axvline(plan["answer_cost"] / 1e6, color="#009E73", linewidth=10, alpha=0.25,
+                   label=f"Cheapest schedule that meets the targets: {plan['answer_cost'] / 1e6:,.2f} M")
+    ax.axvline(plan["current_cost"] / 1e6, color=st.palette[1], linewidth=2.5, linestyle=":",
+               label=f"Scenario's schedule: {plan['current_cost'] / 1e6:,.2f} M")
+    ceiling = plan["ceiling"].get(str(ref))
+    if ceiling is not None:
+        ax.axhline(ceiling, color="#777777", linewidth=1.5, linestyle="-.",
+                   label=f"Most reachable under the routing rules: {ceiling:.0%}")
+    ax.set_xlabel("Budget for the team, millions a year")
+    ax.set_ylabel(metric(ref.metric).label)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylim(0, 1.05)
+    ax.legend(loc="lower right")
+    title = f"What each {_money(info)} buys: {plan['team_label']}"
+    reps = int(plan.get("curve_replications") or 0)
+    caption = (f"Best schedule the screen finds within each budget; simulated: {reps} replications × "
+               f"{info['days']:g} days each, 95% CI" if reps >= 2 else "Queueing screen only (not simulated)")
+    return finish(fig, st, title, caption, figures, "plan_budget_curve")
+
+
+def _money(info: dict) -> str:
+    curve_steps = info.get("plan", {}).get("budget_step", 500_000)
+    return f"{curve_steps / 1e6:g}M"
+
