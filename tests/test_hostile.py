@@ -21,7 +21,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from helpers import ROOT, merge, small_city, write_yaml
+from helpers import ROOT, small_city, write_yaml
 from sim.cli import app
 
 MEMORY_LIMIT = 3 * 1024**3

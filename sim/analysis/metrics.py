@@ -140,7 +140,6 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
     st_team = staffing["team"].astype(np.int64) if len(staffing["team"]) else np.zeros(0, np.int64)
     ot_team = overtime["team"].astype(np.int64) if len(overtime["team"]) else np.zeros(0, np.int64)
     for i, name in enumerate(team_names):
-        team = scenario.teams[name]
         mine = job_team == i
         busy_cum = busy_integral(assigned[mine], np.maximum(cleared[mine], assigned[mine]), grid)
         sel = st_team == i

@@ -205,28 +205,25 @@ def replications_to_resolve(differences, confidence: float = CONFIDENCE) -> int 
     return None
 
 
-def holm(p_values) -> np.ndarray:
-    """Holm's step-down adjusted p-values (family-wise error), NaN left as NaN."""
+def _adjusted(p_values, adjust) -> np.ndarray:
+    """Apply `adjust(sorted p-values, m)` to the non-NaN p-values in ascending order; NaN left as NaN."""
     p = np.asarray(p_values, dtype=float)
     out = np.full(p.shape, np.nan)
     ok = np.flatnonzero(~np.isnan(p))
-    m = len(ok)
-    if m == 0:
-        return out
-    order = ok[np.argsort(p[ok], kind="stable")]
-    adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out[order] = np.minimum(adjusted, 1.0)
+    if len(ok):
+        order = ok[np.argsort(p[ok], kind="stable")]
+        out[order] = np.minimum(adjust(p[order], len(ok)), 1.0)
     return out
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjusted p-values (family-wise error), NaN left as NaN."""
+    return _adjusted(p_values, lambda p, m: np.maximum.accumulate((m - np.arange(m)) * p))
 
 
 def benjamini_hochberg(p_values) -> np.ndarray:
     """Benjamini–Hochberg adjusted p-values (false discovery rate), NaN left as NaN."""
-    p = np.asarray(p_values, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(~np.isnan(p))
-    m = len(ok)
-    if m == 0:
-        return out
+    return _adjusted(p_values, lambda p, m: np.minimum.accumulate((p * m / np.arange(1, m + 1))[::-1])[::-1])
     order = ok[np.argsort(p[ok], kind="stable")]
     ranked = p[order] * m / np.arange(1, m + 1)
     out[order] = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)

@@ -27,7 +27,7 @@ from scipy import special, stats
 from ..errors import ScenarioError
 from ..scenario.loading import validate_scenario
 from ..scenario.schema import DISPOSITIONS, RISKS, Scenario
-from .cad import OTHER, PHONE, RESOLVED, CadData
+from .cad import OTHER, PHONE, CadData
 
 MIN_FIT = 30          # fewest values for a distribution of its own (else the team's overall one)
 KS_EMPIRICAL = 0.05   # above this KS distance neither family fits: use the empirical quantiles
@@ -158,7 +158,6 @@ def estimate_units(data: CadData) -> UnitsEstimate:
     ok = np.isfinite(start) & np.isfinite(end) & (end >= start) & (end - start <= data.cad_map.max_duration_hours * 60)
     covered = data.observed_mask_by_day()
     n_bins = len(covered) * 24
-    hour_ok = np.repeat(covered, 24)
     has_unit = labels(f["unit"]) != ""
     if data.cad_map.columns.unit is not None and has_unit.any():
         ok &= has_unit

@@ -19,7 +19,7 @@ import yaml
 
 from ..engine.eventlog import NO_DISPOSITION, OTHER as OTHER_JOB, PRIMARY
 from ..engine.model import Model
-from ..engine.streams import stream, uniforms
+from ..engine.streams import stream
 from ..scenario.schema import DISPOSITIONS, RISKS, Scenario
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"

@@ -266,7 +266,7 @@ class Screen:
     def solve(self, tighten: int = 0, budget: float | None = None) -> Schedule | None:
         """Least-cost tours meeting the (tightened) targets; with a budget and no targets, the most reach."""
         from scipy.optimize import Bounds, LinearConstraint, milp
-        from scipy.sparse import bmat, csr_matrix, diags, eye, hstack, kron, lil_matrix
+        from scipy.sparse import bmat, csr_matrix, diags, eye, hstack, kron
 
         n_tours, n_hours, k = len(self.tours), HOURS_PER_WEEK, self.most
         load = self.load

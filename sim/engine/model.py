@@ -336,7 +336,6 @@ class Model:
     # --- other police calls -------------------------------------------------------------
 
     def _other_arrival(self, i: int) -> None:
-        other = self.other
         if i + 1 < len(self.other_arrivals):
             self._at(self.other_arrivals[i + 1] - self.env.now, self._other_arrival, i + 1)
         self._request(self.pools[self.other_team], Job(OTHER, i, self.other_priority[i]))
