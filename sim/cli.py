@@ -217,6 +217,16 @@ def run(
                                         "calls/draw_NNNNN.parquet for every draw (large)."),
 ) -> None:
     """Run scenarios with common random numbers and compare each with the baseline."""
+    from .outputs.chart_workers import ChartHelpers
+
+    # forked first, so the chart code is imported on the other core while the model runs
+    with ChartHelpers(0 if no_charts or draws is not None else 2) as helpers:
+        _run(scenarios, baseline, replications, days, warmup_days, seed, out, workers, scheduler, dask_timeout,
+             quiet, no_charts, style, no_calls, draws, calls_per_draw, helpers)
+
+
+def _run(scenarios, baseline, replications, days, warmup_days, seed, out, workers, scheduler, dask_timeout, quiet,
+         no_charts, style, no_calls, draws, calls_per_draw, helpers) -> None:
     from .designs.experiment import run_experiment
     from .outputs.folders import save
     from .scenario.loading import load_scenario
@@ -255,7 +265,7 @@ def run(
                                         warmup_days=warmup_days, workers=n_workers,
                                         scheduler=scheduler, baseline=baseline, on_done=advance,
                                         keep_calls=not no_calls, dask_timeout_s=dask_timeout)
-        folder = save(experiment, out, command=command_line(), charts=not no_charts, style=style)
+        folder = save(experiment, out, command=command_line(), charts=not no_charts, style=style, helpers=helpers)
     if not quiet:
         print_headline(experiment)
         print_precision(experiment)

@@ -8,6 +8,7 @@ computed afterwards.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import math
 from array import array
 from bisect import bisect_right
@@ -19,7 +20,7 @@ from .calls import MIN_PER_DAY, CallBook, OtherCalls, make_call_book, make_other
 from .dispatch import make_pool
 from .eventlog import (
     BACKUP, EXTRA, NO_DISPOSITION, OFF_SHIFT, OTHER, PRIMARY, SHIFT_ENDED, WAITED_TOO_LONG, BackupRow,
-    CallRow, DutyRow, EventLog, FallbackRow, JobRow, OvertimeRow, StaffingRow, WaitingRow,
+    CallRow, DutyRow, EventLog, FallbackRow, JobRow, OvertimeRow, StaffingRow, WaitingRow, pack_daily,
 )
 from .followup import FollowUps
 from .people import People
@@ -151,7 +152,15 @@ class Model:
             self._at(self.arrivals[0], self._primary_arrival, 0)
         if self.other_arrivals:
             self._at(self.other_arrivals[0], self._other_arrival, 0)
-        self.env.run(until=self.horizon_min)
+        pack_daily(self.env, self.log, self.horizon_min)
+        # The loop makes many short-lived objects (events, calls, jobs): collecting cycles less
+        # often saves ~10% of its time and changes no number.
+        thresholds = gc.get_threshold()
+        gc.set_threshold(50_000, 20, 100)
+        try:
+            self.env.run(until=self.horizon_min)
+        finally:
+            gc.set_threshold(*thresholds)
         for pool in self.pools:  # units still working past their shift at the horizon
             for since in pool.retire_since:
                 self.log.overtime.append(OvertimeRow(pool.index, -1, since, self.horizon_min))

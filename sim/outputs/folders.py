@@ -183,12 +183,13 @@ def draw_folder(folder: str | Path, style: str = "talk", out: str | Path | None 
 
 
 def save(result, out: str | Path | None = None, command: str | None = None, charts: bool = True,
-         style: str = "talk") -> Path:
+         style: str = "talk", helpers=None) -> Path:
     """Write the results folder of any design's result (whole or not at all) and return its path.
 
     `out` is the folder itself (it must not hold results yet); by default
     `results/<name>/<timestamp>/`. Charts are drawn in `style` (talk or paper) unless `charts`
-    is False.
+    is False; a run's charts by `helpers` (`chart_workers.ChartHelpers`, started before the run)
+    when given, else in this process.
     """
     if charts:
         from .style import get_style
@@ -197,7 +198,9 @@ def save(result, out: str | Path | None = None, command: str | None = None, char
 
     def fill(folder: Path) -> None:
         WRITERS[result.kind](result, folder, command)
-        if charts:
+        if charts and helpers and result.kind == "run":
+            helpers.draw(folder, style=style)
+        elif charts:
             _drawers()[result.kind](folder, style=style)
 
     return write_atomically(out, default_out_dir(_default_name(result)), fill)

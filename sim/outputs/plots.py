@@ -553,13 +553,20 @@ def _who_pays(results: SavedResults, out_dir: Path, style: str = "talk") -> list
 CHARTS += (Chart("who_pays", "Who pays and who saves", _who_pays),)
 
 
-def draw_all(folder: str | Path, style: str = "talk", out: str | Path | None = None) -> list[Path]:
-    """Draw every standard chart of a results folder into `<folder>/figures/` (or `out`), PNG and SVG."""
+def draw_all(folder: str | Path, style: str = "talk", out: str | Path | None = None,
+             part: tuple[int, int] = (0, 1)) -> list[Path]:
+    """Draw every standard chart of a results folder into `<folder>/figures/` (or `out`), PNG and SVG.
+
+    `part=(k, n)` draws only the k-th of n shares of the charts (so n processes can share them).
+    """
     get_style(style)
     results = load_results(folder)
     out_dir = Path(out) if out is not None else Path(folder) / "figures"
-    paths = [path for chart in CHARTS + ZONE_CHARTS if results.has_calls or chart.stem not in NEEDS_CALLS
-             for path in chart.draw(results, out_dir, style)]
+    k, n = part
+    charts = [chart for chart in CHARTS + ZONE_CHARTS if results.has_calls or chart.stem not in NEEDS_CALLS]
+    paths = [path for i, chart in enumerate(charts) if i % n == k for path in chart.draw(results, out_dir, style)]
+    if k != n - 1:
+        return paths
     from .adds_chart import plot_what_each_adds  # drawn only for take-one-away comparisons
 
     return paths + plot_what_each_adds(results, out_dir, style)
