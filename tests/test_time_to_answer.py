@@ -1,0 +1,87 @@
+"""What makes `crisis-sim run` quicker to answer changes no result: the packed event log gives the
+same tables, and charts drawn by helper processes are the same files (a failing chart still fails
+the save, writing nothing)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim.engine.eventlog as eventlog
+from helpers import small_city
+from sim.engine.model import Model
+from sim.outputs.chart_workers import ChartHelpers
+from sim.outputs.plots import draw_all
+from sim.scenario.loading import validate_scenario
+
+TABLES = ("calls", "jobs", "fallbacks", "backups", "staffing", "overtime", "waiting", "duty")
+
+
+def _tables(monkeypatch, pack_rows: int) -> dict:
+    monkeypatch.setattr(eventlog, "PACK_ROWS", pack_rows)
+    scenario = validate_scenario(small_city())
+    log = Model(scenario, 0, days=20, warmup_days=2).run()
+    return {name: log.table(name) for name in TABLES}, log
+
+
+def test_packed_event_log_gives_the_same_columns_as_rows_kept_whole(monkeypatch):
+    packed, log = _tables(monkeypatch, 1)  # packed every day, whatever the volume
+    whole, _ = _tables(monkeypatch, 10**9)  # never packed during the run
+    assert len(log._packed["jobs"]) == 1 and log.rows("jobs") > 100, "the jobs were not packed during the run"
+    for name in TABLES:
+        assert packed[name].keys() == whole[name].keys()
+        for column, values in whole[name].items():
+            got = packed[name][column]
+            assert got.dtype == values.dtype, (name, column)
+            np.testing.assert_array_equal(got, values, err_msg=f"{name}.{column}")
+            assert not len(got) or not got.flags.writeable
+
+
+def test_rows_appended_after_a_read_are_in_the_next_read():
+    scenario = validate_scenario(small_city())
+    log = Model(scenario, 0, days=3, warmup_days=0).run()
+    first = log.table("calls")
+    row = eventlog.CallRow(10**6, 10**6, 0, 1.0, 0, 0, 0, False, 0, True)
+    log.calls.append(row)
+    again = log.table("calls")
+    assert len(again["call_id"]) == len(first["call_id"]) + 1 and again["call_id"][-1] == 10**6
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    import sim
+
+    scenario = validate_scenario(small_city())
+    exp = sim.run_experiment([scenario], replications=2, days=10, warmup_days=1, workers=1)
+    return sim.save(exp, tmp_path_factory.mktemp("run") / "out", charts=False)
+
+
+def test_helpers_draw_the_same_chart_files_as_one_process(saved, tmp_path):
+    one = draw_all(saved, out=tmp_path / "one")
+    with ChartHelpers(2) as helpers:
+        if not helpers:
+            pytest.skip("no fork or one core: charts are drawn in this process")
+        (saved / "figures").mkdir(exist_ok=True)
+        shared = helpers.draw(saved)
+    assert sorted(p.name for p in shared) == sorted(p.name for p in one)
+    for p in one:
+        if p.suffix == ".png":
+            assert (saved / "figures" / p.name).read_bytes() == p.read_bytes(), p.name
+
+
+def test_a_chart_failing_in_a_helper_fails_the_save_and_writes_nothing(monkeypatch, tmp_path):
+    import sim
+    import sim.outputs.plots as plots
+
+    def broken(*args, **kwargs):
+        raise ValueError("no ink left")
+
+    monkeypatch.setattr(plots, "CHARTS", (plots.Chart(plots.CHARTS[0].stem, "broken", broken), *plots.CHARTS[1:]))
+    scenario = validate_scenario(small_city())
+    exp = sim.run_experiment([scenario], replications=1, days=3, warmup_days=0, workers=1)
+    with ChartHelpers(2) as helpers:  # forked after the patch: the helpers draw with the broken chart
+        if not helpers:
+            pytest.skip("no fork or one core")
+        with pytest.raises(RuntimeError, match="no ink left"):
+            sim.save(exp, tmp_path / "out", helpers=helpers)
+    assert not (tmp_path / "out").exists()
