@@ -85,3 +85,40 @@ def test_a_chart_failing_in_a_helper_fails_the_save_and_writes_nothing(monkeypat
         with pytest.raises(RuntimeError, match="no ink left"):
             sim.save(exp, tmp_path / "out", helpers=helpers)
     assert not (tmp_path / "out").exists()
+
+
+def _leaves(dense, sparse, path=""):
+    import dataclasses
+
+    if isinstance(dense, np.ndarray):
+        yield path, dense, sparse
+    elif isinstance(dense, dict):
+        for k in dense:
+            yield from _leaves(dense[k], sparse[k], f"{path}[{k}]")
+    elif isinstance(dense, list):
+        for i, v in enumerate(dense):
+            yield from _leaves(v, sparse[i], f"{path}[{i}]")
+    elif dataclasses.is_dataclass(dense):
+        for f in dataclasses.fields(dense):
+            yield from _leaves(getattr(dense, f.name), getattr(sparse, f.name), f"{path}.{f.name}")
+
+
+@pytest.mark.parametrize("name", ["peer_embedded", "co_responder"])
+def test_a_sparse_repeat_generation_reads_the_numbers_of_the_dense_one(name):
+    from pathlib import Path
+
+    from sim.engine.calls import REPEAT_BLOCK, make_call_book
+    from sim.scenario.loading import load_scenario
+
+    scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / f"{name}.yaml")
+    book = make_call_book(scenario, 7, 2, 200 * 1440)
+    assert book.n_primary > 2 * REPEAT_BLOCK, "the test needs calls in more than two blocks"
+    rows = np.r_[0:5, REPEAT_BLOCK - 2:REPEAT_BLOCK + 2, book.n_primary - 3:book.n_primary]
+    for j in (1, 3):
+        dense, sparse = book._draw_generation(j), book.sparse_generation(j)
+        checked = 0
+        for path, values, view in _leaves(dense, sparse):
+            got = np.array([view[r] for r in rows])
+            assert got.dtype == values.dtype and np.array_equal(got, values[rows]), f"generation {j}{path}"
+            checked += 1
+        assert checked >= 15

@@ -16,6 +16,7 @@ repeat that happens is the same call everywhere. A repeat keeps the person's cal
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -129,39 +130,55 @@ class CallBook:
             self.generations.append(self._draw_generation(len(self.generations)))
         return self.generations[j]
 
+    def sparse_generation(self, j: int) -> Generation:
+        """Repeat generation j (j >= 1) as the model reads it: the same numbers as `generation(j)`,
+        drawn a block of rows at a time when a row of the block is first read (few rows of a
+        repeat generation ever are), so its memory follows the repeats, not the first crises."""
+        return SparseGeneration(self, j).view()
+
     def _stream_name(self, j: int, name: str) -> str:
         return name if j == 0 else f"repeat{j}.{name}"
 
-    def _u(self, j: int, name: str) -> np.ndarray:
-        return uniforms(self.seed, self.replication, self._stream_name(j, name), self.n_primary)
+    def _u(self, j: int, name: str, rows: tuple[int, int] | None = None) -> np.ndarray:
+        if rows is None:
+            return uniforms(self.seed, self.replication, self._stream_name(j, name), self.n_primary)
+        # rows lo..hi of the same stream: each uniform is one 64-bit step of the generator
+        lo, hi = rows
+        rng = stream(self.seed, self.replication, self._stream_name(j, name))
+        rng.bit_generator.advance(int(lo))
+        return rng.random(hi - lo)
 
-    def _draw_generation(self, j: int) -> Generation:
+    def _draw_generation(self, j: int, rows: tuple[int, int] | None = None) -> Generation:
+        """Generation j's draws, for every call or for rows lo..hi only (the same numbers: every
+        draw below is one uniform per call, turned into a value call by call)."""
         sc = self.scenario
         demand = sc.demand
-        n = self.n_primary
+        n = self.n_primary if rows is None else rows[1] - rows[0]
         if j == 0:
             shares = np.array([demand.call_types[t].share for t in self.type_names])
-            call_type = _choice_from_uniform(self._u(j, "call.type"), shares)
+            call_type = _choice_from_uniform(self._u(j, "call.type", rows), shares)
         else:  # a person keeps their call type from one crisis to the next; risk is drawn again
             call_type = self.generations[0].call_type
-        u_risk = self._u(j, "call.risk")
+            if rows is not None:
+                call_type = call_type[rows[0]:rows[1]]
+        u_risk = self._u(j, "call.risk", rows)
         risk = np.zeros(n, dtype=np.int8)
         phone_p = np.zeros(n)
         for k, t in enumerate(self.type_names):
             mask = call_type == k
             risk[mask] = _choice_from_uniform(u_risk[mask], np.array(demand.call_types[t].risk_shares()))
             phone_p[mask] = demand.phone_resolution.get(t, 0.0)
-        phone = self._u(j, "call.phone") < phone_p
+        phone = self._u(j, "call.phone", rows) < phone_p
         triage = sc.triage
         coded_risk, recognised = code_calls(
             triage, call_type, risk, self.type_names,
-            self._u(j, "call.coded_risk") if triage is not None else None,
-            self._u(j, "call.recognised") if triage is not None else None,
+            self._u(j, "call.coded_risk", rows) if triage is not None else None,
+            self._u(j, "call.recognised", rows) if triage is not None else None,
         )
         within = demand.repeat.within_days * MIN_PER_DAY if demand.repeat else 0.0
-        u_response = self._u(j, "call.response")
-        u_on_scene = self._u(j, "call.on_scene")
-        u_transport = self._u(j, "call.transport")
+        u_response = self._u(j, "call.response", rows)
+        u_on_scene = self._u(j, "call.on_scene", rows)
+        u_transport = self._u(j, "call.transport", rows)
         teams = []
         for t_name in self.team_names:
             team = sc.teams[t_name]
@@ -183,20 +200,71 @@ class CallBook:
             coded_risk=coded_risk,
             recognised=recognised,
             phone=phone,
-            u_outcome=self._u(j, "call.outcome"),
-            u_force=self._u(j, "call.use_of_force"),
-            u_injury=self._u(j, "call.injury"),
-            u_backup=self._u(j, "call.backup"),
-            u_follow_up=self._u(j, "call.follow_up"),
-            u_follow_up_link=self._u(j, "call.follow_up_link"),
-            u_repeat=self._u(j, "call.repeat"),
-            u_routing=self._u(j, "call.routing"),
-            repeat_delay_min=self._u(j, "call.repeat_delay") * within,
+            u_outcome=self._u(j, "call.outcome", rows),
+            u_force=self._u(j, "call.use_of_force", rows),
+            u_injury=self._u(j, "call.injury", rows),
+            u_backup=self._u(j, "call.backup", rows),
+            u_follow_up=self._u(j, "call.follow_up", rows),
+            u_follow_up_link=self._u(j, "call.follow_up_link", rows),
+            u_repeat=self._u(j, "call.repeat", rows),
+            u_routing=self._u(j, "call.routing", rows),
+            repeat_delay_min=self._u(j, "call.repeat_delay", rows) * within,
             teams=teams,
             # the travel factor reuses the call's travel uniform: a far call is far for every unit
             places=None if self.city is None else self.city.places(
-                self.team_names, self._u(j, "call.zone"), u_response, self._u(j, "call.turnout")),
+                self.team_names, self._u(j, "call.zone", rows), u_response, self._u(j, "call.turnout", rows)),
         )
+
+
+REPEAT_BLOCK = 2048  # rows of a repeat generation drawn together
+
+
+class SparseGeneration:
+    """A repeat generation drawn by blocks of rows on first read (see CallBook.sparse_generation)."""
+
+    def __init__(self, book: CallBook, j: int):
+        self.book, self.j = book, j
+        self.blocks: dict[int, Generation] = {}
+
+    def block(self, b: int) -> Generation:
+        got = self.blocks.get(b)
+        if got is None:
+            rows = (int(b) * REPEAT_BLOCK, min((int(b) + 1) * REPEAT_BLOCK, self.book.n_primary))
+            got = self.blocks[b] = self.book._draw_generation(self.j, rows)
+        return got
+
+    def view(self) -> Generation:
+        """A Generation whose arrays read rows through the blocks (same structure as a drawn one)."""
+        return _rows_view(self.block(0), self, lambda g: g)
+
+
+class _Rows:
+    """One array of a sparse generation: row r read from the block that holds it."""
+
+    __slots__ = ("_gen", "_pick")
+
+    def __init__(self, gen: SparseGeneration, pick):
+        self._gen, self._pick = gen, pick
+
+    def __getitem__(self, r):
+        b, i = divmod(r, REPEAT_BLOCK)
+        return self._pick(self._gen.block(b))[i]
+
+
+def _rows_view(template, gen: SparseGeneration, pick):
+    """Mirror `template` (a Generation, dataclasses, dicts and lists of arrays) with each array
+    replaced by a _Rows reading it through `pick` from the block's own Generation."""
+    if isinstance(template, np.ndarray):
+        return _Rows(gen, pick)
+    if isinstance(template, dict):
+        return {k: _rows_view(v, gen, lambda g, k=k: pick(g)[k]) for k, v in template.items()}
+    if isinstance(template, list):
+        return [_rows_view(v, gen, lambda g, i=i: pick(g)[i]) for i, v in enumerate(template)]
+    if dataclasses.is_dataclass(template):
+        return dataclasses.replace(template, **{
+            f.name: _rows_view(getattr(template, f.name), gen, lambda g, name=f.name: getattr(pick(g), name))
+            for f in dataclasses.fields(template)})
+    return template
 
 
 def make_call_book(scenario: Scenario, seed: int, replication: int, horizon_min: float) -> CallBook:

@@ -137,10 +137,11 @@ class Model:
         """The draws of repeat generation `gen`, drawn on first use.
 
         Repeat generations are as long as the first but only a few of their rows are ever
-        read, so they stay numpy arrays rather than being copied (same numbers, less memory).
+        read, so they are drawn a block of rows at a time as rows are first read (same numbers,
+        memory that follows the repeats).
         """
         while len(self.draws) <= gen:
-            self.draws.append(self.book.generation(len(self.draws)))
+            self.draws.append(self.book.sparse_generation(len(self.draws)))
         return self.draws[gen]
 
     # --- run --------------------------------------------------------------------------
