@@ -10,7 +10,6 @@ import pytest
 import sim.engine.eventlog as eventlog
 from helpers import small_city
 from sim.engine.model import Model
-from sim.outputs.chart_workers import ChartHelpers
 from sim.outputs.plots import draw_all
 from sim.scenario.loading import validate_scenario
 
@@ -47,43 +46,57 @@ def test_rows_appended_after_a_read_are_in_the_next_read():
     assert len(again["call_id"]) == len(first["call_id"]) + 1 and again["call_id"][-1] == 10**6
 
 
-@pytest.fixture(scope="module")
-def saved(tmp_path_factory):
-    import sim
+HELPER_RUN = """
+import sys
+from sim.outputs.chart_workers import ChartHelpers
+from sim.scenario.loading import validate_scenario
+from helpers import small_city
+import sim
+{patch}
+exp = sim.run_experiment([validate_scenario(small_city())], replications=2, days=10, warmup_days=1, workers=1)
+with ChartHelpers(2) as helpers:  # a fresh process: one thread, so the helpers fork
+    print("helpers" if helpers else "none")
+    try:
+        sim.save(exp, sys.argv[1], helpers=helpers)
+    except RuntimeError as exc:
+        print("failed:", str(exc).splitlines()[0])
+"""
 
-    scenario = validate_scenario(small_city())
-    exp = sim.run_experiment([scenario], replications=2, days=10, warmup_days=1, workers=1)
-    return sim.save(exp, tmp_path_factory.mktemp("run") / "out", charts=False)
+
+def _run_with_helpers(tmp_path, patch: str = ""):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parent
+    out = subprocess.run([sys.executable, "-c", HELPER_RUN.format(patch=patch), str(tmp_path / "out")],
+                         capture_output=True, text=True, cwd=tests.parent, timeout=600,
+                         env={**__import__("os").environ, "PYTHONPATH": str(tests)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    if out.stdout.startswith("none"):
+        pytest.skip("no fork or one core: charts are drawn in the command's own process")
+    return out.stdout
 
 
-def test_helpers_draw_the_same_chart_files_as_one_process(saved, tmp_path):
-    one = draw_all(saved, out=tmp_path / "one")
-    with ChartHelpers(2) as helpers:
-        if not helpers:
-            pytest.skip("no fork or one core: charts are drawn in this process")
-        (saved / "figures").mkdir(exist_ok=True)
-        shared = helpers.draw(saved)
-    assert sorted(p.name for p in shared) == sorted(p.name for p in one)
+def test_helpers_draw_the_same_chart_files_as_one_process(tmp_path):
+    _run_with_helpers(tmp_path)
+    folder = tmp_path / "out"
+    one = draw_all(folder, out=tmp_path / "one")
+    assert sorted(p.name for p in (folder / "figures").iterdir()) == sorted(p.name for p in one)
     for p in one:
         if p.suffix == ".png":
-            assert (saved / "figures" / p.name).read_bytes() == p.read_bytes(), p.name
+            assert (folder / "figures" / p.name).read_bytes() == p.read_bytes(), p.name
 
 
-def test_a_chart_failing_in_a_helper_fails_the_save_and_writes_nothing(monkeypatch, tmp_path):
-    import sim
-    import sim.outputs.plots as plots
-
-    def broken(*args, **kwargs):
-        raise ValueError("no ink left")
-
-    monkeypatch.setattr(plots, "CHARTS", (plots.Chart(plots.CHARTS[0].stem, "broken", broken), *plots.CHARTS[1:]))
-    scenario = validate_scenario(small_city())
-    exp = sim.run_experiment([scenario], replications=1, days=3, warmup_days=0, workers=1)
-    with ChartHelpers(2) as helpers:  # forked after the patch: the helpers draw with the broken chart
-        if not helpers:
-            pytest.skip("no fork or one core")
-        with pytest.raises(RuntimeError, match="no ink left"):
-            sim.save(exp, tmp_path / "out", helpers=helpers)
+def test_a_chart_failing_in_a_helper_fails_the_save_and_writes_nothing(tmp_path):
+    patch = """
+import sim.outputs.plots as plots
+def broken(*args, **kwargs):
+    raise ValueError("no ink left")
+plots.CHARTS = (plots.Chart(plots.CHARTS[0].stem, "broken", broken), *plots.CHARTS[1:])
+"""
+    stdout = _run_with_helpers(tmp_path, patch)
+    assert "failed: drawing the charts failed: ValueError: no ink left" in stdout
     assert not (tmp_path / "out").exists()
 
 
