@@ -427,10 +427,12 @@ def _print_geography(s) -> None:
     table = Table(show_edge=False, box=None, pad_edge=False)
     for col in ("team", "bases", "travel factor", "nearest base (min, call-weighted)", "farthest zone"):
         table.add_column(col)
+    travels = {n for rule in s.routing for n in rule.send} | {t.backup.team for t in s.teams.values() if t.backup}
+    travels |= {n for n in (s.other_calls_team(), *s.unrecognised_send()) if n}
     for name, t in s.teams.items():
-        if t.bases is None:
-            console.print(f"  [yellow]warning[/]: team {name} has no `bases`: every unit is in {names[0]}",
-                          highlight=False)
+        if t.bases is None and name in travels:  # follow-up visits are not driven to: a base changes nothing
+            console.print(f"  [yellow]warning[/]: team {escape(name)} has no `bases`: every unit is in {escape(names[0])}",
+                          highlight=False, markup=True)
         bases = ", ".join(f"{z} {w:g}" for z, w in (t.bases or {names[0]: t.units or 1}).items() if w > 0)
         near = nearest_base_travel(s, name)
         weighted = sum(geo.zones[z].share * m for z, m in near.items())

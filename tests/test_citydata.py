@@ -251,3 +251,93 @@ def test_without_a_unit_column_units_come_from_calls_in_progress_and_say_so(expo
     assert "estimated from calls in progress (no unit column)" in refit.text
     # units busy at the 95th percentile never exceed the distinct units seen working
     assert all(a <= b + 1 for a, b in zip(refit.estimates["units_by_hour"], fitted.estimates["units_by_hour"]))
+
+
+# --- geography: zones, bases and travel from the zone and unit columns -------------------------------------------
+
+@pytest.fixture(scope="module")
+def zoned_export(tmp_path_factory):
+    """The shipped base city as it is (six districts, police cars based in each), without repeat crises."""
+    raw = load_raw(SCENARIOS / "base.yaml")
+    raw["demand"].pop("repeat")
+    truth = validate_scenario(raw)
+    folder = tmp_path_factory.mktemp("cad_zones")
+    data_path, map_path, _ = write_synthetic(folder, truth, days=60, seed=11, messiness=Messiness(gap_start_day=None))
+    data = read_cad(data_path, load_map(map_path))
+    return truth, data_path, map_path, data, fit_scenario(data, "city")
+
+
+def test_fit_recovers_zones_bases_and_travel(zoned_export):
+    truth, _, _, data, fitted = zoned_export
+    geo, fgeo = truth.geography, fitted.scenario.geography
+    assert fgeo is not None and "response_min" not in yaml.safe_load(fitted.text)["teams"]["police"]
+    n = sum(1 for z in data.frame["zone"] if str(z) != "")
+    for zone, spec in geo.zones.items():  # shares: 4 standard errors of a proportion
+        assert abs(fgeo.zones[zone].share - spec.share) < 4 * math.sqrt(spec.share * (1 - spec.share) / n), zone
+        assert (fgeo.zones[zone].x, fgeo.zones[zone].y) == (spec.x, spec.y)  # centroids from MAP.yaml
+    # bases: every unit is sent mostly to its own district, so the weights come back (whole units of 32)
+    true_w = np.array([truth.teams["police"].bases[z] for z in geo.zones], float)
+    fit_w = np.array([fitted.scenario.teams["police"].bases.get(z, 0) for z in geo.zones], float)
+    assert np.abs(fit_w / fit_w.sum() - true_w / true_w.sum()).max() < 1.5 / fit_w.sum()
+    # travel: each cell with its own mean is the true mean + turnout (1 min), within 4 standard errors
+    # (the lognormal travel factor has cv 0.5 around the mean)
+    geofit = fitted.estimates["geography"]
+    cells = yaml.safe_load(fitted.text)["geography"]["travel_min"]
+    from sim.citydata.geofit import MIN_CELL
+
+    checked = 0
+    for base in cells:
+        for zone in cells[base]:
+            true_mean = geo.travel_min[base][zone]
+            calls = _cell_calls(fitted, base, zone)
+            if calls >= MIN_CELL:
+                tol = 4 * geo.travel_cv * true_mean / math.sqrt(calls) + 0.05
+                assert abs(cells[base][zone] - (true_mean + 1)) < tol, (base, zone, cells[base][zone], true_mean)
+                checked += 1
+    assert checked >= 6 and geofit["travel_cv"] == pytest.approx(0.5 * 5 / 6, abs=0.08)
+
+
+def _cell_calls(fitted, base, zone) -> int:
+    return fitted.estimates["geography"]["cell_calls"][base][zone]
+
+
+def test_fitted_geography_checks_and_backtests_inside_the_bands(zoned_export, tmp_path):
+    _, data_path, map_path, _, fitted = zoned_export
+    city = tmp_path / "city.yaml"
+    city.write_text(fitted.text)
+    checked = CliRunner().invoke(app, ["check", str(city)])
+    assert checked.exit_code == 0 and "zones: downtown" in checked.output, checked.output
+    result = CliRunner().invoke(app, ["backtest", str(city), str(data_path), "--map", str(map_path),
+                                      "--out", str(tmp_path / "bt"), "-r", "5", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    verdicts = pd.read_csv(tmp_path / "bt" / "verdicts.csv").set_index("measure")
+    assert verdicts.loc["travel_quantiles", "outside"] == 0, verdicts.to_string()
+
+
+def test_without_units_or_with_centroids_missing_geography_is_said_or_refused(zoned_export, tmp_path):
+    _, data_path, map_path, _, _ = zoned_export
+    raw_map = yaml.safe_load(map_path.read_text())
+    no_unit = dict(raw_map, columns={k: v for k, v in raw_map["columns"].items() if k != "unit"})
+    path = tmp_path / "no_unit.yaml"
+    path.write_text(yaml.safe_dump(no_unit))
+    refit = fit_scenario(read_cad(data_path, load_map(path)), "city")
+    assert refit.scenario.geography is None and "where units are based cannot be told" in refit.text
+    assert "response_min" in yaml.safe_load(refit.text)["teams"]["police"]
+    partial = dict(raw_map, zones={k: v for k, v in raw_map["zones"].items() if k != "west"})
+    path.write_text(yaml.safe_dump(partial))
+    out = tmp_path / "out" / "city.yaml"
+    result = CliRunner().invoke(app, ["fit", str(data_path), "--map", str(path), "--out", str(out)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    message = " ".join(result.output.split())
+    assert "zones" in message and "'west'" in message and "no centroid" in message, message
+    assert not (tmp_path / "out").exists()
+
+
+def test_zone_codes_become_scenario_names():
+    from sim.citydata.geofit import zone_name
+
+    assert zone_name("Beat 12", set()) == "beat_12"
+    assert zone_name("7", set()) == "z7"
+    assert zone_name("N-1", {"n_1"}) == "n_1_2"

@@ -77,3 +77,46 @@ def test_check_prints_load_and_warning(tmp_yaml):
     assert "offered load police" in result.output and "warning" in result.output
     base = CliRunner().invoke(app, ["check", str(SCENARIOS / "base.yaml")])
     assert "warning" not in base.output and "offered load police" in base.output
+
+
+def test_load_reads_travel_from_geography_as_the_nearest_base():
+    # two zones 10 min apart (5 within), all units in zone a, turnout 1: a call in a takes 1 + 5,
+    # a call in b 1 + 10, so travel is 0.7 × 6 + 0.3 × 11 = 7.5 min on top of 60 on scene
+    data = one_team(units=3, calls_per_day=48, mean_min=60)
+    data["geography"] = {"zones": {"a": {"share": 0.7}, "b": {"share": 0.3}},
+                         "travel_min": {"a": {"a": 5, "b": 10}, "b": {"a": 10, "b": 5}}}
+    data["teams"]["team"].update(bases={"a": 3}, turnout_min={"dist": "constant", "value": 1})
+    tl = offered_load(validate_scenario(data))["team"]
+    assert tl.load == pytest.approx(np.full(168, 2 * (60 + 7.5) / 60 / 3))
+
+
+def test_load_routes_by_coded_risk_and_counts_extra_units():
+    # the civilian team takes calls coded low; triage codes a quarter of high-risk calls as low.
+    # Police send two units to calls coded high.
+    data = one_team(units=2, calls_per_day=24, mean_min=60)
+    data["demand"]["call_types"]["mental_health"]["risk"] = {"low": 0.5, "high": 0.5}
+    data["teams"]["police"] = {"kind": "police", "units": 4, "on_scene_min": {"dist": "constant", "value": 30},
+                               "units_per_call": {"high": 2}}
+    data["routing"] = [{"match": {"risk": ["low"]}, "send": ["team"]}, {"match": {}, "send": ["police"]}]
+    data["triage"] = {"coded_risk": {"high": {"low": 0.25, "high": 0.75}}}
+    loads = offered_load(validate_scenario(data))
+    # team: 1 call/h × (0.5 + 0.5 × 0.25) × 60 min / 2 units
+    assert loads["team"].load == pytest.approx(np.full(168, 0.625 * 60 / 60 / 2))
+    # police: 1 call/h × 0.5 × 0.75 coded high × 2 units × 30 min / 4 units
+    assert loads["police"].load == pytest.approx(np.full(168, 0.375 * 2 * 30 / 60 / 4))
+
+
+def test_follow_up_attempts_load_the_team_that_makes_them_while_on_shift():
+    data = one_team(units=2, calls_per_day=24, mean_min=30)
+    data["teams"]["peers"] = {"kind": "civilian", "on_scene_min": {"dist": "constant", "value": 30},
+                              "shifts": [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00",
+                                          "end": "17:00", "units": 1}]}
+    data["teams"]["team"]["follow_up"] = {"probability": 0.5, "after_hours": 24, "by": "peers", "attempts": 2,
+                                          "contact": 0.5, "links": 0.3,
+                                          "duration_min": {"dist": "constant", "value": 60}}
+    loads = offered_load(validate_scenario(data))
+    # 168 calls a week × 0.5 × (1 + 0.5) attempts × 1 h = 126 unit-hours over 40 unit-hours on shift
+    on = loads["peers"].units > 0
+    assert loads["peers"].load[on] == pytest.approx(126 / 40)
+    assert np.isnan(loads["peers"].load[~on]).all()
+    assert loads["team"].load == pytest.approx(np.full(168, 30 / 60 / 2))

@@ -7,6 +7,12 @@ under 10% is mostly idle. The estimate follows each call's first choice (a team 
 on shift passes its calls to the next team in `send`, as the model does); calls moving on
 after `max_wait_min` are not followed, so a first choice's load is its offered load. Repeat
 crises are added at their largest rate, p / (1 - p) per first crisis (linkage lowers it).
+With triage, routing reads the coded risk (and calls not recognised go to
+`unrecognised_send`) while outcomes follow the true risk, as in the model; a call sending
+several units (`units_per_call`) keeps the extra units for their travel and time on scene.
+Travel is `sim.analysis.travel.mean_travel_min` (with geography: from the nearest base, a
+floor). A follow-up program's time (attempts until one reaches the person) goes to the team
+that makes the follow-ups, spread over the hours it is on shift (due follow-ups wait for them).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..scenario.schema import DAYS, DISPOSITIONS, RISKS, Scenario
+from .travel import mean_travel_min
 
 HIGH, LOW = 0.85, 0.10
 HOURS_PER_WEEK = 168
@@ -63,7 +70,35 @@ def busy_min(scenario: Scenario, team_name: str, call_type: str, risk: str) -> f
     scene = team.on_scene_min_by_type.get(call_type, team.on_scene_min).mean
     chances = team_outcomes(scenario, team_name)[call_type][risk].dispositions()
     transport = sum(p * team.transport_min[d].mean for d, p in zip(DISPOSITIONS, chances) if d in team.transport_min)
-    return team.response_min.mean + scene + transport
+    return mean_travel_min(scenario, team_name) + scene + transport
+
+
+def follow_up_hours(scenario: Scenario, program, by: str, call_type: str) -> float:
+    """Expected unit-hours of follow-up per call: chance × attempts until one reaches the person × time each."""
+    from ..scenario.roles import follow_up_chance
+
+    contact = follow_up_chance(scenario, by, call_type, "contact", program.contact)
+    attempts = sum((1 - contact) ** k for k in range(program.attempts))
+    return program.probability * attempts * program.duration_min.mean / 60
+
+
+def first_choices(scenario: Scenario, call_type: str, risk: str) -> list[tuple[list[str], str, float]]:
+    """(teams in order, coded risk, chance) for a dispatched call of this type and true risk.
+
+    Triage codes the risk (routing reads the coded risk) and may not recognise the call
+    (then it goes to `unrecognised_send`); without triage the coded risk is the true one."""
+    triage = scenario.triage
+    coded = triage.matrix()[RISKS.index(risk)] if triage is not None else [float(r == risk) for r in RISKS]
+    recognised = triage.recognised.get(call_type, 1.0) if triage is not None else 1.0
+    out = []
+    for c_risk, m in zip(RISKS, coded):
+        if m <= 0:
+            continue
+        if recognised < 1:
+            out.append((scenario.unrecognised_send(), c_risk, m * (1 - recognised)))
+        for i, p in rule_shares(scenario, call_type, c_risk):
+            out.append((list(scenario.routing[i].send), c_risk, m * recognised * p))
+    return out
 
 
 @dataclass
@@ -87,26 +122,30 @@ def offered_load(scenario: Scenario) -> dict[str, TeamLoad]:
     crisis = _profile_per_hour(scenario, d.crisis_calls_per_day * repeat)
     units = {n: units_by_hour(t) for n, t in scenario.teams.items()}
     busy = {n: np.zeros(HOURS_PER_WEEK) for n in scenario.teams}
+    follow = {n: 0.0 for n in scenario.teams}  # follow-up unit-hours a week, done when the team is on shift
     for ct, spec in d.call_types.items():
         dispatched = spec.share * (1 - d.phone_resolution.get(ct, 0.0))
         for risk, r_share in zip(RISKS, spec.risk_shares()):
             if r_share == 0:
                 continue
-            for i, p in rule_shares(scenario, ct, risk):
-                send = scenario.routing[i].send
+            for send, coded, p in first_choices(scenario, ct, risk):
                 rate = crisis * dispatched * r_share * p
                 # the first team with someone on shift takes the call (the last one always queues it)
                 remaining = np.ones(HOURS_PER_WEEK, bool)
                 for k, team_name in enumerate(send):
                     takes = remaining & ((units[team_name] > 0) | (k == len(send) - 1))
                     team = scenario.teams[team_name]
+                    scene = team.on_scene_min_by_type.get(ct, team.on_scene_min).mean
                     minutes = busy_min(scenario, team_name, ct, risk)
-                    if team.follow_up is not None:
-                        minutes += team.follow_up.probability * team.follow_up.duration_min.mean
+                    minutes += (team.units_for(ct, coded) - 1) * (mean_travel_min(scenario, team_name) + scene)
                     busy[team_name] += np.where(takes, rate * minutes / 60, 0.0)
+                    if team.follow_up is not None:
+                        by = team.follow_up.by or team_name
+                        calls_a_week = float(np.sum(np.where(takes, rate, 0.0)))
+                        follow[by] += calls_a_week * follow_up_hours(scenario, team.follow_up, by, ct)
                     if team.backup is not None:
                         b = scenario.teams[team.backup.team]
-                        extra = b.response_min.mean + b.on_scene_min_by_type.get(ct, b.on_scene_min).mean
+                        extra = mean_travel_min(scenario, team.backup.team) + b.on_scene_min_by_type.get(ct, b.on_scene_min).mean
                         bk = team.backup
                         p_backup = bk.probability if bk.probability is not None else (bk.probability_by_risk or {}).get(risk, 0.0)
                         busy[team.backup.team] += np.where(takes, rate * p_backup * extra / 60, 0.0)
@@ -114,8 +153,16 @@ def offered_load(scenario: Scenario) -> dict[str, TeamLoad]:
     other = d.other_police_calls
     if other is not None and other.per_day > 0:
         name = scenario.other_calls_team()
-        per_call = scenario.teams[name].response_min.mean + other.on_scene_min.mean
+        per_call = mean_travel_min(scenario, name) + other.on_scene_min.mean
         busy[name] += _profile_per_hour(scenario, other.per_day) * per_call / 60
+    phone_fu = scenario.follow_up_phone
+    if phone_fu is not None and phone_fu.by is not None:
+        for ct, spec in d.call_types.items():
+            phoned = float(crisis.sum()) * spec.share * d.phone_resolution.get(ct, 0.0)
+            follow[phone_fu.by] += phoned * follow_up_hours(scenario, phone_fu, phone_fu.by, ct)
+    for n, hours in follow.items():
+        if hours > 0 and units[n].sum() > 0:
+            busy[n] += hours * units[n] / units[n].sum()
     return {n: TeamLoad(n, busy[n], units[n]) for n in scenario.teams}
 
 

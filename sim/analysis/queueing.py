@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .travel import mean_travel_min
 from ..scenario.outcomes import team_outcomes
 from ..scenario.schema import DISPOSITIONS, RISKS, Scenario
 
@@ -201,7 +202,7 @@ def hourly_load(scenario: Scenario, team: str) -> HourlyLoad:
                     transport = sum(c * _expected(t.transport_min[disp]) for disp, c in zip(DISPOSITIONS, chances)
                                     if disp in t.transport_min)
                     on_scene = _expected(t.on_scene_min_by_type.get(call_type, t.on_scene_min))
-                    busy += p * taken * (_expected(t.response_min) + on_scene + transport)
+                    busy += p * taken * (mean_travel_min(scenario, team) + on_scene + transport)
                 if left <= 0:
                     break
     service = busy / eligible if eligible > 0 else _expected(t.on_scene_min)

@@ -88,6 +88,13 @@ class RiskMap(_Strict):
         return self
 
 
+class ZoneXY(_Strict):
+    """A zone's centroid in km (any origin; east and north)."""
+
+    x: float = Field(allow_inf_nan=False)
+    y: float = Field(allow_inf_nan=False)
+
+
 class CadMap(_Strict):
     """MAP.yaml: how a CAD export's columns and codes map onto crisis-sim's vocabulary."""
 
@@ -101,6 +108,16 @@ class CadMap(_Strict):
     gap_days: float | None = Field(None, gt=0, description="No calls for longer than this is a gap in the export "
                                    "(default: the longer of 1 day and 25 mean gaps between calls).")
     max_duration_hours: float = Field(24, gt=0, description="Longer durations are data errors and not used.")
+    zones: dict[str, ZoneXY] | None = Field(
+        None, description="Zone code -> centroid {x, y} in km (optional): travel for base/call zone pairs seen "
+        "too rarely then follows distance.")
+    metric: Literal["manhattan", "euclidean"] = Field(
+        "manhattan", description="Distance between zone centroids: manhattan (grid streets) or euclidean.")
+
+    @field_validator("zones", mode="before")
+    @classmethod
+    def _string_zone_keys(cls, v):
+        return {str(k): x for k, x in v.items()} if isinstance(v, dict) else v
 
     @field_validator("types", "dispositions", mode="before")
     @classmethod

@@ -28,6 +28,7 @@ from ..errors import ScenarioError
 from ..scenario.loading import validate_scenario
 from ..scenario.schema import DISPOSITIONS, RISKS, Scenario
 from .cad import OTHER, PHONE, CadData
+from .geofit import MIN_CELL, GeoFit, fit_geography
 
 MIN_FIT = 30          # fewest values for a distribution of its own (else the team's overall one)
 KS_EMPIRICAL = 0.05   # above this KS distance neither family fits: use the empirical quantiles
@@ -376,17 +377,7 @@ def fit_scenario(data: CadData, name: str, label: str | None = None) -> Fitted:
         doc.key(4, "on_scene_min", other_fit.dist, other_fit.comment)
         doc.key(4, "priority", 2, "not fitted: queue priority between medium- and high-risk crisis calls (assumption)")
 
-    if cmap.columns.zone is not None:
-        zone = labels(f["zone"])
-        zc = pd.Series(zone[zone != ""]).value_counts()
-        if len(zc):
-            zs = _shares({str(k): int(v) for k, v in zc.items()})
-            est["zones"] = zs
-            doc.comment(2, f"zones from the zone column (n={int(zc.sum()):,}; shares): "
-                           + ", ".join(f"{k} {v:.1%}" for k, v in list(zs.items())[:20])
-                           + ("" if len(zs) <= 20 else f" and {len(zs) - 20} more")
-                           + ".\nThis version has no geography block: travel is one distribution per team "
-                             "(`response_min`), fitted over all zones.")
+    geo = _zones(doc, est, data) if cmap.columns.zone is not None else None
 
     team = cmap.team
     doc.key(0, "teams")
@@ -401,15 +392,20 @@ def fit_scenario(data: CadData, name: str, label: str | None = None) -> Fitted:
         doc.lines.append(" " * 6 + "- " + yaml.safe_dump(s, default_flow_style=True, width=10**9,
                                                             sort_keys=False).strip())
     doc.key(4, "cost_per_unit_hour", 0, "not in a CAD export: set your own (the base city uses 65, an assumption)")
+    if geo is not None:
+        doc.key(4, "bases", geo.bases,
+                f"units based in each zone: {geo.n_units} units, each in the zone it was sent to most often "
+                f"({geo.modal_share:.0%} of their calls were there); weights, applied to the units of each shift")
     response = _fit_or_none(travel, "travel, dispatched → arrived, all calls")
     if response is None:
         response = DistFit({"dist": "constant", "value": 0}, 0, "no usable dispatched → arrived times: travel 0", 0.0)
     est["travel_median"] = response.median
     by_type_travel = {t: float(np.nanmedian(travel[is_type(t)])) for t in present
                       if np.isfinite(travel[is_type(t)]).sum() >= MIN_FIT}
-    doc.key(4, "response_min", response.dist, response.comment
-            + (";\nmedian by type (one travel distribution per team in this version): "
-               + ", ".join(f"{t} {v:.1f}" for t, v in by_type_travel.items()) if by_type_travel else ""))
+    if geo is None:
+        doc.key(4, "response_min", response.dist, response.comment
+                + (";\nmedian by type (one travel distribution per team in this version): "
+                   + ", ".join(f"{t} {v:.1f}" for t, v in by_type_travel.items()) if by_type_travel else ""))
 
     plain = np.isin(disposition, NO_TRANSPORT) if has_disp else np.ones(len(f), bool)
     base_rows = crisis & plain
@@ -478,6 +474,55 @@ def fit_scenario(data: CadData, name: str, label: str | None = None) -> Fitted:
     text = doc.text()
     scenario = validate_scenario(yaml.safe_load(text), file=f"{name}.yaml (fitted)")
     return Fitted(text, scenario, est)
+
+
+def _zones(doc: _Doc, est: dict, data: CadData) -> GeoFit | None:
+    """Zone shares; with a unit column, also a `geography` block (returned, for the team's bases)."""
+    f, cmap = data.frame, data.cad_map
+    zone = labels(f["zone"])
+    zc = pd.Series(zone[zone != ""]).value_counts()
+    if not len(zc):
+        return None
+    shares = _shares({str(k): int(v) for k, v in zc.items()})
+    est["zones"] = shares
+    listing = (", ".join(f"{k} {v:.1%}" for k, v in list(shares.items())[:20])
+               + ("" if len(shares) <= 20 else f" and {len(shares) - 20} more"))
+    coords = None
+    if cmap.zones is not None:
+        missing = [z for z in shares if z not in cmap.zones]
+        if missing:
+            raise ScenarioError(f"no centroid for zone codes {', '.join(map(repr, missing[:10]))}"
+                                + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+                                + f" found in column {cmap.columns.zone!r}; give every zone x and y (km), or leave "
+                                  "`zones` out", file=data.source, path="zones")
+        coords = {z: (cmap.zones[z].x, cmap.zones[z].y) for z in shares}
+    geo = None
+    if cmap.columns.unit is not None:
+        geo = fit_geography(zone, labels(f["unit"]), data.durations["travel"], shares, coords, cmap.metric)
+    if geo is None:
+        doc.comment(2, f"zones from the zone column (n={int(zc.sum()):,}; shares): {listing}.\nNo unit column (or "
+                       "no unit with a zone), so where units are based cannot be told: no geography; travel is "
+                       "one distribution per team (`response_min`), fitted over all zones.")
+        return None
+    est["geography"] = {"bases": geo.bases, "travel_cv": geo.travel_cv, "travel_min": geo.travel_min,
+                        "cell_calls": geo.cell_calls}
+    doc.key(0, "geography", None, "where calls arise and how long units take to reach them (docs/model.md, "
+                                  "\"Geography\"): fitted from the zone and unit columns")
+    doc.key(2, "zones", None, f"n={int(zc.sum()):,} calls with a zone; method: share of each zone, most calls first"
+                              + ("; x, y from MAP.yaml `zones` (km)" if coords else ""))
+    for name, entry in geo.zones.items():
+        code = geo.codes[name]
+        doc.key(4, name, entry, None if code == name else f"CAD zone {code!r}")
+    doc.key(2, "travel_min", None,
+            f"mean minutes dispatched → arrived (turnout included) from a unit's base zone (rows) to the call's "
+            f"zone (columns): n={geo.n_travel:,} calls; {geo.observed} cells with at least {MIN_CELL} calls have "
+            f"their own mean; {geo.filled} others: {geo.fill_method}.\nA unit sent from the field is not at its "
+            "base: the model starts every trip at the base, so check travel with `crisis-sim backtest`.")
+    for row, cells in geo.travel_min.items():
+        doc.key(4, row, cells)
+    doc.key(2, "travel_cv", geo.travel_cv, "spread of one call's travel around its cell's mean "
+                                           "(sd of travel ÷ the cell's mean, over the same calls)")
+    return geo
 
 
 def _fit_or_none(values: np.ndarray, what: str) -> DistFit | None:

@@ -35,7 +35,6 @@ DISPOSITION_CODES = {"arrest": "ARR", "involuntary_hold": "EMERG HOLD", "ed_tran
                      "phone": "PHONE"}
 OTHER_DISPOSITIONS = ["RTF", "REPORT", "GOA"]
 PRIORITY_BY_RISK = {"high": "1", "medium": "2", "low": "3"}
-ZONES = {"north": 0.25, "central": 0.45, "south": 0.30}
 
 
 @dataclass(frozen=True)
@@ -74,10 +73,15 @@ def cad_map(scenario: Scenario, team: str) -> dict:
     dispositions = {code: d for d, code in DISPOSITION_CODES.items()}
     dispositions.update({"REPORT": "resolved_on_scene", "GOA": "resolved_on_scene"})
     t = scenario.teams[team]
-    return {"columns": dict(COLUMNS), "time_format": TIME_FORMAT,
-            "team": {"name": team, "kind": t.kind, "label": t.label or team},
-            "types": types, "dispositions": dispositions,
-            "risk": {"by_priority": {v: k for k, v in PRIORITY_BY_RISK.items()}}}
+    columns = {k: v for k, v in COLUMNS.items() if k != "zone" or scenario.geography is not None}
+    out = {"columns": columns, "time_format": TIME_FORMAT,
+           "team": {"name": team, "kind": t.kind, "label": t.label or team},
+           "types": types, "dispositions": dispositions,
+           "risk": {"by_priority": {v: k for k, v in PRIORITY_BY_RISK.items()}}}
+    geo = scenario.geography
+    if geo is not None and geo.has_xy():
+        out["zones"] = {name: {"x": z.x, "y": z.y} for name, z in geo.zones.items()}
+    return out
 
 
 def _times(start: pd.Timestamp, minutes: np.ndarray) -> np.ndarray:
@@ -140,21 +144,22 @@ def synthetic_cad(scenario: Scenario, days: float = 365, seed: int = 2026, start
         options = np.array(_codes_for(ct), dtype=object)
         codes[mask] = options[type_rng.integers(0, len(options), int(mask.sum()))]
     priority = np.array([PRIORITY_BY_RISK[RISKS[r]] for r in calls["risk"]], dtype=object)
+    zoned = model.city is not None
     crisis = pd.DataFrame({"received": calls["arrival_min"], "dispatched": dispatched, "arrived": arrived,
                            "cleared": cleared, "type": codes, "priority": priority, "unit": unit,
-                           "unit_team": unit_team, "disposition": disposition})
+                           "unit_team": unit_team, "disposition": disposition,
+                           "zone": calls["zone"].astype(np.int64) if zoned else -1})
 
     other_rows = np.flatnonzero(kind == OTHER_JOB)
     frames = [crisis]
     if model.other is not None:
         m = len(model.other.arrival_min)
-        travel = model.other.travel_min
         oj = np.full(m, -1)
         oj[jobs["call_id"][other_rows]] = other_rows
         done = oj >= 0
         o_disp, o_arr, o_clear, o_unit = (np.full(m, np.nan) for _ in range(4))
         o_disp[done] = jobs["assigned_min"][oj[done]]
-        o_arr[done] = o_disp[done] + travel[done]
+        o_arr[done] = jobs["on_scene_min"][oj[done]]  # after turnout and travel (from its base, with geography)
         o_clear[done] = jobs["clear_min"][oj[done]]
         o_unit[done] = jobs["unit"][oj[done]]
         rng = stream(seed, 0, "synthetic.other_codes")
@@ -164,7 +169,8 @@ def synthetic_cad(scenario: Scenario, days: float = 365, seed: int = 2026, start
             "priority": np.asarray(model.other.priority).astype(str).astype(object),
             "unit": np.nan_to_num(o_unit, nan=-1).astype(np.int64),
             "unit_team": team_names.index(team),
-            "disposition": np.array(OTHER_DISPOSITIONS, dtype=object)[rng.integers(0, 3, m)]}))
+            "disposition": np.array(OTHER_DISPOSITIONS, dtype=object)[rng.integers(0, 3, m)],
+            "zone": np.asarray(model.other_places.zone, dtype=np.int64) if zoned else -1}))
     df = pd.concat(frames, ignore_index=True)
     df = df[df["received"] >= warm].sort_values("received", kind="stable").reset_index(drop=True)
     for c in ("received", "dispatched", "arrived", "cleared"):
@@ -175,9 +181,8 @@ def synthetic_cad(scenario: Scenario, days: float = 365, seed: int = 2026, start
         df = df[(df["received"] < lo) | (df["received"] >= hi)].reset_index(drop=True)
         gap = (origin + pd.Timedelta(minutes=lo), origin + pd.Timedelta(minutes=hi))
     n = len(df)
-    zone_u = stream(seed, 0, "synthetic.zone").random(n)
-    zone_names = np.array(list(ZONES), dtype=object)
-    zone = zone_names[np.searchsorted(np.cumsum(list(ZONES.values())), zone_u, side="right").clip(0, len(ZONES) - 1)]
+    # the zone each call arose in, as the model placed it; a scenario without geography has no zone column
+    zone = np.array(log.zone_names, dtype=object)[df["zone"].to_numpy()] if zoned else None
     prefixes = np.array([t[0].upper() for t in team_names], dtype=object)
     unit_text = np.where(df["unit"].to_numpy() >= 0,
                          prefixes[df["unit_team"].to_numpy()] + pd.Series(df["unit"]).map("{:03d}".format).to_numpy(),
@@ -190,6 +195,8 @@ def synthetic_cad(scenario: Scenario, days: float = 365, seed: int = 2026, start
         COLUMNS["cleared"]: _times(origin, df["cleared"].to_numpy()),
         COLUMNS["type"]: df["type"].to_numpy(), COLUMNS["priority"]: df["priority"].to_numpy(),
         COLUMNS["zone"]: zone, COLUMNS["unit"]: unit_text, COLUMNS["disposition"]: df["disposition"].to_numpy()})
+    if zone is None:
+        out = out.drop(columns=COLUMNS["zone"])
     injected = {"not_dispatched": int(df["dispatched"].isna().sum())}
     out = _damage(out, df, messiness, seed, origin, injected)
     return SyntheticCad(out, cad_map(scenario, team), injected, gap)
