@@ -37,7 +37,7 @@ def test_a_killed_worker_is_restarted_and_results_are_identical():
                 killed.append(pid)
 
         dask_run = run_experiment([scenario], replications=4, scheduler=cluster.scheduler_address, on_done=kill_one)
-        client.wait_for_workers(2, timeout=30)
+        client.wait_for_workers(2, timeout=120)  # a restarted worker can take long to come back on a busy machine
         after = set(client.run(os.getpid).values())
     assert killed and killed[0] not in after, "the nanny restarted the killed worker"
     for table in ("summary", "metrics", "calls"):

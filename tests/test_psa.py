@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from helpers import merge, write_yaml
 from sim.cli import app
+from sim.errors import ScenarioError
 from sim.designs.psa import PsaDesign, run_psa
 from sim.engine.streams import uniforms
 from sim.outputs.psa_results import save_psa
@@ -210,3 +212,29 @@ def test_scenarios_with_uncertain_inputs_pickle_for_worker_processes():
     for name in ("peer_embedded", "co_responder", "idd_peer"):
         scenario = load_scenario(SCENARIOS / f"{name}.yaml")
         assert scenario.uncertainty and pickle.loads(pickle.dumps(scenario)) == scenario
+
+
+def test_a_draw_no_city_can_have_stops_the_run_before_anything_is_simulated(tmp_path):
+    # holds and ED transports 0.05-0.5 are each fine beside the other's 0.1 and linkage 0.3, but a draw with
+    # both above 0.35 or so puts the chances past 1: only the draw can tell, and it stops the run up front
+    b = peer({"teams.peer_team.outcomes.default.involuntary_hold": {"dist": "uniform", "low": 0.05, "high": 0.5},
+              "teams.peer_team.outcomes.default.ed_transport": {"dist": "uniform", "low": 0.05, "high": 0.5}})
+    b["teams"]["peer_team"]["outcomes"].update(involuntary_hold=0.1, ed_transport=0.1)
+    a, b = write_yaml(tmp_path / "a.yaml", police_only()), write_yaml(tmp_path / "b.yaml", b)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", str(a), str(b), "--draws", "40", "--out", str(out), "--quiet"])
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.output.split())
+    assert "draw" in message and "teams.peer_team.outcomes.default.involuntary_hold=" in message, message
+    assert "sum to" in message and "Traceback" not in result.output and not out.exists()
+    # the check itself reaches past the first draw (which is a possible city here)
+    scenarios = (validate_scenario(police_only()), validate_scenario(yaml.safe_load(b.read_text())))
+    for seed in range(1, 50):  # a seed whose first draw is possible
+        d = PsaDesign(scenarios, 40, seed=seed)
+        try:
+            d.scenarios_for(0)
+            break
+        except ScenarioError:
+            continue
+    with pytest.raises(ScenarioError, match="draw"):
+        d.check()

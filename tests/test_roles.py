@@ -143,3 +143,20 @@ def test_roles_that_are_not_defined_keep_0_1_members_descriptive():
     data["teams"]["peer_team"]["members"] = ["anyone", "at all"]
     assert validate_scenario(data).teams["peer_team"].members == ["anyone", "at all"]
     assert np.isclose(validate_scenario(data).teams["peer_team"].cost_per_unit_hour, 80)
+
+
+def test_a_linkage_gain_saturates_at_everyone_the_other_dispositions_leave():
+    roles = {"peer": {"cost_per_hour": 36, "effects": {"linked_to_services": 3.0}}, "clinician": {"cost_per_hour": 52},
+             "officer": ROLES["officer"]}
+    data = with_roles(small_city(), roles=roles, peer_team=["peer", "clinician"])
+    data["teams"]["peer_team"]["outcomes"] = {"involuntary_hold": 0.2, "ed_transport": 0.2, "linked_to_services": 0.3}
+    chances = team_outcomes(validate_scenario(data), "peer_team", "mental_health", "low")
+    # 0.3 × 3 = 0.9 would need more people than the 0.6 left after holds and ED transports
+    assert chances[4] == pytest.approx(0.6) and sum(chances) == pytest.approx(1.0)
+    data["teams"]["peer_team"]["outcomes"]["linked_to_services"] = 0.1
+    assert team_outcomes(validate_scenario(data), "peer_team", "mental_health", "low")[4] == pytest.approx(0.3)
+    # a ratio that pushes the other dispositions past 1 is still an error naming the team
+    roles["peer"]["effects"] = {"involuntary_hold": 6.0}
+    with pytest.raises(Exception, match="teams.peer_team.members"):
+        validate_scenario(with_roles(small_city(), roles=roles, peer_team=["peer", "clinician"]) | {
+            "teams": {**data["teams"], "peer_team": {**data["teams"]["peer_team"], "members": ["peer", "clinician"]}}})

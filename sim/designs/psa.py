@@ -103,7 +103,10 @@ class PsaDesign:
             raise ScenarioError("--draws needs uncertain inputs: none of the scenarios has an `uncertainty:` section")
         for s in self.scenarios:
             check_ranges(s)
-        self.scenarios_for(0)  # the first draw's variants are valid scenarios
+        # every draw's variants are valid scenarios: a combination of inputs the ranges allow but no city can
+        # have (chances past 1) stops the run here, before anything is simulated, naming the draw and its values
+        for k in range(self.draws):
+            self.scenarios_for(k)
 
     def parameters(self) -> list[Parameter]:
         """Every uncertain input over the scenarios (a key declared twice must have one distribution)."""

@@ -161,7 +161,8 @@ def finish(fig: Figure, style: Style, title: str, caption: str, out_dir: Path, s
     if engine is not None and hasattr(engine, "set"):
         line_h = style.caption_pt * DPI / 72 * 1.3 / fig.bbox.height
         bottom = 0.02 + line_h * len(lines)
-        engine.set(rect=(0, bottom, 1, 1 - bottom))
+        x0, y0, w, h = engine.get().get("rect", (0, 0, 1, 1))
+        engine.set(rect=(0, bottom, 1, min(1.0, y0 + h) - bottom))  # keep a band a chart kept free at the top
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / f"{stem}.png", out_dir / f"{stem}.svg"]

@@ -40,11 +40,20 @@ def role_ratios(scenario: Scenario, team_name: str, call_type: str) -> dict[str,
 
 
 def with_role_effects(scenario: Scenario, team_name: str, call_type: str, values: dict[str, float]) -> dict[str, float]:
-    """A team's resolved chances for one cell (`sim.scenario.outcomes`) times its roles' risk ratios."""
+    """A team's resolved chances for one cell (`sim.scenario.outcomes`) times its roles' risk ratios.
+
+    A ratio above 1 on linkage links at most everyone the other dispositions leave (linkage comes
+    out of "resolved on scene"), so it saturates instead of pushing the chances past 1."""
     ratios = role_ratios(scenario, team_name, call_type)
     if not ratios:
         return values
-    return {k: v * ratios[k] if k in ratios else v for k, v in values.items()}
+    out = {k: v * ratios[k] if k in ratios else v for k, v in values.items()}
+    link = "linked_to_services"
+    if ratios.get(link, 1.0) > 1:
+        # linkage comes out of "resolved on scene": a gain links at most everyone left after the other dispositions
+        others = sum(out[d] for d in DISPOSITIONS if d != link)
+        out[link] = min(out[link], max(values[link], 1.0 - others))
+    return out
 
 
 def team_outcomes(scenario: Scenario, team_name: str, call_type: str, risk: str) -> tuple[float, ...]:
