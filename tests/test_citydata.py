@@ -341,3 +341,24 @@ def test_zone_codes_become_scenario_names():
     assert zone_name("Beat 12", set()) == "beat_12"
     assert zone_name("7", set()) == "z7"
     assert zone_name("N-1", {"n_1"}) == "n_1_2"
+
+
+def test_fit_recovers_the_outcome_table_by_type_and_risk(export):
+    from sim.scenario.outcomes import team_outcomes
+
+    truth, _, _, _, _, fitted = export
+    est = fitted.estimates
+    true_table = team_outcomes(truth, "police")
+    cells = 0
+    for t, by_risk in est["outcomes_by_type_risk"].items():
+        for r, shares in by_risk.items():
+            n = est["outcomes_by_type_risk_n"][t][r]
+            true = dict(zip(("arrest", "involuntary_hold", "ed_transport", "crisis_center", "linked_to_services"),
+                            true_table[t][r].dispositions()))
+            for d, p in true.items():  # a proportion: 4 standard errors (and half a call)
+                assert abs(shares[d] - p) < 4 * math.sqrt(max(p * (1 - p), 1 / n) / n) + 0.5 / n, (t, r, d)
+            cells += 1
+    assert cells >= 8
+    # the fitted scenario reads the same cells back
+    assert team_outcomes(fitted.scenario, "police")["suicide_risk"]["low"].dispositions()[1] == pytest.approx(
+        est["outcomes_by_type_risk"]["suicide_risk"]["low"]["involuntary_hold"])

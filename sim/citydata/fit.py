@@ -443,37 +443,56 @@ def fit_scenario(data: CadData, name: str, label: str | None = None) -> Fitted:
         outcome_rows = crisis & ~is_disp("") & ~is_disp(PHONE)
         n_out = int(outcome_rows.sum())
         if n_out:
-            shares_all = {d: round(float(is_disp(d)[outcome_rows].mean()), 4) for d in DISPOSITIONS}
-            est["outcomes"] = shares_all
-            doc.key(4, "outcomes", shares_all,
-                    f"n={n_out:,} dispatched crisis calls with a mapped disposition; method: share of each "
-                    "(the rest resolve on scene)")
-            ob = {}
-            for t in present:
-                rows = outcome_rows & is_type(t)
-                k = int(rows.sum())
-                if k >= MIN_FIT:
-                    ob[t] = ({d: round(float(is_disp(d)[rows].mean()), 4) for d in DISPOSITIONS}, k)
-            if ob:
-                doc.key(4, "outcomes_by_type", None, f"by call type (types with at least {MIN_FIT} calls)")
-                for t, (v, k) in ob.items():
-                    doc.key(6, t, v, f"n={k:,}")
-                est["outcomes_by_type"] = {t: v for t, (v, _) in ob.items()}
-            if cmap.risk is not None:
-                words = []
-                for r in RISKS:
-                    rows = outcome_rows & is_risk(r)
-                    if rows.sum() >= MIN_FIT:
-                        words.append(f"{r} (n={int(rows.sum()):,}): " + ", ".join(
-                            f"{d} {float(is_disp(d)[rows].mean()):.1%}" for d in DISPOSITIONS))
-                if words:
-                    doc.comment(4, "outcomes by risk, for reference (by-type values above take precedence in this "
-                                   "version):\n" + "\n".join(words))
+            _outcome_table(doc, est, outcome_rows, is_disp, is_type, is_risk if cmap.risk is not None else None,
+                           list(present))
     doc.key(0, "routing", None, "the export has one responding team: it takes every call")
     doc.lines.append("  - {match: {}, send: [" + team.name + "]}")
     text = doc.text()
     scenario = validate_scenario(yaml.safe_load(text), file=f"{name}.yaml (fitted)")
     return Fitted(text, scenario, est)
+
+
+def _outcome_table(doc: _Doc, est: dict, rows: np.ndarray, is_disp, is_type, is_risk, types: list[str]) -> None:
+    """The team's outcome table: shares of each disposition over all calls, by risk, by type and by type and risk
+    (levels with at least MIN_FIT calls; the most specific level wins, as in any scenario's table)."""
+    def shares(mask: np.ndarray) -> tuple[dict[str, float], int] | None:
+        k = int(mask.sum())
+        if k < MIN_FIT:
+            return None
+        return {d: round(float(is_disp(d)[mask].mean()), 4) for d in DISPOSITIONS}, k
+
+    n_out = int(rows.sum())
+    overall = {d: round(float(is_disp(d)[rows].mean()), 4) for d in DISPOSITIONS}
+    est["outcomes"] = overall
+    doc.key(4, "outcomes", None,
+            f"n={n_out:,} dispatched crisis calls with a mapped disposition; method: share of each disposition "
+            f"(the rest resolve on scene) over all calls, by risk, by type and by type and risk; levels with fewer "
+            f"than {MIN_FIT} calls are left out (a less specific level then applies)"
+            + (";\nrisk is the export's (from MAP.yaml `risk`), which the model reads as the call's true risk"
+               if is_risk is not None else ""))
+    doc.key(6, "default", overall, f"n={n_out:,}")
+    levels = {}
+    if is_risk is not None:
+        levels["by_risk"] = {r: v for r in RISKS if (v := shares(rows & is_risk(r)))}
+    levels["by_type"] = {t: v for t in types if (v := shares(rows & is_type(t)))}
+    if is_risk is not None:
+        levels["by_type_risk"] = {t: cells for t in types
+                                  if (cells := {r: v for r in RISKS if (v := shares(rows & is_type(t) & is_risk(r)))})}
+    for level, entries in levels.items():
+        if not entries:
+            continue
+        doc.key(6, level)
+        for key, value in entries.items():
+            if level == "by_type_risk":
+                doc.key(8, key)
+                for r, (cell, k) in value.items():
+                    doc.key(10, r, cell, f"n={k:,}")
+            else:
+                doc.key(8, key, value[0], f"n={value[1]:,}")
+    est["outcomes_by_type"] = {t: v for t, (v, _) in levels["by_type"].items()}
+    if "by_type_risk" in levels:
+        est["outcomes_by_type_risk"] = {t: {r: v for r, (v, _) in cells.items()} for t, cells in levels["by_type_risk"].items()}
+        est["outcomes_by_type_risk_n"] = {t: {r: k for r, (_, k) in cells.items()} for t, cells in levels["by_type_risk"].items()}
 
 
 def _zones(doc: _Doc, est: dict, data: CadData) -> GeoFit | None:
