@@ -30,7 +30,8 @@ CASES = [
     ("effect out of range", roles(roles={"peer": {"effects": {"linked_to_services": -0.5}}}),
      "roles.peer.effects.linked_to_services"),
     ("unknown effect", roles(roles={"peer": {"effects": {"linked_to_service": 1.2}}}), "did you mean 'linked_to_services'"),
-    ("effects that push chances past 1", roles(roles={"peer": {"effects": {"linked_to_services": 4.0}}}),
+    # (a gain in linkage saturates at everyone left; a ratio on another disposition cannot)
+    ("effects that push chances past 1", roles(roles={"peer": {"effects": {"ed_transport": 16.0}}}),
      "teams.peer_team.members"),
     ("effects for an unknown call type", roles(roles={"peer": {"effects_by_type": {"iddd": {"arrest": 0.5}}}}),
      "roles.peer.effects_by_type.iddd"),
