@@ -794,7 +794,13 @@ def plan(
             from .designs.plan import shifts_text
 
             console.print(f"Schedule (paste under teams.{team}):", highlight=False)
-            console.print(shifts_text(result.shifts()).rstrip(), highlight=False)
+            console.print(shifts_text(result.shifts(), result.bases()).rstrip(), highlight=False)
+        if result.station_check is not None:
+            for row in result.station_check.to_dict("records"):
+                console.print(f"Planned bases against the scenario's, same shifts: {row['metric']} "
+                              f"{row['planned_bases']:.3g} against {row['scenario_bases']:.3g} (difference "
+                              f"{row['difference']:+.3g} [{row['difference_ci_low']:+.3g}, {row['difference_ci_high']:+.3g}], "
+                              f"{row['replications']} paired replications)", highlight=False)
         ref = f"eligible_reached_share[{team}]"
         ceiling_cost = "" if result.ceiling_cost is None else f", for about {result.ceiling_cost:,.0f} a year"
         console.print(f"Ceiling under the routing rules (screen): {ref} {result.ceiling[ref]:.1%}{ceiling_cost}.",

@@ -61,15 +61,26 @@ def reached_within(servers: int, calls_per_min: float, service_min: float, limit
         return 0.0
     if calls_per_min <= 0:
         return 1.0
-    mu = 1 / service_min
     load = calls_per_min * service_min
-    below, last = _states(servers, load)  # both relative to p_0
-    decay = servers * mu - calls_per_min
     if limit_min is None:
-        return 1.0 if decay > 0 else servers / load
-    # integral of the waiting density on (0, limit) and the mass beyond it, relative to p_0; when
-    # overloaded (decay < 0) everything is divided by exp(-decay x limit) so nothing overflows
+        return 1.0 if servers > load else servers / load
+    _scale, below, within, beyond = _barrer(servers, calls_per_min, service_min, limit_min)
+    return (below + within) / (below + within + beyond)
+
+
+def _barrer(servers: int, calls_per_min: float, service_min: float, limit_min: float) -> tuple[float, float, float, float]:
+    """(scale, free, waits within the limit, waits beyond it) of M/M/c with deterministic patience, relative to p_0.
+
+    `free` is P(fewer than c busy); the other two integrate the virtual wait's density on
+    (0, limit) and beyond it. When overloaded (decay < 0) all three are divided by
+    exp(-decay x limit) so nothing overflows; `scale` is that factor (1 otherwise), to apply
+    to any other state's p_k / p_0.
+    """
+    mu = 1 / service_min
+    below, last = _states(servers, calls_per_min * service_min)
+    decay = servers * mu - calls_per_min
     rise = calls_per_min * last
+    scale = 1.0
     if abs(decay) < 1e-12:
         within, beyond = rise * limit_min, rise / (servers * mu)
     elif decay > 0:
@@ -80,7 +91,29 @@ def reached_within(servers: int, calls_per_min: float, service_min: float, limit
         below *= scale
         within = rise * -math.expm1(decay * limit_min) / -decay
         beyond = rise / (servers * mu)
-    return (below + within) / (below + within + beyond)
+    return scale, below, within, beyond
+
+
+def busy_distribution(servers: int, calls_per_min: float, service_min: float, limit_min: float | None) -> np.ndarray:
+    """P(k units busy) for k = 0..c-1, then P(all c busy), as an arrival sees it (PASTA).
+
+    Below c units busy every model here is the same birth-death chain (p_k proportional to
+    a^k / k!); what differs is the mass with all units busy: Erlang C's queue without a wait
+    limit (all of it when overloaded), the waits of M/M/c with deterministic patience
+    (Barrer 1957) with one.
+    """
+    load = calls_per_min * service_min
+    terms = np.ones(servers)
+    for k in range(1, servers):
+        terms[k] = terms[k - 1] * load / k
+    if limit_min is None:
+        if servers <= load:
+            return np.append(np.zeros(servers), 1.0)
+        waiting = erlang_c(servers, load)
+        return np.append(terms / terms.sum() * (1 - waiting), waiting)
+    scale, below, within, beyond = _barrer(servers, calls_per_min, service_min, limit_min)
+    total = below + within + beyond
+    return np.append(terms * scale / total, (within + beyond) / total)
 
 
 def mean_wait_min(servers: int, calls_per_min: float, service_min: float, limit_min: float | None = None) -> float:
@@ -122,6 +155,7 @@ class HourlyLoad:
     max_wait_min: float | None  # the routing rule's wait limit (None: waits as long as it takes)
     eligible_per_week: float  # first-choice calls a week (not settled by phone)
     dispatched_per_week: float  # crisis calls a week that get a unit (any team)
+    travel_min: float = 0.0  # mean minutes from assignment to arrival (turnout + travel), part of service_min
 
     def offered_load(self) -> np.ndarray:
         """Erlangs per hour of the week: lagged crisis work plus follow-up work."""
@@ -164,7 +198,7 @@ def _repeats_per_first_crisis(repeat) -> float:
     return sum(share * p / (1 - p) if p < 1 else math.inf for share, p in [*groups, (rest, repeat.probability)])
 
 
-def hourly_load(scenario: Scenario, team: str) -> HourlyLoad:
+def hourly_load(scenario: Scenario, team: str, travel_min: float | None = None) -> HourlyLoad:
     """The team's first-choice calls and busy time by hour of the week, from the scenario's inputs.
 
     Arrivals follow the hourly and weekday profiles; repeat crises come on top, spread evenly
@@ -173,7 +207,10 @@ def hourly_load(scenario: Scenario, team: str) -> HourlyLoad:
     A call's first choice follows the routing rules in order, each taking its `share` of the
     matching calls. Busy time is the team's mean travel + time on scene (by call type) +
     transport (by disposition chance). Follow-ups add their time `after_hours` later.
+    Travel (assignment to arrival) is `travel_min` when given (the planner's estimate with
+    busy units and planned bases), else `sim.analysis.travel.mean_travel_min` (free units).
     """
+    travel = mean_travel_min(scenario, team) if travel_min is None else float(travel_min)
     d = scenario.demand
     hourly = _normalised(d.hourly_profile, 24)
     weekday = _normalised(d.weekday_profile, 7)
@@ -202,7 +239,7 @@ def hourly_load(scenario: Scenario, team: str) -> HourlyLoad:
                     transport = sum(c * _expected(t.transport_min[disp]) for disp, c in zip(DISPOSITIONS, chances)
                                     if disp in t.transport_min)
                     on_scene = _expected(t.on_scene_min_by_type.get(call_type, t.on_scene_min))
-                    busy += p * taken * (mean_travel_min(scenario, team) + on_scene + transport)
+                    busy += p * taken * (travel + on_scene + transport)
                 if left <= 0:
                     break
     service = busy / eligible if eligible > 0 else _expected(t.on_scene_min)
@@ -219,4 +256,4 @@ def hourly_load(scenario: Scenario, team: str) -> HourlyLoad:
     limits = [w for w in wait_limits]
     max_wait = None if not limits or any(w is None for w in limits) else float(min(limits))
     return HourlyLoad(team, calls, lagged, service, follow, max_wait, float(calls.sum()),
-                      float(per_hour.sum() * dispatched))
+                      float(per_hour.sum() * dispatched), travel)

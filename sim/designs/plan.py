@@ -29,6 +29,8 @@ import pandas as pd
 
 from ..analysis.budget import WEEKS_PER_YEAR, team_cost_per_year, unit_hour_cost
 from ..analysis.queueing import HOURS_PER_WEEK, HourlyLoad, hourly_load
+from ..analysis.stations import StationModel
+from ..analysis.stats import t_interval
 from ..analysis.targets import Target
 from ..errors import ScenarioError
 from ..scenario.schema import DAYS, Scenario
@@ -169,6 +171,8 @@ class Schedule:
     units: tuple[int, ...]  # per tour, in PlanQuestion.tours() order
     cost: float  # a year
     screen: dict  # str(target ref) -> the screen's estimate
+    bases: dict[str, int] | None = None  # with geography: units per base zone in the busiest hour
+    travel_min: float | None = None  # with geography: the hypercube approximation's mean assignment-to-arrival
 
     def on_duty(self, tours: list[Tour]) -> np.ndarray:
         """Units on duty in each hour of the week."""
@@ -182,15 +186,17 @@ class Schedule:
 class Screen:
     """The queueing approximation and the integer program over tours."""
 
-    def __init__(self, question: PlanQuestion):
+    def __init__(self, question: PlanQuestion, travel_min: float | None = None):
         self.q = question
-        self.load: HourlyLoad = hourly_load(question.scenario, question.team)
+        self.load: HourlyLoad = hourly_load(question.scenario, question.team, travel_min)
+        self.stations = StationModel.of(question.scenario, question.team)
+        self._schedules: dict[tuple[int, ...], Schedule] = {}
         self.tours = question.tours()
         self.cost = np.array([question.tour_cost(t) for t in self.tours])
         peak = float(self.load.effective_calls_per_min().max()) * self.load.service_min
         most = max(1, math.ceil(peak))
         reach = self.load.reach_table(most)
-        travel = float(question.scenario.teams[question.team].response_min.mean)
+        travel = self.load.travel_min
         waits = [t.value - travel for t in question.targets if t.ref.metric == "response_min_mean"]
 
         def short(most: int) -> bool:  # more units could still raise reach or shorten the wait
@@ -208,8 +214,8 @@ class Screen:
                 self.cover[h, j] += 1
 
     # --- what a staffing by hour gives --------------------------------------------------
-    def estimate(self, on_duty: np.ndarray) -> dict:
-        """The screen's value of each modelled metric for units on duty by hour."""
+    def estimate(self, on_duty: np.ndarray, travel_min: float | None = None) -> dict:
+        """The screen's value of each modelled metric for units on duty by hour (travel: the screen's unless given)."""
         load = self.load
         c = np.minimum(on_duty, self.most)
         r = self.reach[np.arange(HOURS_PER_WEEK), c]
@@ -220,7 +226,7 @@ class Screen:
         waits = self.load.wait_table(self.most)[np.arange(HOURS_PER_WEEK), c]
         handled = load.calls_per_hour * r
         finite = np.isfinite(waits) & (handled > 0)
-        travel = float(self.q.scenario.teams[team].response_min.mean)
+        travel = self.load.travel_min if travel_min is None else travel_min
         mean_wait = float((handled[finite] * waits[finite]).sum() / handled[finite].sum()) if finite.any() else math.inf
         return {
             f"eligible_reached_share[{team}]": reached / load.eligible_per_week if load.eligible_per_week else math.nan,
@@ -240,7 +246,7 @@ class Screen:
         quiet hours and above it in busy ones (`per_hour_only` leaves shares out)."""
         need = np.zeros(HOURS_PER_WEEK, dtype=int)
         waits = self.load.wait_table(self.most)
-        travel = float(self.q.scenario.teams[self.q.team].response_min.mean)
+        travel = self.load.travel_min
         for target in self.q.targets:
             metric = target.ref.metric
             value = self._tightened(target, tighten)
@@ -334,8 +340,46 @@ class Screen:
         return self.schedule(units)
 
     def schedule(self, units: tuple[int, ...]) -> Schedule:
+        """The schedule with these units per tour; with geography, its stations and their travel."""
+        if units in self._schedules:
+            return self._schedules[units]
         on_duty = Schedule(units, 0.0, {}).on_duty(self.tours)
-        return Schedule(units, float(np.dot(units, self.cost)), self.estimate(on_duty))
+        bases = travel = None
+        if self.stations is not None and on_duty.max(initial=0) > 0:
+            counts = self.stations.best_counts(*self._station_inputs(on_duty), start=self.current_counts(on_duty.max()))
+            bases = self.stations.bases_of(counts)
+            travel = self.stations.weekly_travel(counts, *self._station_inputs(on_duty))
+        s = Schedule(units, float(np.dot(units, self.cost)), self.estimate(on_duty, travel), bases, travel)
+        self._schedules[units] = s
+        return s
+
+    def _station_inputs(self, on_duty: np.ndarray) -> tuple:
+        load = self.load
+        return on_duty, load.effective_calls_per_min(), load.calls_per_hour, load.service_min, load.max_wait_min
+
+    def current_counts(self, most: int) -> np.ndarray:
+        """The scenario's bases (counts or weights) as the first `most` units on duty are stationed."""
+        st = self.stations
+        weights = st.counts_of(self.q.scenario.teams[self.q.team].bases)
+        return np.bincount(st.on_duty_bases(weights, int(most)), minlength=len(st.zone_names)).astype(float)
+
+    def station_table(self, schedule: Schedule) -> pd.DataFrame:
+        """Per zone: its share of calls, units based there now and as planned (busiest hour), and travel to it."""
+        st = self.stations
+        on_duty = schedule.on_duty(self.tours)
+        most = int(on_duty.max(initial=0))
+        planned = st.counts_of(schedule.bases) if schedule.bases else np.zeros(len(st.zone_names))
+        now = self.current_counts(most)
+        return pd.DataFrame({
+            "zone": st.zone_names, "call_share": st.shares, "current_units": now.astype(int),
+            "planned_units": planned.astype(int),
+            "nearest_planned_min": [float(st.travel[planned > 0, z].min()) if planned.any() else np.nan
+                                    for z in range(len(st.zone_names))],
+            "nearest_current_min": [float(st.travel[now > 0, z].min()) if now.any() else np.nan
+                                    for z in range(len(st.zone_names))],
+            "screen_travel_planned_min": schedule.travel_min,
+            "screen_travel_current_min": st.weekly_travel(now, *self._station_inputs(on_duty)),
+        })
 
 
 def shifts_yaml(tours: list[Tour], units: tuple[int, ...]) -> list[dict]:
@@ -344,20 +388,29 @@ def shifts_yaml(tours: list[Tour], units: tuple[int, ...]) -> list[dict]:
             for t, n in zip(tours, units) if n > 0]
 
 
-def shifts_text(shifts: list[dict]) -> str:
-    """`shifts:` as YAML, one flow mapping a line, clock times quoted (ready to paste under a team)."""
+def shifts_text(shifts: list[dict], bases: dict[str, int] | None = None) -> str:
+    """`shifts:` (and `bases:` with geography) as YAML, one flow mapping a line, clock times quoted
+    (ready to paste under a team)."""
     lines = ["shifts:"]
     for sh in shifts:
         lines.append(f'  - {{name: {sh["name"]}, days: [{", ".join(sh["days"])}], start: "{sh["start"]}", '
                      f'end: "{sh["end"]}", units: {sh["units"]}}}')
+    if bases:
+        lines.append("# units per base zone in the busiest hour; fewer on duty follow these weights")
+        lines.append("bases: {" + ", ".join(f"{z}: {n}" for z, n in bases.items()) + "}")
     return "\n".join(lines) + "\n"
 
 
-def scheduled(question: PlanQuestion, tours: list[Tour], schedule: Schedule, name: str) -> Scenario:
-    """The scenario with the team on this schedule."""
+def scheduled(question: PlanQuestion, tours: list[Tour], schedule: Schedule, name: str,
+              planned_bases: bool = True) -> Scenario:
+    """The scenario with the team on this schedule (and its planned bases, unless `planned_bases` is False)."""
     team = question.scenario.teams[question.team]
     label = f"{question.scenario.display_label}: {team.label or question.team}, planned shifts ({schedule.cost:,.0f} a year)"
     changes: dict = {f"teams.{question.team}.shifts": shifts_yaml(tours, schedule.units)}
+    if schedule.bases and planned_bases:
+        changes[f"teams.{question.team}.bases"] = dict(schedule.bases)
+    elif schedule.bases:
+        label += ", the scenario's bases"
     raw = question.scenario.to_dict()
     raw["teams"][question.team].pop("units", None)
     raw["teams"][question.team]["shifts"] = []
@@ -385,15 +438,18 @@ class PlanResult:
     wall_time_s: float
     settings: dict
     search: pd.DataFrame = field(init=False)
+    stations: pd.DataFrame | None = None  # with geography: per zone, the answer's units by base against the scenario's
+    station_check: pd.DataFrame | None = None  # the answer simulated with its planned bases and with the scenario's
 
     def __post_init__(self):
         self.search = pd.DataFrame(self.confirmation.rows)
 
     @property
     def runs(self) -> int:
-        """Replications simulated (confirmation and the budget curve)."""
+        """Replications simulated (confirmation, the stations' check and the budget curve)."""
         confirming = int(self.search["new_replications"].sum()) if len(self.search) else 0
-        return confirming + (int(self.budget_curve["replications"].sum()) if len(self.budget_curve) else 0)
+        stations = int(self.station_check["replications"].iloc[0]) if self.station_check is not None else 0
+        return confirming + stations + (int(self.budget_curve["replications"].sum()) if len(self.budget_curve) else 0)
 
     def answer_schedule(self) -> Schedule | None:
         return None if self.answer is None else self.candidates[self.answer]
@@ -405,6 +461,11 @@ class PlanResult:
     def shifts(self) -> list[dict]:
         s = self.answer_schedule()
         return [] if s is None else shifts_yaml(self.tours, s.units)
+
+    def bases(self) -> dict[str, int] | None:
+        """The answer's units per base zone (busiest hour), or None without geography."""
+        s = self.answer_schedule()
+        return None if s is None else s.bases
 
     def target_values(self, key: int) -> dict:
         """str(target) -> (mean, ci_low, ci_high, verdict) of a simulated candidate."""
@@ -420,6 +481,8 @@ class PlanResult:
             s = self.candidates[key]
             row = {"candidate": key + 1, "cost_per_year": s.cost, "unit_hours_per_week": int(s.on_duty(self.tours).sum()),
                    "replications": level.n, "shifts": "; ".join(_shift_text(d) for d in shifts_yaml(self.tours, s.units))}
+            if s.bases:
+                row["bases"] = ", ".join(f"{z} {n}" for z, n in s.bases.items())
             verdicts = level.judge(self.question.targets)
             for t, v, mean, lo, hi, _n in verdicts:
                 row.update({f"{t} screen": s.screen.get(str(t.ref)), f"{t} mean": mean, f"{t} ci_low": lo,
@@ -460,6 +523,12 @@ def plan_shifts(question: PlanQuestion, workers: int = 1, scheduler: str | None 
     question.check()
     started = time.perf_counter()
     screen = Screen(question)
+    if screen.stations is not None:
+        # travel depends on where units are and how busy they are: the screen's first schedule,
+        # stationed by the hypercube approximation, gives the travel every later solve uses
+        first = screen.solve(0) if question.budget is None else (screen.solve(0) or screen.solve(budget=question.budget))
+        if first is not None and first.travel_min is not None:
+            screen = Screen(question, travel_min=first.travel_min)
     settings = question.settings()
     confirm = Confirmation(question.targets, question.replications, question.max_replications, settings["seed"],
                            settings["days"], settings["warmup_days"], workers, scheduler, on_done)
@@ -536,6 +605,10 @@ def plan_shifts(question: PlanQuestion, workers: int = 1, scheduler: str | None 
             i = len(candidates) - 1
             met = meets(i)
             answer = i
+    stations = check = None
+    if answer is not None and candidates[answer].bases:
+        stations = screen.station_table(candidates[answer])
+        check = _station_check(question, screen, confirm, candidates[answer], answer)
     ceiling = screen.ceiling()
     ceiling_cost = _ceiling_cost(screen, question)
     curve = budget_curve(question, screen, confirm, ceiling_cost)
@@ -549,7 +622,43 @@ def plan_shifts(question: PlanQuestion, workers: int = 1, scheduler: str | None 
     })
     return PlanResult(question, screen.tours, candidates, answer, met, confirm, hourly, curve, ceiling, ceiling_cost,
                       team_cost_per_year(question.scenario.teams[question.team]), describe(workers, scheduler),
-                      time.perf_counter() - started, settings)
+                      time.perf_counter() - started, settings, stations, check)
+
+
+STATION_CHECK_KEY = -10_000  # the confirmation's key for the answer run with the scenario's own bases
+
+
+def _station_check(question: PlanQuestion, screen: Screen, confirm: Confirmation, schedule: Schedule,
+                   answer: int) -> pd.DataFrame | None:
+    """The answer's schedule simulated with its planned bases and with the scenario's (same replications,
+    common random numbers): each target's metric and the team's mean response, and the paired difference."""
+    on_duty = schedule.on_duty(screen.tours)
+    st = screen.stations
+    now = st.counts_of(question.scenario.teams[question.team].bases)
+    planned = st.counts_of(schedule.bases)
+    if all(st.on_duty_bases(now, int(n)) == st.on_duty_bases(planned, int(n)) for n in np.unique(on_duty) if n > 0):
+        return None  # the scenario's bases already put every unit on duty where the plan does
+    level = confirm.levels[answer]
+    scenario = scheduled(question, screen.tours, schedule, f"{question.scenario.name}__plan{answer + 1}_bases_as_given",
+                         planned_bases=False)
+    other = confirm.simulate(STATION_CHECK_KEY, scenario, 0, level.n)
+    from ..analysis.targets import MetricRef
+
+    refs = [t.ref for t in question.targets]
+    response = MetricRef("response_min_mean", question.team)
+    if all(str(r) != str(response) for r in refs):
+        refs.append(response)
+    rows = []
+    for ref in refs:
+        a = ref.values(level.summary).sort_values("replication")["value"].to_numpy()
+        b = ref.values(other.summary).sort_values("replication")["value"].to_numpy()
+        mean_a, _sd, lo_a, hi_a, n = t_interval(a)
+        mean_b, _sd, lo_b, hi_b, _n = t_interval(b)
+        diff, _sd, lo_d, hi_d, _n = t_interval(a - b)
+        rows.append({"metric": str(ref), "planned_bases": mean_a, "planned_ci_low": lo_a, "planned_ci_high": hi_a,
+                     "scenario_bases": mean_b, "scenario_ci_low": lo_b, "scenario_ci_high": hi_b,
+                     "difference": diff, "difference_ci_low": lo_d, "difference_ci_high": hi_d, "replications": n})
+    return pd.DataFrame(rows)
 
 
 def _current_on_duty(question: PlanQuestion) -> np.ndarray:

@@ -35,11 +35,15 @@ def write_plan(result, folder: Path, command: str | None) -> None:
 
         (folder / "planned_scenario.yaml").write_text(scenario_yaml(chosen))
         (folder / "shifts.yaml").write_text(
-            f"# {result.message()}\n# paste under teams.{q.team}:\n" + shifts_text(result.shifts()))
+            f"# {result.message()}\n# paste under teams.{q.team}:\n" + shifts_text(result.shifts(), result.bases()))
     result.table().to_csv(folder / "candidates.csv", index=False)
     result.search.to_csv(folder / "search.csv", index=False)
     result.hourly.to_csv(folder / "hourly_plan.csv", index=False)
     result.budget_curve.to_csv(folder / "budget_curve.csv", index=False)
+    if result.stations is not None:
+        result.stations.to_csv(folder / "stations.csv", index=False)
+    if result.station_check is not None:
+        result.station_check.to_csv(folder / "station_check.csv", index=False)
     team = q.scenario.teams[q.team]
     write_manifest(folder, manifest(
         "plan", scenarios, seed=result.settings["seed"], replications=max([lv.n for lv in levels], default=0),
@@ -54,15 +58,52 @@ def write_plan(result, folder: Path, command: str | None) -> None:
             "current_cost": result.current_cost, "ceiling": result.ceiling, "ceiling_cost": result.ceiling_cost,
             "message": result.message(), "replications_simulated": result.runs,
             "curve_replications": q.curve_replications, "budget_step": q.budget_step, "shifts": result.shifts(),
+            "bases": result.bases(),
         }))
 
 
 def draw_plan(folder: str | Path, style: str = "talk", out: str | Path | None = None) -> list[Path]:
-    """Both planner charts: units by hour of the week, and what each budget step buys."""
+    """The planner charts: units by hour of the week, what each budget step buys and, with geography, units by base."""
     st = get_style(style)
     figures = Path(out) if out is not None else Path(folder) / "figures"
     with drawing(st):
-        return _units_by_hour(Path(folder), st, figures) + _budget_curve(Path(folder), st, figures)
+        paths = _units_by_hour(Path(folder), st, figures) + _budget_curve(Path(folder), st, figures)
+        if (Path(folder) / "stations.csv").exists():
+            paths += _stations(Path(folder), st, figures)
+        return paths
+
+
+def _stations(folder: Path, st, figures: Path) -> list[Path]:
+    """Units by base zone in the busiest hour: the scenario's bases against the planned, with each zone's calls."""
+    info = json.loads((folder / "manifest.json").read_text())
+    plan = info["plan"]
+    table = pd.read_csv(folder / "stations.csv")
+    fig, ax = new_figure(st)
+    x = np.arange(len(table))
+    width = 0.38
+    ax.bar(x - width / 2, table["current_units"], width, color=st.palette[1], label="Scenario's bases")
+    ax.bar(x + width / 2, table["planned_units"], width, color=st.palette[0], label="Planned bases")
+    labels = [f"{z}\n{share:.0%} of calls" for z, share in zip(table["zone"], table["call_share"])]
+    ax.set_xticks(x)
+    ax.set_xticklabels(labels)
+    ax.set_ylabel(f"{plan['team_label']} units based there")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylim(0, max(1, int(max(table["current_units"].max(), table["planned_units"].max()))) + 1)
+    legend_above(ax, ncols=2)
+    title = f"{plan['team_label']}: units by base in the busiest hour"
+    planned, current = table["screen_travel_planned_min"].iloc[0], table["screen_travel_current_min"].iloc[0]
+    caption = (f"Hypercube approximation (Larson 1975), planned shifts: mean assignment-to-arrival {planned:.1f} min "
+               f"with the planned bases, {current:.1f} min with the scenario's")
+    check = folder / "station_check.csv"
+    if check.exists():
+        row = pd.read_csv(check)
+        row = row[row["metric"] == f"response_min_mean[{plan['team']}]"]
+        if len(row):
+            r = row.iloc[0]
+            caption += (f". Simulated mean response {r['planned_bases']:.1f} against {r['scenario_bases']:.1f} min "
+                        f"(difference {r['difference']:+.1f} [{r['difference_ci_low']:+.1f}, {r['difference_ci_high']:+.1f}], "
+                        f"{int(r['replications'])} paired replications)")
+    return finish(fig, st, title, caption, figures, "plan_stations")
 
 
 def _units_by_hour(folder: Path, st, figures: Path) -> list[Path]:
