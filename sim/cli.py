@@ -556,7 +556,7 @@ def plot(
 
 @app.command()
 def report(
-    results_dir: Path = typer.Argument(..., help="A results folder written by `crisis-sim run`."),
+    results_dir: Path = typer.Argument(..., help="A results folder written by `crisis-sim run` (or `run --draws`, or `plan`)."),
     style: str = typer.Option("talk", "--style", help=STYLE_HELP + " Used only if figures/ must be drawn first."),
 ) -> None:
     """Write a self-contained report.html (charts embedded) into a results folder."""
@@ -569,6 +569,12 @@ def report(
             from .outputs.psa_report import write_psa_report
 
             path = write_psa_report(results_dir, style=style)
+            console.print(f"Report: {path}", highlight=False)
+            return
+        if kind == "plan":
+            from .outputs.plan_report import write_plan_report
+
+            path = write_plan_report(results_dir, style=style)
             console.print(f"Report: {path}", highlight=False)
             return
         if kind != "run":

@@ -95,3 +95,74 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
         assert label in table
     assert "Arrests per year" in table and "vs baseline" in table
     assert len(re.findall(r"<img ", dom)) == len(CHARTS)
+
+
+# --- the planner's folder ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def plan_report(tmp_path_factory):
+    """`crisis-sim plan` on a small zoned city (with a budget, so the curve is simulated), then `report`."""
+    import yaml
+
+    from test_stations import line_city
+
+    root = tmp_path_factory.mktemp("plan_report")
+    data = line_city({"b": 3})
+    data["teams"]["team"]["fixed_per_year"] = 100_000
+    path = root / "line.yaml"
+    path.write_text(yaml.safe_dump(data))
+    folder = root / "plan"
+    result = CliRunner().invoke(app, ["plan", str(path), "--team", "team", "--target", "response_min_mean[team]<=12",
+                                      "--budget", "3000000", "--shift-lengths", "12", "--starts", "00:00,12:00",
+                                      "-r", "3", "--max-replications", "6", "--curve-replications", "2",
+                                      "--workers", "1", "--out", str(folder), "--quiet", "--no-charts"])
+    assert result.exit_code == 0, result.output
+    assert not (folder / "figures").exists()
+    result = CliRunner().invoke(app, ["report", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder / "report.html"
+
+
+PLAN_CHART_STEMS = ("plan_units_by_hour", "plan_budget_curve", "plan_stations")
+
+
+def test_plan_report_has_the_answer_candidates_stations_and_charts(plan_report):
+    import json
+    from html import escape
+
+    import pandas as pd
+
+    folder = plan_report.parent
+    assert {f"{s}.png" for s in PLAN_CHART_STEMS} <= {p.name for p in (folder / "figures").iterdir()}
+    html = plan_report.read_text(encoding="utf-8")
+    for section in ("question", "answer", "candidates", "stations", "charts", "budget-curve", "methods"):
+        assert f'id="{section}"' in html
+    plan = json.loads((folder / "manifest.json").read_text())["plan"]
+    assert escape(plan["message"], quote=False) in html
+    assert "the fixed 100,000 included" in plan["message"]
+    assert "bases: {" in html  # the pasted YAML with the planned bases
+    candidates = pd.read_csv(folder / "candidates.csv")
+    table = html[html.index('id="candidates-table"'):]
+    table = table[:table.index("</table>")]
+    assert table.count("<tr") == len(candidates) + 1  # header and one row per simulated candidate
+    for cost in candidates["cost_per_year"]:
+        assert f"{cost:,.0f}" in table
+    assert "its fixed\n100,000 a year" in html  # costs include the team's fixed cost, and the page says so
+    sources = re.findall(r'<img[^>]*\ssrc="([^"]+)"', html)
+    assert len(sources) == len(PLAN_CHART_STEMS) and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+    assert "<script" not in html and "url(" not in html
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium")
+def test_plan_report_renders_in_headless_chromium(plan_report, tmp_path):
+    url = plan_report.resolve().as_uri()
+    shot = tmp_path / "plan.png"
+    done = chromium(f"--screenshot={shot}", "--window-size=1280,2000", url, profile=tmp_path / "profile-1")
+    assert shot.exists(), done.stderr[-2000:]
+    with Image.open(shot) as image:
+        dark = sum(image.convert("L").histogram()[:160])
+        assert dark > 0.005 * 1280 * 2000, "the screenshot is (almost) blank"
+    dom = chromium("--dump-dom", url, profile=tmp_path / "profile-2").stdout
+    assert 'id="candidates-table"' in dom and 'id="stations-table"' in dom
+    assert len(re.findall(r"<img ", dom)) == len(PLAN_CHART_STEMS)

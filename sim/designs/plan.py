@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ..analysis.budget import WEEKS_PER_YEAR, team_cost_per_year, unit_hour_cost
+from ..analysis.budget import WEEKS_PER_YEAR, fixed_cost_per_year, team_cost_per_year, unit_hour_cost
 from ..analysis.queueing import HOURS_PER_WEEK, HourlyLoad, hourly_load
 from ..analysis.stations import StationModel
 from ..analysis.stats import t_interval
@@ -137,9 +137,10 @@ class PlanQuestion:
                 raise ScenarioError(f"team {self.team!r} has no cost_per_unit_hour, so a budget buys everything",
                                     path="--budget")
             cheapest = min(self.tour_cost(t) for t in self.tours())
-            if self.budget < cheapest:
-                raise ScenarioError(f"a budget of {self.budget:,.0f} a year is below one unit on the cheapest tour "
-                                    f"({cheapest:,.0f} a year)", path="--budget")
+            if self.budget < self.fixed_cost + cheapest:
+                fixed = f"the team's fixed cost ({self.fixed_cost:,.0f}) plus " if self.fixed_cost else ""
+                raise ScenarioError(f"a budget of {self.budget:,.0f} a year is below {fixed}one unit on the cheapest "
+                                    f"tour ({cheapest:,.0f} a year)", path="--budget")
         ceiling = Screen(self).ceiling()
         for target in self.targets:
             if target.ref.metric in ("eligible_reached_share", "fallback_share"):
@@ -153,8 +154,13 @@ class PlanQuestion:
         return [Tour(tuple(days), start, length) for days in DAY_PATTERNS[self.days]
                 for start in sorted(set(self.starts)) for length in sorted(set(self.shift_lengths))]
 
+    @property
+    def fixed_cost(self) -> float:
+        """The team's `fixed_per_year`: in every schedule's yearly cost, and paid first out of a budget."""
+        return fixed_cost_per_year(self.scenario.teams[self.team])
+
     def tour_cost(self, tour: Tour) -> float:
-        """Yearly cost of one unit on this tour."""
+        """Yearly cost of one unit on this tour (staffed hours at the loaded rate)."""
         return unit_hour_cost(self.scenario.teams[self.team]) * tour.length_hours * len(tour.days) * WEEKS_PER_YEAR
 
     def settings(self) -> dict:
@@ -169,7 +175,7 @@ class Schedule:
     """Units on each tour, and what the screen expects of it."""
 
     units: tuple[int, ...]  # per tour, in PlanQuestion.tours() order
-    cost: float  # a year
+    cost: float  # a year: the tours' staffed hours at the loaded rate plus the team's fixed cost
     screen: dict  # str(target ref) -> the screen's estimate
     bases: dict[str, int] | None = None  # with geography: units per base zone in the busiest hour
     travel_min: float | None = None  # with geography: the hypercube approximation's mean assignment-to-arrival
@@ -320,9 +326,12 @@ class Screen:
                 upper.append(np.full(n_hours, np.inf))
             objective = np.concatenate([self.cost / self.cost.max(), np.zeros(n_y)])
         else:
+            if budget < self.q.fixed_cost:
+                return None
+            # the fixed cost comes out of the budget first; the tours share the rest
             rows.append(csr_matrix(np.concatenate([self.cost, np.zeros(n_y)])[None, :]))
             lower.append(np.array([-np.inf]))
-            upper.append(np.array([budget]))
+            upper.append(np.array([budget - self.q.fixed_cost]))
             # most calls reached; among equals the cheaper
             objective = np.concatenate([1e-4 * self.cost / budget, -calls_gain / load.eligible_per_week])
         matrix = bmat([[r] for r in rows]).tocsr()
@@ -349,7 +358,8 @@ class Screen:
             counts = self.stations.best_counts(*self._station_inputs(on_duty), start=self.current_counts(on_duty.max()))
             bases = self.stations.bases_of(counts)
             travel = self.stations.weekly_travel(counts, *self._station_inputs(on_duty))
-        s = Schedule(units, float(np.dot(units, self.cost)), self.estimate(on_duty, travel), bases, travel)
+        s = Schedule(units, float(np.dot(units, self.cost)) + self.q.fixed_cost, self.estimate(on_duty, travel),
+                     bases, travel)
         self._schedules[units] = s
         return s
 
@@ -501,11 +511,12 @@ class PlanResult:
         first = q.targets[0]
         mean, lo, hi, _v = self.target_values(self.answer)[str(first)]
         reach = f"{first.ref} {_num(mean)} [{_num(lo)}, {_num(hi)}]"
+        fixed = f"the fixed {q.fixed_cost:,.0f} included; " if q.fixed_cost else ""
         if self.met:
             return (f"The cheapest schedule found that meets {targets} with 95% confidence costs {s.cost:,.0f} a year "
-                    f"({reach}, simulated; {self.runs} replications).")
+                    f"({fixed}{reach}, simulated; {self.runs} replications).")
         return (f"No schedule within the budget of {q.budget:,.0f} meets {targets} with 95% confidence; the best "
-                f"within it costs {s.cost:,.0f} a year ({reach}, simulated; {self.runs} replications).")
+                f"within it costs {s.cost:,.0f} a year ({fixed}{reach}, simulated; {self.runs} replications).")
 
 
 def _num(x: float) -> str:
@@ -699,7 +710,7 @@ def budget_curve(question: PlanQuestion, screen: Screen, confirm: Confirmation,
     if question.budget is not None:
         top = max(top, question.budget)
     steps = np.arange(question.budget_step, top + question.budget_step, question.budget_step)
-    steps = [b for b in steps if b >= min(screen.cost)]
+    steps = [b for b in steps if b >= min(screen.cost) + question.fixed_cost]
     rows = []
     from ..analysis.targets import MetricRef
 

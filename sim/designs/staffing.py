@@ -71,9 +71,11 @@ class StaffingQuestion:
         if self.replications < 2:
             raise ScenarioError("a 95% interval needs at least 2 replications", path="--replications")
         if self.budget is not None and self.units_within_budget() < self.min_units:
+            fixed = self.scenario.teams[self.team].fixed_per_year
+            with_fixed = f", with the team's fixed {fixed:,.0f}" if fixed else ""
             raise ScenarioError(f"a budget of {self.budget:,.0f} a year does not pay for {self.min_units} "
-                                f"{self.describe_staffing()} ({self.cost_per_year(self.min_units):,.0f} a year)",
-                                path="--budget")
+                                f"{self.describe_staffing()} ({self.cost_per_year(self.min_units):,.0f} a year"
+                                f"{with_fixed})", path="--budget")
 
     @property
     def shift_index(self) -> int | None:
@@ -81,7 +83,7 @@ class StaffingQuestion:
         return None if self.shift is None else self.scenario.teams[self.team].shift_index(str(self.shift))
 
     def cost_per_year(self, units: int) -> float:
-        """The team's yearly cost at this staffing level (the new budget line)."""
+        """The team's yearly cost at this staffing level (the new budget line, fixed cost included)."""
         return team_cost_per_year(staffed(self, units).teams[self.team])
 
     def units_within_budget(self) -> int:

@@ -58,7 +58,7 @@ def write_plan(result, folder: Path, command: str | None) -> None:
             "current_cost": result.current_cost, "ceiling": result.ceiling, "ceiling_cost": result.ceiling_cost,
             "message": result.message(), "replications_simulated": result.runs,
             "curve_replications": q.curve_replications, "budget_step": q.budget_step, "shifts": result.shifts(),
-            "bases": result.bases(),
+            "bases": result.bases(), "fixed_cost": q.fixed_cost,
         }))
 
 
@@ -169,7 +169,9 @@ def _budget_curve(folder: Path, st, figures: Path) -> list[Path]:
     if ceiling is not None:
         ax.axhline(ceiling, color="#777777", linewidth=1.5, linestyle="-.",
                    label=f"Most reachable under the routing rules: {ceiling:.0%}")
-    ax.set_xlabel("Budget for the team, millions a year")
+    fixed = float(plan.get("fixed_cost") or 0)
+    ax.set_xlabel("Budget for the team, millions a year"
+                  + (f" (the fixed {fixed / 1e6:,.2g} M included)" if fixed else ""))
     ax.set_ylabel(metric(ref.metric).label)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_ylim(0, 1.05)
