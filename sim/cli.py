@@ -556,7 +556,7 @@ def plot(
 
 @app.command()
 def report(
-    results_dir: Path = typer.Argument(..., help="A results folder written by `crisis-sim run` (or `run --draws`, or `plan`)."),
+    results_dir: Path = typer.Argument(..., help="A results folder written by `crisis-sim run` (or `plan`)."),
     style: str = typer.Option("talk", "--style", help=STYLE_HELP + " Used only if figures/ must be drawn first."),
 ) -> None:
     """Write a self-contained report.html (charts embedded) into a results folder."""

@@ -83,9 +83,43 @@ def test_more_budget_never_lowers_the_reach_the_screen_can_buy():
     question = PlanQuestion(load_scenario(ROOT / "scenarios" / "peer_embedded.yaml"), "peer_team",
                             (parse_target("eligible_reached_share[peer_team]>=0.6"),), starts=tuple(range(0, 24, 2)))
     screen = Screen(question)
-    reach = [screen.solve(budget=b).screen["eligible_reached_share[peer_team]"] for b in np.arange(0.5e6, 5.1e6, 0.5e6)]
+    fixed = question.fixed_cost
+    assert fixed > 0  # the shipped team has a fixed yearly cost, paid first out of every budget
+    assert screen.solve(budget=fixed - 1) is None
+    reach = [screen.solve(budget=b).screen["eligible_reached_share[peer_team]"]
+             for b in np.arange(fixed + 0.5e6, fixed + 5.1e6, 0.5e6)]
     assert all(b >= a - 1e-9 for a, b in zip(reach, reach[1:]))
     assert reach[-1] > reach[0]
+
+
+def test_a_budget_pays_the_fixed_cost_first_in_plan_and_staff():
+    from sim.designs.staffing import StaffingQuestion
+    from sim.errors import ScenarioError
+
+    hourly = [1.0] * 12 + [4.0] * 12
+    plain = validate_scenario(city(hourly, calls_per_day=240, service_min=6.0))
+    raw = city(hourly, calls_per_day=240, service_min=6.0)
+    raw["teams"]["crew"]["fixed_per_year"] = 250_000
+    fixed = validate_scenario(raw)
+    target = (parse_target("response_min_mean[crew]<=0.5"),)
+    kwargs = {"shift_lengths": (8, 12), "starts": (0, 8, 12, 16)}
+    without = Screen(PlanQuestion(plain, "crew", target, **kwargs))
+    with_fixed = Screen(PlanQuestion(fixed, "crew", target, **kwargs))
+    # least cost for the targets: the same tours, and the fixed cost on top of their cost
+    a, b = without.solve(0), with_fixed.solve(0)
+    assert a.units == b.units and b.cost == pytest.approx(a.cost + 250_000)
+    # within a budget: the tours get what the fixed cost leaves
+    for budget in (900_000, 1_500_000):
+        a, b = without.solve(budget=budget - 250_000), with_fixed.solve(budget=budget)
+        assert a.units == b.units and b.cost <= budget + 1e-6
+    one_tour = 100 * 8 * 365
+    with pytest.raises(ScenarioError, match="fixed cost"):
+        PlanQuestion(fixed, "crew", target, budget=250_000 + one_tour - 1, **kwargs).check()
+    PlanQuestion(fixed, "crew", target, budget=250_000 + one_tour, **kwargs).check()
+    # staff --budget: each level's yearly cost includes the fixed cost, and the budget pays it first
+    staff = StaffingQuestion(fixed, "crew", target, budget=250_000 + 3 * 100 * 24 * 365)
+    assert staff.cost_per_year(2) == pytest.approx(250_000 + 2 * 100 * 24 * 365)
+    assert staff.units_within_budget() == 3
 
 
 def test_a_tour_past_midnight_is_one_shift_in_the_scenario():

@@ -68,7 +68,8 @@ def reached_within(servers: int, calls_per_min: float, service_min: float, limit
     return (below + within) / (below + within + beyond)
 
 
-def _barrer(servers: int, calls_per_min: float, service_min: float, limit_min: float) -> tuple[float, float, float, float]:
+def _barrer(servers: int, calls_per_min: float, service_min: float,
+            limit_min: float) -> tuple[float, float, float, float]:
     """(scale, free, waits within the limit, waits beyond it) of M/M/c with deterministic patience, relative to p_0.
 
     `free` is P(fewer than c busy); the other two integrate the virtual wait's density on
