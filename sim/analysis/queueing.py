@@ -205,9 +205,11 @@ def hourly_load(scenario: Scenario, team: str, travel_min: float | None = None) 
     Arrivals follow the hourly and weekday profiles; repeat crises come on top, spread evenly
     (their delay is uniform over the repeat window), at the rate of a chain with each group's
     repeat probability (linkage, which lowers it, is ignored: the screen errs towards more load).
+    Follow-ups are the team's work only when it makes them (`by` absent or the team itself):
+    the expected attempts (they stop once one reaches the person) `after_hours` later.
     A call's first choice follows the routing rules in order, each taking its `share` of the
     matching calls. Busy time is the team's mean travel + time on scene (by call type) +
-    transport (by disposition chance). Follow-ups add their time `after_hours` later.
+    transport (by disposition chance).
     Travel (assignment to arrival) is `travel_min` when given (the planner's estimate with
     busy units and planned bases), else `sim.analysis.travel.mean_travel_min` (free units).
     """
@@ -251,9 +253,11 @@ def hourly_load(scenario: Scenario, team: str, travel_min: float | None = None) 
     lag_weights /= lag_weights.sum()
     lagged = sum(w * np.roll(calls, k) for k, w in enumerate(lag_weights))
     follow = np.zeros(HOURS_PER_WEEK)
-    if t.follow_up is not None:
-        shift = int(round(t.follow_up.after_hours + service / MIN_PER_HOUR)) % HOURS_PER_WEEK
-        follow = np.roll(calls, shift) * t.follow_up.probability * _expected(t.follow_up.duration_min)
+    program = t.follow_up
+    if program is not None and program.by in (None, team):  # a program another team makes is its work, not this one's
+        shift = int(round(program.after_hours + service / MIN_PER_HOUR)) % HOURS_PER_WEEK
+        attempts = sum((1 - program.contact) ** i for i in range(program.attempts))  # they stop once one reaches
+        follow = np.roll(calls, shift) * program.probability * attempts * _expected(program.duration_min)
     limits = [w for w in wait_limits]
     max_wait = None if not limits or any(w is None for w in limits) else float(min(limits))
     return HourlyLoad(team, calls, lagged, service, follow, max_wait, float(calls.sum()),
