@@ -102,7 +102,8 @@ def render_plan_report(folder: Path) -> str:
     return env.get_template("plan_report.html.j2").render(
         manifest=man, plan=plan, candidates=candidate_rows(folder, plan["targets"]), stations=stations,
         checks=checks, curve=_curve(folder), charts=charts,
-        shifts="\n".join(line for line in shifts.splitlines() if not line.startswith("# The ")),
+        shifts="\n".join(line for line in shifts.splitlines() if line != f"# {plan['message']}"),
+        starts="any hour" if len(plan["starts"]) == 24 else ", ".join(plan["starts"]),
         ceiling=None if ceiling is None else f"{ceiling:.1%}",
         ceiling_cost=None if plan.get("ceiling_cost") is None else f"{plan['ceiling_cost']:,.0f}",
         current_cost=f"{plan['current_cost']:,.0f}", fixed_cost=f"{float(plan.get('fixed_cost') or 0):,.0f}",
