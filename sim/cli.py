@@ -302,7 +302,7 @@ def print_how_sure(psa: dict) -> None:
     per_year = 365.0 / float(m["days"])
     console.print(f"[bold]How sure are we?[/] {m['draws']} plausible cities (draws of {len(m['uncertain_inputs'])} "
                   f"uncertain inputs), {m['replications_per_draw']} replication(s) × {float(m['days']):g} days each "
-                  "(simulated)", highlight=False)
+                  "(simulated)", highlight=False, markup=True)
     for entry in how_sure(psa):
         for sentence in entry["sentences"]:
             console.print(f"  {escape(sentence['text'])}", highlight=False)

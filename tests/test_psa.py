@@ -172,6 +172,7 @@ def test_run_draws_writes_the_folder_charts_and_a_report_that_leads_with_how_sur
     result = CliRunner().invoke(app, ["run", str(a), str(b), "--draws", "6", "--out", str(out), "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert "How sure are we?" in result.output and "plausible cities" in result.output
+    assert "[bold]" not in result.output and "[/]" not in result.output  # styles, not markup text
     names = {p.name for p in out.iterdir()}
     assert {"draws.csv", "psa.csv", "psa_comparison.csv", "manifest.json", "report.html"} <= names
     assert "calls" not in names  # no calls per draw unless asked
