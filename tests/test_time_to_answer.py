@@ -54,7 +54,7 @@ from helpers import small_city
 import sim
 {patch}
 exp = sim.run_experiment([validate_scenario(small_city())], replications=2, days=10, warmup_days=1, workers=1)
-with ChartHelpers(2) as helpers:  # a fresh process: one thread, so the helpers fork
+with ChartHelpers(2, only_with_a_spare_core=False) as helpers:  # a fresh process: one thread, so they fork
     print("helpers" if helpers else "none")
     try:
         sim.save(exp, sys.argv[1], helpers=helpers)

@@ -1,12 +1,14 @@
 """A run's charts drawn in helper processes that start before the run.
 
-`crisis-sim run` forks two helpers as it starts (when it can: Linux, more than one core, a
-process without threads). While the model runs they import matplotlib and the chart code;
-once the tables are written each draws its share of the charts, side by side. The charts
-are the same files as drawn in one process (each chart is drawn whole by one helper), and
-the folder is still written whole or not at all: `save` waits for both, and a chart that
-fails fails the save with its error. Anything else (no fork, one core, threads) draws in
-this process, as before.
+`crisis-sim run` forks two helpers as it starts, when it can and it pays: Linux, more than
+one core, a process without threads, and a core to spare (the 1-minute load average at most
+the number of cores less one: on a busy machine the helpers' own imports of pandas and
+matplotlib cost more than drawing side by side saves). While the model runs they import the
+chart code; once the tables are written each draws its share of the charts, side by side.
+The charts are the same files as drawn in one process (each chart is drawn whole by one
+helper), and the folder is still written whole or not at all: `save` waits for both, and a
+chart that fails fails the save with its error. Otherwise the charts are drawn in this
+process, as before.
 """
 
 from __future__ import annotations
@@ -42,10 +44,12 @@ def _helper(conn, k: int, n: int) -> None:
 class ChartHelpers:
     """Helper processes that will draw one run folder's charts; `draw` hands them the folder."""
 
-    def __init__(self, processes: int = 2):
+    def __init__(self, processes: int = 2, only_with_a_spare_core: bool = True):
         self._helpers: list = []
-        if (processes < 2 or (os.cpu_count() or 1) < 2 or threading.active_count() != 1
-                or "fork" not in multiprocessing.get_all_start_methods()):
+        cores = os.cpu_count() or 1
+        if (processes < 2 or cores < 2 or threading.active_count() != 1
+                or "fork" not in multiprocessing.get_all_start_methods()
+                or (only_with_a_spare_core and os.getloadavg()[0] > cores - 1)):
             return
         ctx = multiprocessing.get_context("fork")
         for k in range(processes):
