@@ -135,6 +135,7 @@ PEER_EMBEDDED = {
 BIG_OTHER_PER_DAY = 5000
 BIG_CRISIS_PER_DAY = 400
 SCALE_FRACTIONS = (0.125, 0.25, 0.5, 1.0)
+BIG_WARMUP_DAYS = 14
 
 
 # --- scenarios -------------------------------------------------------------------------------
@@ -179,6 +180,7 @@ def scaled_scenario(fraction: float) -> Scenario:
         for shift in team.get("shifts") or []:
             shift["units"] = math.ceil(shift["units"] * factor)
     raw["name"] = f"scale_{int(fraction * 1000)}"
+    raw["run"]["warmup_days"] = BIG_WARMUP_DAYS  # the big-city year: 365 days after two weeks (2.1 M calls)
     return validate_scenario(raw)
 
 
@@ -602,8 +604,8 @@ def measure_i() -> dict:
             "i_plan_candidates_simulated": int(len(result.table())), "i_plan_message": result.message()}
 
 
-def measure_scale() -> dict:
-    rows = [dict(fraction=f, **in_child("replication", f)) for f in SCALE_FRACTIONS]
+def measure_scale(fractions=SCALE_FRACTIONS) -> dict:
+    rows = [dict(fraction=f, **in_child("replication", f)) for f in fractions]
     base = rows[0]
     for row in rows:
         row["us_per_call"] = row["wall_s"] / row["calls"] * 1e6
@@ -1037,6 +1039,7 @@ def main(argv=None) -> None:
     p.add_argument("--repeats", type=int, default=5, help="runs per timing (median); (d) uses half, at least 1")
     p.add_argument("--quick", action="store_true", help="fewer repeats and a smaller (e)")
     p.add_argument("--scale", action="store_true", help="also the big-city scale check (a few minutes)")
+    p.add_argument("--big-city", action="store_true", help="only the big city of --scale (its last row)")
     p.add_argument("--scale-out", type=int, nargs="?", const=1000, default=None, metavar="DRAWS",
                    help="also the scale-out figure (n): DRAWS (default 1000) draws of the base city on a Dask "
                         "LocalCluster with 2 workers, against a tenth as many on the process pool (long)")
@@ -1097,8 +1100,8 @@ def main(argv=None) -> None:
     if "l" in args.only:
         # the 2,700-day replication of the peer city (about a million call records), as the whole command
         r.update(measure_l(365 * 2 if args.quick else 2700))
-    if args.scale:
-        r.update(measure_scale())
+    if args.scale or args.big_city:
+        r.update(measure_scale(SCALE_FRACTIONS[-1:] if args.big_city and not args.scale else SCALE_FRACTIONS))
     if args.scale_out:
         r.update(measure_n(args.scale_out, args.pool_draws or max(args.scale_out // 10, 2), args.scale_out_days,
                            args.scale_out_warmup))
