@@ -637,8 +637,8 @@ def sweep(
 def staff(
     scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     team: str = typer.Option(..., "--team", help="Team to staff, e.g. peer_team."),
-    target: List[str] = typer.Option(..., "--target", help='Target that must hold with 95% confidence, e.g. '
-                                     '"response_min_p90<=20" or "utilization[peer_team]<=0.8"; repeat for more.'),
+    target: List[str] = typer.Option(..., "--target", help='Target the 95% interval must be within (one-sided 97.5%), '
+                                     'e.g. "response_min_p90<=20" or "utilization[peer_team]<=0.8"; repeat for more.'),
     max_units: int = typer.Option(20, "--max-units", min=1, help="Largest staffing to consider."),
     min_units: int = typer.Option(1, "--min-units", min=0, help="Smallest staffing to consider."),
     shift: Optional[str] = typer.Option(None, "--shift", help="Staff only this shift: its name or number (1 = the first); default every shift."),
@@ -658,10 +658,10 @@ def staff(
     no_confirm: bool = typer.Option(False, "--no-confirm", help="Skip confirming the answer with fresh replications "
                                     "(the search's own claim then errs more often than its nominal 2.5%)."),
 ) -> None:
-    """Find the fewest units of a team for which every target holds with 95% confidence."""
+    """Find the fewest units of a team whose 95% intervals meet every target, confirmed with fresh replications."""
     import math
 
-    from .analysis.targets import parse_target
+    from .analysis.targets import CLAIM, parse_target
     from .designs.staffing import StaffingQuestion, find_staffing
     from .outputs.folders import save
     from .scenario.loading import load_scenario
@@ -707,6 +707,9 @@ def staff(
     style = "bold green" if result.answer is not None else "bold yellow"
     console.print(f"[{style}]{escape(result.message())}[/]", highlight=False, markup=True)
     conf = result.confirmation
+    if conf is None and result.answer is not None:
+        err_console.print(f"note: not confirmed with fresh replications (--no-confirm); the search looks up to three "
+                          f"times, so its answer errs more often than its nominal {CLAIM}", highlight=False)
     if conf is not None:
         for target in conf.not_monotone:
             err_console.print(f"warning: {target} does not get easier as units are added over the levels tried, so "
@@ -735,8 +738,8 @@ def _hours_list(text: str, option: str, clock: bool) -> tuple[int, ...]:
 def plan(
     scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     team: str = typer.Option(..., "--team", help="Team to schedule, e.g. peer_team."),
-    target: List[str] = typer.Option(..., "--target", help='Target that must hold with 95% confidence, e.g. '
-                                     '"eligible_reached_share[peer_team]>=0.6"; repeat for more.'),
+    target: List[str] = typer.Option(..., "--target", help='Target the 95% interval must be within (one-sided 97.5%), '
+                                     'e.g. "eligible_reached_share[peer_team]>=0.6"; repeat for more.'),
     budget: Optional[float] = typer.Option(None, "--budget", help="Most the team may cost a year; without a schedule "
                                            "that meets the targets within it, the one that reaches the most calls."),
     shift_lengths: str = typer.Option("8,10,12", "--shift-lengths", help="Tour lengths allowed, hours."),
@@ -753,9 +756,12 @@ def plan(
     out: OutOption = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    dask_timeout: DaskTimeoutOption = 60.0,
     quiet: QuietOption = False,
     no_charts: NoChartsOption = False,
     style: StyleOption = "talk",
+    no_confirm: bool = typer.Option(False, "--no-confirm", help="Skip confirming the answer with fresh replications "
+                                    "(the search's own claim then errs more often than its nominal 2.5%)."),
 ) -> None:
     """The cheapest weekly shift schedule that meets the targets (or the best within a budget), confirmed by simulation."""
     from .analysis.targets import parse_target
@@ -779,9 +785,11 @@ def plan(
         fit_or_refuse([loaded] * 6, r, loaded.run.days if sim_days is None else sim_days,
                       loaded.run.warmup_days if warmup_days is None else warmup_days,
                       1 if scheduler else workers or default_workers(), out, keep_calls=False, what="this plan")
-        context, advance = progress_counter(4 * r, quiet, "confirming schedules")
+        context, advance = progress_counter(4 * r + (0 if no_confirm else question.max_replications), quiet,
+                                            "simulating schedules")
         with context:
-            result = plan_shifts(question, workers=workers or default_workers(), scheduler=scheduler, on_done=advance)
+            result = plan_shifts(question, workers=workers or default_workers(), scheduler=scheduler, on_done=advance,
+                                 confirm_fresh=not no_confirm, dask_timeout_s=dask_timeout)
         folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:
         table = Table(title="Candidate schedules (simulated: mean [95% CI] over replications)")
@@ -807,6 +815,12 @@ def plan(
                               f"{row['planned_bases']:.3g} against {row['scenario_bases']:.3g} (difference "
                               f"{row['difference']:+.3g} [{row['difference_ci_low']:+.3g}, {row['difference_ci_high']:+.3g}], "
                               f"{row['replications']} paired replications)", highlight=False)
+        for row in result.confirmation_table().to_dict("records"):
+            values = "; ".join(f"{t} {_ci_text(row[f'{t} mean'], row[f'{t} ci_low'], row[f'{t} ci_high'], t.ref.metric)}"
+                               for t in question.targets)
+            console.print(f"Confirmation with fresh replications: candidate {row['candidate']} "
+                          f"({row['cost_per_year']:,.0f} a year, {row['replications']} replications): {values}: "
+                          f"{row['verdict']}", highlight=False)
         ref = f"eligible_reached_share[{team}]"
         ceiling_cost = "" if result.ceiling_cost is None else f", for about {result.ceiling_cost:,.0f} a year"
         console.print(f"Ceiling under the routing rules (screen): {ref} {result.ceiling[ref]:.1%}{ceiling_cost}.",

@@ -1,8 +1,8 @@
 """Metric references and targets: "response_min_p90", "utilization[peer_team]<=0.8".
 
 Sweeps, the staffing finder and sensitivity analysis name metrics the same way; this
-module reads those names, checks them against a scenario, and judges a target with 95%
-confidence (the interval's bound, not the mean, must meet it).
+module reads those names, checks them against a scenario, and judges a target by its 95%
+confidence interval (the interval's bound, not the mean, must meet it).
 """
 
 from __future__ import annotations
@@ -66,6 +66,12 @@ def parse_metric(text: str, where: str = "metric") -> MetricRef:
     return MetricRef(m.group(1), m.group(2) or "")
 
 
+CLAIM = "one-sided 97.5% per target"
+"""What "met" claims: the two-sided 95% interval's bound is on the target's side, a one-sided
+97.5% statement for each target, nominal for one look at fresh replications (a search that looks
+several times errs more often; its answer is therefore confirmed, sim.designs.confirm)."""
+
+
 @dataclass(frozen=True)
 class Target:
     """A metric bound such as response_min_p90 <= 20."""
@@ -78,7 +84,7 @@ class Target:
         return f"{self.ref}{self.op}{self.value:g}"
 
     def judge(self, values) -> tuple[Verdict, float, float, float, int]:
-        """(verdict, mean, ci_low, ci_high, n) over replications, with 95% confidence.
+        """(verdict, mean, ci_low, ci_high, n) over replications, by the 95% interval (CLAIM).
 
         "met" when the whole interval is on the right side of the bound, "not met" when
         the whole interval is on the wrong side, "undecided" when it straddles the bound.

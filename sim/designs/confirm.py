@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from numpy.random import SeedSequence
 
+from ..analysis.targets import CLAIM
 from .executors import DASK_TIMEOUT_S, run_jobs
 from .experiment import ReplicationJob, run_replication
 from .staffing import StaffingResult, overall, staffed
@@ -58,7 +59,7 @@ class Confirmation:
                     f"({self.runs} replications).")
         moved = "" if self.answer == self.search_answer else f" (the search said {self.search_answer})"
         return (f"Confirmed with fresh replications: {self.answer} {describe_staffing}{moved} meets every target "
-                f"(one-sided {ONE_SIDED:.1%} per target; {self.runs} confirmation replications).")
+                f"({CLAIM}; {self.runs} confirmation replications).")
 
 
 def monotone_violations(result: StaffingResult) -> list[str]:

@@ -9,10 +9,15 @@ Two stages, as in Kolesar et al. (1975) and RAND's Patrol Car Allocation Model:
    units work each tour (start, length, days) so that the week's targets hold at least cost,
    or so that the team reaches the most calls within a budget. Solving it for targets made a
    little easier or harder than asked gives a ladder of candidate schedules, cheapest first.
-2. **Confirmation**: candidates are simulated with common random numbers (the staffing
+2. **Search by simulation**: candidates are simulated with common random numbers (the staffing
    finder's Confirmation: replications double while undecided) and the ladder is bisected
-   for the cheapest candidate that meets every target with 95% confidence; where the screen
-   was wrong, the bisection moves up or down the ladder.
+   for the cheapest candidate whose 95% intervals meet every target; where the screen was
+   wrong, the bisection moves up or down the ladder.
+3. **Confirmation with fresh seeds**, as `staff` does (sim.designs.confirm): the search looks
+   at a candidate up to three times and keeps the first look that decides, which errs more
+   often than the nominal one-sided 2.5% per target. The answer is run again with fresh seeds
+   at `max_replications` and each target judged once; if it fails, the next candidates up the
+   ladder are confirmed in turn. The claim is then one-sided 97.5% per target.
 
 The module returns results; sim.outputs.plan writes and draws them.
 """
@@ -31,11 +36,11 @@ from ..analysis.budget import WEEKS_PER_YEAR, fixed_cost_per_year, team_cost_per
 from ..analysis.queueing import HOURS_PER_WEEK, HourlyLoad, hourly_load
 from ..analysis.stations import StationModel
 from ..analysis.stats import t_interval
-from ..analysis.targets import Target
+from ..analysis.targets import CLAIM, Target
 from ..errors import ScenarioError
 from ..scenario.schema import DAYS, Scenario
 from ..scenario.variants import derive
-from .executors import describe
+from .executors import DASK_TIMEOUT_S, describe
 from .staffing import Confirmation, overall
 
 DAY_PATTERNS = {"all": (DAYS,), "weekdays": (DAYS[:5], DAYS[5:])}
@@ -437,8 +442,8 @@ class PlanResult:
     tours: list[Tour]
     candidates: list[Schedule]
     answer: int | None
-    met: bool  # the answer meets every target with 95% confidence
-    confirmation: Confirmation
+    met: bool  # the answer's 95% intervals meet every target (confirmed with fresh seeds unless not asked)
+    confirmation: Confirmation  # the search (its levels keyed by candidate index; negative: budget curve)
     hourly: pd.DataFrame  # hour of week: calls, offered load, needed units, scheduled units, current units
     budget_curve: pd.DataFrame  # budget: screen estimate, simulated mean and CI (curve points)
     ceiling: dict
@@ -450,22 +455,39 @@ class PlanResult:
     search: pd.DataFrame = field(init=False)
     stations: pd.DataFrame | None = None  # with geography: per zone, the answer's units by base against the scenario's
     station_check: pd.DataFrame | None = None  # the answer simulated with its planned bases and with the scenario's
+    fresh: Confirmation | None = None  # the confirmation of the search's answer with fresh seeds (None: not run)
+    search_answer: int | None = None  # the search's answer before confirmation
 
     def __post_init__(self):
         self.search = pd.DataFrame(self.confirmation.rows)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.fresh is not None and len(self.fresh.rows) > 0
+
+    def confirmation_table(self) -> pd.DataFrame:
+        """confirmation.csv: each candidate confirmed with fresh seeds (cost, replications, per-target values, verdict)."""
+        return pd.DataFrame(self.fresh.rows if self.fresh is not None else [])
+
+    def _level(self, key: int):
+        if self.fresh is not None and key in self.fresh.levels:
+            return self.fresh.levels[key]
+        return self.confirmation.levels.get(key)
 
     @property
     def runs(self) -> int:
         """Replications simulated (confirmation, the stations' check and the budget curve)."""
         confirming = int(self.search["new_replications"].sum()) if len(self.search) else 0
         stations = int(self.station_check["replications"].iloc[0]) if self.station_check is not None else 0
+        fresh = self.confirmation_table()
+        confirming += int(fresh["new_replications"].sum()) if len(fresh) else 0
         return confirming + stations + (int(self.budget_curve["replications"].sum()) if len(self.budget_curve) else 0)
 
     def answer_schedule(self) -> Schedule | None:
         return None if self.answer is None else self.candidates[self.answer]
 
     def answer_scenario(self) -> Scenario | None:
-        level = self.confirmation.levels.get(self.answer) if self.answer is not None else None
+        level = self._level(self.answer) if self.answer is not None else None
         return level.scenario if level else None
 
     def shifts(self) -> list[dict]:
@@ -478,8 +500,9 @@ class PlanResult:
         return None if s is None else s.bases
 
     def target_values(self, key: int) -> dict:
-        """str(target) -> (mean, ci_low, ci_high, verdict) of a simulated candidate."""
-        level = self.confirmation.levels[key]
+        """str(target) -> (mean, ci_low, ci_high, verdict) of a simulated candidate (its fresh-seed
+        confirmation when it has one)."""
+        level = self._level(key)
         return {str(t): (mean, lo, hi, v) for t, v, mean, lo, hi, _n in level.judge(self.question.targets)}
 
     def table(self) -> pd.DataFrame:
@@ -505,17 +528,26 @@ class PlanResult:
     def message(self) -> str:
         q = self.question
         targets = " and ".join(str(t) for t in q.targets)
+        how = (f"{CLAIM}, confirmed with fresh replications" if self.confirmed
+               else "not confirmed with fresh replications, so it errs more often than its nominal "
+                    f"{CLAIM}")
         s = self.answer_schedule()
         if s is None:
-            return f"No schedule tried meets {targets} with 95% confidence ({self.runs} replications simulated)."
+            if self.search_answer is not None:
+                return (f"No schedule tried confirmed with fresh replications: the search's answer (candidate "
+                        f"{self.search_answer + 1}) and those above it on the ladder do not have 95% intervals "
+                        f"within {targets} on fresh seeds ({self.runs} replications simulated).")
+            return f"No schedule tried has 95% intervals within {targets} ({self.runs} replications simulated)."
         first = q.targets[0]
         mean, lo, hi, _v = self.target_values(self.answer)[str(first)]
         reach = f"{first.ref} {_num(mean)} [{_num(lo)}, {_num(hi)}]"
         fixed = f"the fixed {q.fixed_cost:,.0f} included; " if q.fixed_cost else ""
         if self.met:
-            return (f"The cheapest schedule found that meets {targets} with 95% confidence costs {s.cost:,.0f} a year "
-                    f"({fixed}{reach}, simulated; {self.runs} replications).")
-        return (f"No schedule within the budget of {q.budget:,.0f} meets {targets} with 95% confidence; the best "
+            moved = ("" if self.search_answer in (None, self.answer) else
+                     f"; the search's cheaper candidate {self.search_answer + 1} did not confirm")
+            return (f"The cheapest schedule found whose 95% intervals are within {targets} costs {s.cost:,.0f} a year "
+                    f"({fixed}{reach}, simulated; {how}{moved}; {self.runs} replications).")
+        return (f"No schedule within the budget of {q.budget:,.0f} has 95% intervals within {targets}; the best "
                 f"within it costs {s.cost:,.0f} a year ({fixed}{reach}, simulated; {self.runs} replications).")
 
 
@@ -529,8 +561,12 @@ def _shift_text(shift: dict) -> str:
 
 
 def plan_shifts(question: PlanQuestion, workers: int = 1, scheduler: str | None = None,
-                on_done: Callable[[int], None] | None = None, ladder: int = 12) -> PlanResult:
-    """Screen, build a ladder of candidate schedules, and confirm the cheapest that meets the targets."""
+                on_done: Callable[[int], None] | None = None, ladder: int = 12, confirm_fresh: bool = True,
+                dask_timeout_s: float = DASK_TIMEOUT_S) -> PlanResult:
+    """Screen, build a ladder of candidate schedules, search it by simulation for the cheapest that
+    meets the targets, and confirm that one with fresh seeds (moving up the ladder if it fails)."""
+    from .confirm import fresh_seed
+
     question.check()
     started = time.perf_counter()
     screen = Screen(question)
@@ -542,7 +578,7 @@ def plan_shifts(question: PlanQuestion, workers: int = 1, scheduler: str | None 
             screen = Screen(question, travel_min=first.travel_min)
     settings = question.settings()
     confirm = Confirmation(question.targets, question.replications, question.max_replications, settings["seed"],
-                           settings["days"], settings["warmup_days"], workers, scheduler, on_done)
+                           settings["days"], settings["warmup_days"], workers, scheduler, on_done, dask_timeout_s)
     # The ladder: rung t asks the screen for targets t points harder (t < 0: easier). Rungs are
     # solved only when the search reaches them; rungs giving the same schedule share its runs.
     candidates: list[Schedule] = []
@@ -609,17 +645,42 @@ def plan_shifts(question: PlanQuestion, workers: int = 1, scheduler: str | None 
     answer, met = None, False
     if met_candidates:
         answer, met = min(met_candidates, key=lambda i: candidates[i].cost), True
+    search_answer = answer
+    fresh = (Confirmation(question.targets, question.max_replications, question.max_replications,
+                          fresh_seed(settings["seed"]), settings["days"], settings["warmup_days"], workers, scheduler,
+                          on_done, dask_timeout_s) if confirm_fresh else None)
+
+    def confirmed(i: int) -> bool:
+        """Candidate i judged once on fresh seeds at max_replications (True when not confirming)."""
+        s = candidates[i]
+        return fresh is None or fresh.meets(i, scheduled(question, screen.tours, s, f"{name}__plan{i + 1}"),
+                                            {"candidate": i + 1, "cost_per_year": s.cost})
+
+    if fresh is not None and answer is not None:
+        # the search's answer, then the candidates up the ladder from its rung, until one confirms
+        start = min(t for t in met_rungs if rungs.get(t) == answer)
+        upward = (candidate(t) for t in range(start + 1, ladder + 1))
+        answer, met, seen = None, False, set()
+        for i in (search_answer, *filter(lambda i: i is not None, upward)):
+            if i in seen:
+                continue
+            seen.add(i)
+            if confirmed(i):
+                answer, met = i, True
+                break
     if not met and question.budget is not None:
         best = screen.solve(budget=question.budget)
         if best is not None:
             candidates.append(best)
             i = len(candidates) - 1
-            met = meets(i)
+            met = meets(i) and confirmed(i)
             answer = i
     stations = check = None
     if answer is not None and candidates[answer].bases:
         stations = screen.station_table(candidates[answer])
-        check = _station_check(question, screen, confirm, candidates[answer], answer)
+        # paired with the runs the answer was judged on: its fresh confirmation when there is one
+        judged = fresh if fresh is not None and answer in fresh.levels else confirm
+        check = _station_check(question, screen, judged, candidates[answer], answer)
     ceiling = screen.ceiling()
     ceiling_cost = _ceiling_cost(screen, question)
     curve = budget_curve(question, screen, confirm, ceiling_cost)
@@ -633,7 +694,8 @@ def plan_shifts(question: PlanQuestion, workers: int = 1, scheduler: str | None 
     })
     return PlanResult(question, screen.tours, candidates, answer, met, confirm, hourly, curve, ceiling, ceiling_cost,
                       team_cost_per_year(question.scenario.teams[question.team]), describe(workers, scheduler),
-                      time.perf_counter() - started, settings, stations, check)
+                      time.perf_counter() - started, settings, stations, check, fresh=fresh,
+                      search_answer=search_answer)
 
 
 STATION_CHECK_KEY = -10_000  # the confirmation's key for the answer run with the scenario's own bases

@@ -1,11 +1,12 @@
-"""The staffing finder: the fewest units of one team for which every target holds with 95% confidence.
+"""The staffing finder: the fewest units of one team whose 95% intervals meet every target.
 
 The search is a bisection on units, assuming each target gets easier to meet as units are
 added (waits, response times, fallbacks and utilisation fall). At each staffing level it
 runs the initial replications and, while a target's 95% interval straddles its bound, adds
 replications (doubling, up to a cap); a level counts as meeting a target only when the
-interval's bound does, so an undecided level at the cap counts as not meeting it. All
-levels use the same seeds, so replication r sees the same calls at every level (common
+interval's bound does (one-sided 97.5% per target at one look; the looks add error, so the
+answer is confirmed with fresh seeds by sim.designs.confirm), and an undecided level at the cap
+counts as not meeting it. All levels use the same seeds, so replication r sees the same calls at every level (common
 random numbers).
 """
 
@@ -187,21 +188,23 @@ class StaffingResult:
         return int(self.search["new_replications"].sum())
 
     def message(self) -> str:
+        """The search's answer. Its "meets" is each target's 95% interval on its side (one-sided 97.5%
+        per target at one look); the search looks up to three times, so designs.confirm reruns it."""
         q = self.question
         targets = " and ".join(str(t) for t in q.targets)
         if self.answer is None:
             top = q.units_within_budget()
             within = f" (the most a budget of {q.budget:,.0f} a year pays for)" if q.budget is not None else ""
-            return (f"No staffing up to {top} {q.describe_staffing()}{within} meets {targets} with 95% confidence "
-                    f"({self.runs} replications simulated).")
-        return (f"{self.answer} {q.describe_staffing()} is the smallest staffing that meets {targets} "
-                f"with 95% confidence, at {q.cost_per_year(self.answer):,.0f} a year for the team "
+            return (f"No staffing up to {top} {q.describe_staffing()}{within} has 95% intervals within "
+                    f"{targets} in the search ({self.runs} replications simulated).")
+        return (f"{self.answer} {q.describe_staffing()} is the smallest staffing whose 95% intervals are within "
+                f"{targets} in the search, at {q.cost_per_year(self.answer):,.0f} a year for the team "
                 f"({self.runs} replications simulated over {len(self.levels)} staffing levels).")
 
 
 @dataclass
 class Confirmation:
-    """Simulates staffings with common random numbers and judges targets with 95% confidence.
+    """Simulates staffings with common random numbers and judges each target by its 95% interval.
 
     Every staffing runs replications 0, 1, ... with the same seed, so replication r sees the
     same calls in all of them. A staffing starts with `replications`; while a target's
@@ -239,7 +242,7 @@ class Confirmation:
         return level
 
     def meets(self, key: int, scenario: Scenario, columns: dict | None = None) -> bool:
-        """Whether this staffing meets every target with 95% confidence (a row per step, with `columns`)."""
+        """Whether this staffing's 95% intervals meet every target (a row per step, with `columns`)."""
         level = self.levels.get(key)
         n = level.n if level else 0
         new = self.replications - n if n < self.replications else 0
@@ -261,7 +264,7 @@ class Confirmation:
 
 def find_staffing(question: StaffingQuestion, workers: int = 1, scheduler: str | None = None,
                   on_done: Callable[[int], None] | None = None, dask_timeout_s: float = DASK_TIMEOUT_S) -> StaffingResult:
-    """Bisect on units for the smallest staffing that meets every target with 95% confidence."""
+    """Bisect on units for the smallest staffing whose 95% intervals meet every target."""
     question.check()
     run = question.scenario.run
     seed = run.seed if question.seed is None else question.seed

@@ -38,6 +38,8 @@ def write_plan(result, folder: Path, command: str | None) -> None:
             f"# {result.message()}\n# paste under teams.{q.team}:\n" + shifts_text(result.shifts(), result.bases()))
     result.table().to_csv(folder / "candidates.csv", index=False)
     result.search.to_csv(folder / "search.csv", index=False)
+    if result.confirmed:
+        result.confirmation_table().to_csv(folder / "confirmation.csv", index=False)
     result.hourly.to_csv(folder / "hourly_plan.csv", index=False)
     result.budget_curve.to_csv(folder / "budget_curve.csv", index=False)
     if result.stations is not None:
@@ -55,6 +57,9 @@ def write_plan(result, folder: Path, command: str | None) -> None:
             "targets": [str(t) for t in q.targets], "budget": q.budget, "shift_lengths": list(q.shift_lengths),
             "starts": [f"{h:02d}:00" for h in q.starts], "days": q.days, "met": result.met,
             "answer_cost": None if result.answer is None else result.candidates[result.answer].cost,
+            "confirmed_with_fresh_seeds": result.confirmed,
+            "search_answer_cost": (None if result.search_answer is None
+                                   else result.candidates[result.search_answer].cost),
             "current_cost": result.current_cost, "ceiling": result.ceiling, "ceiling_cost": result.ceiling_cost,
             "message": result.message(), "replications_simulated": result.runs,
             "curve_replications": q.curve_replications, "budget_step": q.budget_step, "shifts": result.shifts(),
