@@ -85,11 +85,18 @@ class Experiment:
         return next(s for s in self.scenarios if s.name == name)
 
     def warnings(self) -> list[str]:
-        """Plain-words warnings: scenarios that cannot work as intended, and calls left unserved."""
+        """Plain-words warnings: scenarios that cannot work as intended, calls left unserved, and runs
+        too short for a busy team's waits or for tails (sim.analysis.run_length)."""
+        from ..analysis.run_length import run_length_warnings
         from ..scenario.sanity import scenario_warnings, unserved_warnings
 
-        out = [f"{s.display_label}: {w}" for s in self.scenarios for w in scenario_warnings(s)]
-        return out + unserved_warnings(self.metrics, lambda name: self.scenario(name).display_label)
+        if "_warnings" not in self.__dict__:  # the results folder and the console both ask
+            label = lambda name: self.scenario(name).display_label  # noqa: E731
+            out = [f"{s.display_label}: {w}" for s in self.scenarios for w in scenario_warnings(s)]
+            out += unserved_warnings(self.metrics, label)
+            self.__dict__["_warnings"] = out + run_length_warnings(
+                self.summary, self.metrics, self.days, self.calls if self.keep_calls else None, label)
+        return list(self.__dict__["_warnings"])
 
     def headline(self) -> pd.DataFrame:
         """System-wide headline metrics, one row per scenario and metric."""
