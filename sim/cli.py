@@ -486,6 +486,7 @@ def rerun(
     out: OutOption = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    dask_timeout: DaskTimeoutOption = 60.0,
     quiet: QuietOption = False,
 ) -> None:
     """Run a results folder again from its manifest and resolved scenarios; say whether every table is identical."""
@@ -506,13 +507,16 @@ def rerun(
             raise ScenarioError(f"{results_dir}: cannot rerun without the resolved scenarios "
                                 f"(missing scenarios/{missing[0] if missing else '<name>'}.yaml)")
         loaded = [load_scenario(Path(results_dir) / "scenarios" / f"{n}.yaml") for n in names]
+        fit_or_refuse(loaded, int(man["replications"]), float(man["days"]), float(man["warmup_days"]),
+                      1 if scheduler else workers or default_workers(), out,
+                      keep_calls=not man.get("no_calls", False), what="this rerun")
         context, advance = progress_counter(len(loaded) * int(man["replications"]), quiet)
         with context:
             experiment = run_experiment(loaded, replications=int(man["replications"]), seed=int(man["seed"]),
                                         days=float(man["days"]), warmup_days=float(man["warmup_days"]),
                                         workers=workers or default_workers(), scheduler=scheduler,
                                         baseline=man.get("baseline"), on_done=advance,
-                                        keep_calls=not man.get("no_calls", False))
+                                        keep_calls=not man.get("no_calls", False), dask_timeout_s=dask_timeout)
         folder = save(experiment, out, command=command_line(), charts=False)
     same = same_bytes(results_dir, folder)
     for name, equal in same.items():

@@ -76,6 +76,7 @@ def run_dask(fn: Callable, jobs: Sequence, scheduler: str, on_done: OnDone | Non
     Fails with RunFailed, never waits forever, when the cluster has had no worker for
     `timeout_s` seconds or the scheduler has been unreachable for as long.
     """
+    import distributed.client
     from dask.distributed import Client
 
     from ..errors import RunFailed, ScenarioError
@@ -85,7 +86,7 @@ def run_dask(fn: Callable, jobs: Sequence, scheduler: str, on_done: OnDone | Non
     except (OSError, TimeoutError, ValueError) as exc:
         raise ScenarioError(f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); "
                             "give its address as tcp://HOST:PORT") from None
-    with client:
+    with _quiet_dask_logs(), client:
         futures = client.map(fn, list(jobs), pure=False)
         try:
             pending = list(futures)
@@ -97,6 +98,11 @@ def run_dask(fn: Callable, jobs: Sequence, scheduler: str, on_done: OnDone | Non
                     for f in finished:
                         if f.status == "error":
                             f.result()  # raises the job's own error
+                        if f.status != "finished":  # cancelled: the client lost its scheduler
+                            raise RunFailed(f"lost the Dask scheduler at {scheduler}; "
+                                            f"{len(pending) + len(finished)} of {len(futures)} replications were "
+                                            "not done (nothing was written). Restart the scheduler and its "
+                                            "workers, and run again")
                     if on_done:
                         on_done(len(finished))
                     trouble_since = None
@@ -111,11 +117,31 @@ def run_dask(fn: Callable, jobs: Sequence, scheduler: str, on_done: OnDone | Non
                                         f"{len(futures)} replications were not done. Start workers "
                                         f"(`dask worker {scheduler}`), or wait longer with --dask-timeout")
                 time.sleep(0.2)
-            return client.gather(futures)
+            try:
+                return client.gather(futures)
+            except (OSError, distributed.client.FutureCancelledError) as exc:  # lost between the last poll and now
+                raise RunFailed(f"lost the Dask scheduler at {scheduler} while collecting results ({exc.__class__.__name__}); "
+                                "nothing was written. Restart the scheduler and its workers, and run again") from None
         except BaseException:
             with contextlib.suppress(Exception):
                 client.cancel(futures)
             raise
+
+
+@contextlib.contextmanager
+def _quiet_dask_logs():
+    """Dask's client logs a lost connection with tracebacks; run_dask reports it in one line instead."""
+    import logging
+
+    names = ["distributed", *(n for n in logging.root.manager.loggerDict if n.startswith("distributed."))]
+    levels = {n: logging.getLogger(n).level for n in names}
+    for n in names:
+        logging.getLogger(n).setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for n, level in levels.items():
+            logging.getLogger(n).setLevel(level)
 
 
 def _cluster_problem(client) -> str | None:
