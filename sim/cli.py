@@ -598,6 +598,7 @@ def sweep(
     quiet: QuietOption = False,
     no_charts: NoChartsOption = False,
     style: StyleOption = "talk",
+    no_calls: NoCallsOption = False,
 ) -> None:
     """Run a scenario at every point of a sweep (common random numbers) and chart the staffing curve."""
     from .analysis.catalogue import metric as catalogue_metric
@@ -610,11 +611,12 @@ def sweep(
         fit_or_refuse([p.scenario for p in plan.points], spec.replications or base.replications,
                       base.days if spec.days is None else spec.days,
                       base.warmup_days if spec.warmup_days is None else spec.warmup_days,
-                      1 if scheduler else workers or default_workers(), out, what="this sweep")
+                      1 if scheduler else workers or default_workers(), out, keep_calls=not no_calls,
+                      what="this sweep")
         context, advance = progress_counter(total_jobs(plan), quiet)
         with context:
             result = run_sweep(plan, workers=workers or default_workers(), scheduler=scheduler, on_done=advance,
-                               dask_timeout_s=dask_timeout)
+                               dask_timeout_s=dask_timeout, keep_calls=not no_calls)
         folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:
         m = result.metrics
@@ -661,6 +663,8 @@ def staff(
     style: StyleOption = "talk",
     no_confirm: bool = typer.Option(False, "--no-confirm", help="Skip confirming the answer with fresh replications "
                                     "(the search's own claim then errs more often than its nominal 2.5%)."),
+    no_calls: bool = typer.Option(False, "--no-calls", help="Accepted for uniformity: staff never keeps or writes the "
+                                  "per-call table (calls.parquet)."),
 ) -> None:
     """Find the fewest units of a team whose 95% intervals meet every target, confirmed with fresh replications."""
     import math
@@ -682,7 +686,8 @@ def staff(
         # the search runs one level at a time; its calls table gathers every level it tries
         fit_or_refuse([loaded] * levels, r, loaded.run.days if days is None else days,
                       loaded.run.warmup_days if warmup_days is None else warmup_days,
-                      1 if scheduler else workers or default_workers(), out, what="this staffing search")
+                      1 if scheduler else workers or default_workers(), out, keep_calls=False,
+                      what="this staffing search")
         context, advance = progress_counter(levels * r, quiet, "staffing search")
         with context:
             result = find_staffing(question, workers=workers or default_workers(), scheduler=scheduler,
@@ -766,6 +771,8 @@ def plan(
     style: StyleOption = "talk",
     no_confirm: bool = typer.Option(False, "--no-confirm", help="Skip confirming the answer with fresh replications "
                                     "(the search's own claim then errs more often than its nominal 2.5%)."),
+    no_calls: bool = typer.Option(False, "--no-calls", help="Accepted for uniformity: plan never keeps or writes the "
+                                  "per-call table (calls.parquet)."),
 ) -> None:
     """The cheapest weekly shift schedule that meets the targets (or the best within a budget), confirmed by simulation."""
     from .analysis.targets import parse_target
@@ -852,6 +859,8 @@ def sensitivity(
     quiet: QuietOption = False,
     no_charts: NoChartsOption = False,
     style: StyleOption = "talk",
+    no_calls: bool = typer.Option(False, "--no-calls", help="Accepted for uniformity: sensitivity never keeps or writes the "
+                                  "per-call table (calls.parquet)."),
 ) -> None:
     """Which assumption drives a result: Latin hypercube coefficients and a one-at-a-time tornado chart."""
     from .analysis.targets import parse_metric
@@ -870,7 +879,8 @@ def sensitivity(
         fit_or_refuse([loaded] * (1 + 2 * len(design.factors) + samples), replications,
                       loaded.run.days if days is None else days,
                       loaded.run.warmup_days if warmup_days is None else warmup_days,
-                      1 if scheduler else workers or default_workers(), out, what="this sensitivity design")
+                      1 if scheduler else workers or default_workers(), out, keep_calls=False,
+                      what="this sensitivity design")
         context, advance = progress_counter(total_jobs(design), quiet)
         with context:
             result = run_sensitivity(design, workers=workers or default_workers(), scheduler=scheduler,

@@ -91,7 +91,8 @@ def confirm_staffing(result: StaffingResult, workers: int = 1, scheduler: str | 
 
     def judge(units: int) -> str:
         scenario = staffed(q, units)
-        jobs = [ReplicationJob(scenario, r, seed, settings["days"], settings["warmup_days"]) for r in range(n)]
+        jobs = [ReplicationJob(scenario, r, seed, settings["days"], settings["warmup_days"], keep_calls=False)
+                for r in range(n)]
         summary = pd.concat([t["summary"] for t in run_jobs(run_replication, jobs, workers=workers,
                                                              scheduler=scheduler, on_done=on_done,
                                                              dask_timeout_s=dask_timeout_s)],

@@ -264,9 +264,10 @@ def run_sensitivity(design: SensitivityDesign, workers: int = 1, scheduler: str 
     design.check()
     points = design.points()
     scenarios = design.scenarios(points)
+    # the design writes no per-call table, so the workers drop it (memory and transfer)
     experiment = run_experiment(scenarios, replications=design.replications, seed=design.seed, days=design.days,
                                 warmup_days=design.warmup_days, workers=workers, scheduler=scheduler, on_done=on_done,
-                                dask_timeout_s=dask_timeout_s)
+                                dask_timeout_s=dask_timeout_s, keep_calls=False)
     return SensitivityResult(design, points, experiment)
 
 

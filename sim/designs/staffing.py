@@ -229,7 +229,9 @@ class Confirmation:
         """Run replications first..stop-1 of this staffing and add them to its level."""
         level = self.levels.get(key)
         scenario = level.scenario if level else scenario
-        jobs = [ReplicationJob(scenario, r, self.seed, self.days, self.warmup_days) for r in range(first, stop)]
+        # levels keep summaries only: the workers drop the per-call table
+        jobs = [ReplicationJob(scenario, r, self.seed, self.days, self.warmup_days, keep_calls=False)
+                for r in range(first, stop)]
         results = run_jobs(run_replication, jobs, workers=self.workers, scheduler=self.scheduler, on_done=self.on_done,
                            dask_timeout_s=self.dask_timeout_s)
         summary = pd.concat([r["summary"] for r in results], ignore_index=True)

@@ -266,12 +266,14 @@ def with_keys(table: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
 
 
 def run_sweep(sweep: Sweep, workers: int = 1, scheduler: str | None = None,
-              on_done: Callable[[int], None] | None = None, dask_timeout_s: float = DASK_TIMEOUT_S) -> SweepResult:
-    """Run every point of the sweep for the same replications (common random numbers)."""
+              on_done: Callable[[int], None] | None = None, dask_timeout_s: float = DASK_TIMEOUT_S,
+              keep_calls: bool = True) -> SweepResult:
+    """Run every point of the sweep for the same replications (common random numbers); `keep_calls=False`
+    drops the per-call table (calls.parquet) in the workers."""
     spec = sweep.spec
     experiment = run_experiment([p.scenario for p in sweep.points], replications=spec.replications, seed=spec.seed,
                                 days=spec.days, warmup_days=spec.warmup_days, workers=workers, scheduler=scheduler,
-                                on_done=on_done, dask_timeout_s=dask_timeout_s)
+                                on_done=on_done, dask_timeout_s=dask_timeout_s, keep_calls=keep_calls)
     return SweepResult(sweep, experiment)
 
 

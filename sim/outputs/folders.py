@@ -42,7 +42,7 @@ def _write_sweep(result, folder: Path, command: str | None) -> None:
     (folder / "sweep.yaml").write_text(yaml.safe_dump(sweep.spec.model_dump(exclude_none=True), sort_keys=False,
                                                       allow_unicode=True))
     write_manifest(folder, _experiment_manifest(
-        "sweep", experiment, command,
+        "sweep", experiment, command, no_calls=not experiment.keep_calls,
         sweep={
             "name": sweep.name, "label": sweep.spec.label, "base_scenario": sweep.base.name,
             "mode": sweep.spec.mode, "keys": sweep.keys, "key_labels": {k: sweep.key_label(k) for k in sweep.keys},
