@@ -962,6 +962,7 @@ def fit(
 
     from .citydata.cad import load_map, read_cad
     from .citydata.fit import fit_scenario
+    from .designs.resources import check_fits, fit_estimate
 
     with user_errors():
         if out.suffix.lower() not in (".yaml", ".yml"):
@@ -969,6 +970,10 @@ def fit(
         scenario_name = name or re.sub(r"[^a-z0-9_]+", "_", out.stem.lower()).strip("_") or "city"
         if not re.fullmatch(r"[a-z0-9_]+", scenario_name):
             raise ScenarioError(f"--name must use only lowercase letters, digits and _, got {scenario_name!r}")
+        est = fit_estimate(calls)
+        if est is not None:
+            check_fits(est, "fitting this export", advice="fit a shorter stretch of the export (fewer rows), or only "
+                       "the columns MAP.yaml names, or run on a machine with more memory")
         cad_map = load_map(map_file)
         data = read_cad(calls, cad_map, map_file=str(map_file))
         fitted = fit_scenario(data, scenario_name)

@@ -88,6 +88,18 @@ def check_names(scenarios: Sequence[Scenario]) -> None:
         raise ScenarioError(f"scenario names must differ; used twice: {', '.join(dupes)}")
 
 
+PAGE_ADVICE = "fewer days or replications on the page, or fewer scenarios at once"
+
+
+def check_run_fits(scenarios: Sequence[Scenario], settings: RunSettings, workers: int, keep_calls: bool = True) -> None:
+    """Refuse (ScenarioError, before any work) a run the page's machine cannot hold, as the command line does."""
+    from ..designs.resources import check_fits, estimate
+
+    settings = settings.resolved(scenarios[0])
+    est = estimate(list(scenarios), settings.replications, settings.days, settings.warmup_days, workers, keep_calls)
+    check_fits(est, "this run", advice=PAGE_ADVICE)
+
+
 def run_comparison(scenarios: Sequence[Scenario], settings: RunSettings, cache: RunCache, workers: int = 1,
                    on_done: Callable[[int], None] | None = None) -> Experiment:
     """Every scenario for the same replications (CRN), the first as baseline; only uncached scenarios run."""
@@ -100,6 +112,7 @@ def run_comparison(scenarios: Sequence[Scenario], settings: RunSettings, cache: 
     started = time.perf_counter()
     executor = "cached"
     if missing:
+        check_run_fits(missing, settings, workers)
         exp = run_experiment(missing, replications=settings.replications, seed=settings.seed, days=settings.days,
                              warmup_days=settings.warmup_days, workers=workers, on_done=on_done)
         executor = exp.executor

@@ -129,12 +129,73 @@ def available_memory() -> int | None:
     return min(limits) if limits else None
 
 
-def check_fits(est: Estimate, what: str = "this run") -> None:
-    """Refuse (ScenarioError, exit 2) a run whose peak memory cannot fit in what is available."""
+RUN_ADVICE = ("fewer days (--days), fewer replications (-r), fewer workers (--workers), or --no-calls to skip "
+              "the per-call table")
+
+
+def check_fits(est, what: str = "this run", advice: str = RUN_ADVICE) -> None:
+    """Refuse (ScenarioError, exit 2) work whose peak memory cannot fit in what is available.
+
+    `est` is an Estimate or anything with `peak_bytes` and `describe()` (a FileEstimate)."""
     free = available_memory()
     if free is None or est.peak_bytes <= free:
         return
     raise ScenarioError(
         f"{what} would need about {size_text(est.peak_bytes)} of memory at its peak and this machine has "
-        f"{size_text(free)} available ({est.describe()}). Shrink it: fewer days (--days), fewer replications "
-        f"(-r), fewer workers (--workers), or --no-calls to skip the per-call table")
+        f"{size_text(free)} available ({est.describe()}). Shrink it: {advice}")
+
+
+FIT_BYTES_PER_TEXT_BYTE = 3
+"""Peak memory of `fit` per byte of the export as text: 2.8 measured (a 223 MB CSV of 2.0 M rows
+peaked at 919 MB, 300 MB of it Python and its libraries; benchmarks/README.md, the fit figure)."""
+GZIP_RATIO = 10
+"""Text bytes per compressed byte assumed when a .gz file's own size field cannot be trusted (over 4 GiB)."""
+
+
+@dataclass(frozen=True)
+class FileEstimate:
+    """Rough cost of reading and fitting a CAD export: its size as text and the peak memory."""
+
+    path: str
+    text_bytes: int
+    peak_bytes: int
+
+    def describe(self) -> str:
+        return (f"{self.path}: about {size_text(self.text_bytes)} of table to read; peak memory about "
+                f"{size_text(self.peak_bytes)}")
+
+
+def text_size(path: Path) -> int:
+    """The export's size as text: the file's size, a .gz file's uncompressed size, a parquet file's
+    uncompressed column data."""
+    size = path.stat().st_size
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        try:
+            with path.open("rb") as f:
+                f.seek(-4, 2)
+                stated = int.from_bytes(f.read(4), "little")  # the gzip trailer: size mod 2^32
+        except OSError:
+            stated = 0
+        return stated if stated >= size and size < 2**32 // GZIP_RATIO else size * GZIP_RATIO
+    if name.endswith((".parquet", ".pq")):
+        try:
+            import pyarrow.parquet as pq
+
+            meta = pq.read_metadata(path)
+            return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        except Exception:  # not parquet after all: read_cad says so with its own message
+            return size
+    return size
+
+
+def fit_estimate(path: str | Path) -> FileEstimate | None:
+    """What `fit` will need for this export (None when it is not a regular file: read_cad says why)."""
+    path = Path(path)
+    try:
+        if not path.is_file():
+            return None
+        text = text_size(path)
+    except OSError:
+        return None
+    return FileEstimate(str(path), text, BASE_BYTES + FIT_BYTES_PER_TEXT_BYTE * text)

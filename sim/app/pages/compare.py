@@ -156,7 +156,13 @@ if clicked and ok:
         done[0] += n
         progress.progress(min(done[0] / total, 1.0), text=f"Simulating: {done[0]} of {total} replications")
 
-    experiment = run_comparison(scenarios, settings, cache, workers=cfg.workers, on_done=advance)
+    try:
+        experiment = run_comparison(scenarios, settings, cache, workers=cfg.workers, on_done=advance)
+    except ScenarioError as exc:  # too big for this machine: refused before any work
+        progress.empty()
+        cancel_slot.empty()
+        st.error(str(exc))
+        st.stop()
     changes = "; ".join(f"{s.name}: " + ", ".join(f"{k}={v}" for k, v in c.changes.items())
                         for s, (_, c) in zip(scenarios, checked) if c.changes)
     command = f"crisis-sim app ({source}{'; ' + changes if changes else ''})"

@@ -9,7 +9,7 @@ import streamlit as st
 
 from sim.analysis.targets import parse_target
 from sim.app import ui
-from sim.app.runs import new_folder
+from sim.app.runs import RunSettings, check_run_fits, new_folder
 from sim.designs.staffing import StaffingQuestion, find_staffing
 from sim.errors import ScenarioError
 from sim.outputs.folders import save
@@ -94,6 +94,13 @@ if st.button("Find the staffing", type="primary", disabled=bool(errors), key="st
             done[0] += n
             progress.progress(min(done[0] / total, 1.0), text=f"Searching: {done[0]} replications")
 
+        try:
+            check_run_fits([scenario] * levels, RunSettings(int(reps), float(days), 0), cfg.workers, keep_calls=False)
+        except ScenarioError as exc:  # too big for this machine: refused before any work
+            progress.empty()
+            cancel_slot.empty()
+            st.error(str(exc))
+            st.stop()
         result = find_staffing(question, workers=cfg.workers, on_done=advance)
         folder = save(result, new_folder(cfg.results, [f"{name}_staffing"], key),
                       command=f"crisis-sim app (How many teams?: {name}, {team})")
