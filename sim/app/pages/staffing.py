@@ -1,4 +1,5 @@
-"""How many teams? The staffing finder: the fewest units for which every target holds with 95% confidence."""
+"""How many teams? The staffing finder: the fewest units whose 95% intervals meet every target, confirmed with
+fresh replications as `crisis-sim staff` does."""
 
 import hashlib
 import math
@@ -10,6 +11,7 @@ import streamlit as st
 from sim.analysis.targets import parse_target
 from sim.app import ui
 from sim.app.runs import RunSettings, check_run_fits, new_folder
+from sim.designs.confirm import confirm_staffing
 from sim.designs.staffing import StaffingQuestion, find_staffing
 from sim.errors import ScenarioError
 from sim.outputs.folders import save
@@ -21,7 +23,8 @@ cfg = ui.config()
 cache = ui.shared_cache()
 st.title("How many teams do we need?")
 st.caption("The staffing finder tries staffing levels by bisection, with the same calls at every level, and "
-           "adds replications where a decision is close. A level meets a target only when its whole 95% CI does.")
+           "adds replications where a decision is close. A level meets a target only when its whole 95% CI does; "
+           "the answer is then confirmed with fresh replications.")
 
 paths = {}
 for p in list(cfg.scenarios) + [path for preset in available_presets() for path in preset.paths()]:
@@ -102,6 +105,8 @@ if st.button("Find the staffing", type="primary", disabled=bool(errors), key="st
             st.error(str(exc))
             st.stop()
         result = find_staffing(question, workers=cfg.workers, on_done=advance)
+        total += 2 * int(max_reps)
+        result.confirmation = confirm_staffing(result, workers=cfg.workers, on_done=advance)
         folder = save(result, new_folder(cfg.results, [f"{name}_staffing"], key),
                       command=f"crisis-sim app (How many teams?: {name}, {team})")
         cache.folders[f"staff:{key}"] = folder
@@ -116,6 +121,9 @@ if st.session_state.get("staff_result"):
     folder = Path(st.session_state["staff_result"])
     info = json.loads((folder / "manifest.json").read_text())["staffing"]
     (st.success if info["answer"] is not None else st.warning)(info["message"])
+    confirmation = json.loads((folder / "manifest.json").read_text()).get("confirmation")
+    if confirmation:
+        (st.success if confirmation["answer"] is not None else st.warning)(confirmation["message"])
     search = pd.read_csv(folder / "search.csv")
     shown = search[["step", "units", "replications", "verdict"]].copy()
     for t in info["targets"]:
