@@ -74,3 +74,14 @@ def test_batch_jackknife_finds_a_tail_bias_and_not_one_that_is_absent():
     iid = [rng.exponential(10, 2000) for _ in range(6)]
     table = run_length_bias(*_synthetic(iid))
     assert not table["flagged"].any()
+
+
+def test_one_replication_or_no_team_is_checked_without_error():
+    from helpers import merge, small_city
+
+    one = run_experiment([validate_scenario(merge(small_city(), {"run": {"days": 1, "warmup_days": 0}}))],
+                         replications=1)
+    # one day is short for a busy police force, but one replication has no interval for the jackknife to judge
+    assert not [w for w in one.warnings() if "jackknife" in w]
+    empty = pd.DataFrame(columns=["scenario", "replication", "metric", "team", "zone", "value"])
+    assert run_length_bias(None, empty, summarise(empty)).empty and relaxation_times(empty).empty

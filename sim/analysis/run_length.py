@@ -137,9 +137,10 @@ def run_length_warnings(summary: pd.DataFrame, metrics: pd.DataFrame, days: floa
                         label=lambda name: name) -> list[str]:
     """One plain-words warning per scenario whose run is too short for a busy team or for some tails."""
     busy = relaxation_times(summary)
-    busy = busy[busy["relaxation_times"] < MIN_RELAXATION_TIMES]
+    busy = busy.loc[(busy["relaxation_times"] < MIN_RELAXATION_TIMES).astype(bool)]
     tails = run_length_bias(calls, summary, metrics) if calls is not None and len(calls) else None
-    tails = tails[tails["flagged"]] if tails is not None else pd.DataFrame(columns=["scenario"])
+    tails = (tails.loc[tails["flagged"].astype(bool)] if tails is not None
+             else pd.DataFrame(columns=["scenario", "metric", "team", "bias", "mean"]))
     out = []
     for scenario in dict.fromkeys([*busy["scenario"], *tails["scenario"]]):
         parts = [f"team {r.team} is {r.utilization:.0%} busy and a replication spans only about "
