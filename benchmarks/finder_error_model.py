@@ -11,6 +11,10 @@ replication rule, `find_staffing`), then its confirmation with fresh seeds (`con
 
 Prints the share of seeds where the search said "met" and where the confirmed answer did, each
 with its binomial standard error and an exact (Clopper–Pearson) 95% interval.
+
+Measured (2026-11-27, seeds 1000-1399 in two processes of 200, 30 + 5 days, 16,520
+replications, about 43 minutes each on a shared 2-core machine): search only 35/400 = 8.75%
+(exact 95% CI 6.2-12.0%), search + confirmation 0/400 (0-0.92%); nominal 2.5%.
 """
 
 from __future__ import annotations
