@@ -542,20 +542,39 @@ STYLE_HELP = "Chart style: talk (slides) or paper (compact, grayscale-safe)."
 
 @app.command()
 def plot(
-    results_dir: Path = typer.Argument(..., help="A results folder written by `crisis-sim run`."),
-    style: str = typer.Option("talk", "--style", help=STYLE_HELP),
+    results_dir: Path = typer.Argument(..., help="A results folder written by `crisis-sim run` (or sweep, staff, ...)."),
+    style: Optional[str] = typer.Option(None, "--style", help=STYLE_HELP + " Default: the scenario's `charts.style`, "
+                                        "else talk."),
     out: Optional[Path] = typer.Option(None, "--out", help="Draw into this new folder instead of the results "
-                                       "folder's figures/ (it must not exist yet, or be empty)."),
+                                       "folder's figures/ (it must not exist yet, or be empty): never over another "
+                                       "folder's charts."),
+    title: list[str] = typer.Option([], "--title", help='A chart\'s own title, CHART="Title" (repeatable), e.g. '
+                                    '--title difference="What peers change".'),
+    aspect: Optional[str] = typer.Option(None, "--aspect", help="Slide shape: 16:9 (default) or 4:3."),
+    theme: Optional[str] = typer.Option(None, "--theme", help="light (default), dark or transparent."),
+    font_scale: Optional[float] = typer.Option(None, "--font-scale", help="Multiply every type size (0.5-3)."),
+    only: list[str] = typer.Option([], "--only", help="Draw only this chart (repeatable), e.g. --only difference."),
+    call_type: Optional[str] = typer.Option(None, "--call-type", help="Charts of one call type (outcomes, who "
+                                            "responds, response time), e.g. --call-type idd."),
 ) -> None:
-    """Redraw the charts of a results folder from its saved files (no re-run) into figures/ (or --out)."""
+    """Redraw the charts of a results folder from its saved files (no re-run) into figures/ (or --out).
+
+    Presentation options override the baseline scenario's `charts:` block."""
     from .outputs.folders import draw_folder
     from .outputs.results import check_out_dir
 
     with user_errors():
+        titles = {}
+        for item in title:
+            name, sep, text = item.partition("=")
+            if not sep or not name.strip() or not text.strip():
+                raise ScenarioError(f'--title must be CHART="Title", got {item!r}')
+            titles[name.strip()] = text.strip()
         check_out_dir(out)
-        paths = draw_folder(results_dir, style=style, out=out)
+        paths = draw_folder(results_dir, style=style, out=out, aspect=aspect, theme=theme, font_scale=font_scale,
+                            titles=titles or None, only=only or None, call_type=call_type)
     where = out if out is not None else results_dir / "figures"
-    console.print(f"Charts ({style}): {len(paths)} files in {where}", highlight=False)
+    console.print(f"Charts: {len(paths)} files in {where}", highlight=False)
 
 
 @app.command()

@@ -73,8 +73,8 @@ def test_the_chart_and_the_report_say_what_each_adds(folder, tmp_path):
     root = ET.parse(tmp_path / f"{STEM}.svg").getroot()
     text = " ".join("".join(el.itertext()) for el in root.iter() if el.tag.endswith("text"))
     for words in ("The peer", "The follow-up", "Repeat crises", "People linked", "Police", "Cost, all",
-                  "Simulated: 3 replications × 20 days, 95% CI"):
-        assert words in text
+                  "Simulated, not a forecast: 3 replications × 20 days; 95% CI"):
+        assert words in " ".join(text.split())
     sentences = what_each_adds_words(results)
     assert len(sentences) == 2 and sentences[0].startswith("The peer adds, per year:")
     assert "more people linked to services (95% CI" in sentences[0]

@@ -19,6 +19,7 @@ from sim.outputs.style import DPI
 from sim.outputs.results import load_results
 
 LABELS = ("Police only", "Co-responder teams", "Peer-embedded teams")
+NO_INTERVALS = ("who_responds", "utilisation_by_hour")
 EXPECTED_FILES = {f"{c.stem}.{ext}" for c in CHARTS for ext in ("png", "svg")}
 
 
@@ -46,7 +47,8 @@ def test_chart_writes_slide_sized_png_and_svg_with_labels(chart, results, tmp_pa
     assert svg.stat().st_size > 5_000
     for label in LABELS:
         assert label in text, f"{label!r} missing from {svg.name}"
-    assert f"Simulated: {REPLICATIONS} replications × {DAYS} days, 95% CI" in text
+    assert f"Simulated, not a forecast: {REPLICATIONS} replications × {DAYS} days" in " ".join(text.split())
+    assert ("95% CI" in text) == (chart.stem not in NO_INTERVALS), "95% CI only on charts that draw intervals"
     assert "police_only" not in text, "charts show scenario labels, not ids"
 
 
@@ -109,6 +111,7 @@ def test_charts_draw_with_one_replication_and_no_comparison(tmp_path):
     """One replication has no CI and one scenario has no baseline difference: charts still draw."""
     experiment = sim.run_experiment(fixture_scenarios()[:1], replications=1, days=3, workers=1)
     folder = sim.save(experiment, tmp_path / "one", charts=True, style="paper")
-    # who pays and who saves is a difference against the baseline: with one scenario there is none
-    assert {p.name for p in (folder / "figures").iterdir()} == EXPECTED_FILES - {"who_pays.png", "who_pays.svg"}
+    # who pays and the difference chart compare with the baseline: with one scenario there is none
+    assert {p.name for p in (folder / "figures").iterdir()} == EXPECTED_FILES - {
+        "who_pays.png", "who_pays.svg", "difference.png", "difference.svg"}
     assert "one replication, so no CI" in svg_text(folder / "figures" / "police_hours.svg")

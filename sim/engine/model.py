@@ -27,7 +27,7 @@ from .people import People
 from .resolution import TeamOutcomes
 from .routing import Route, RoutingTable
 from ..scenario.schema import DISPOSITIONS, RISKS, Scenario
-from .teams import MIN_PER_WEEK, Job, UnitPool, weekly_schedule
+from .teams import Job, UnitPool, shift_changes
 
 LINKED = DISPOSITIONS.index("linked_to_services")
 
@@ -182,22 +182,19 @@ class Model:
     # --- shifts -----------------------------------------------------------------------
 
     def _start_schedule(self, pool: UnitPool) -> None:
-        changes = weekly_schedule(pool.team)
-        self._set_on_shift(pool, changes[0][1])
-        if len(changes) > 1:
-            self._next_change(pool, changes, 1, 0)
+        changes = shift_changes(pool.team, self.warmup_min)
+        self._set_on_shift(pool, next(changes)[1])
+        self._next_change(pool, changes)
 
-    def _next_change(self, pool: UnitPool, changes, i: int, week: int) -> None:
-        if i == len(changes):
-            i, week = 0, week + 1
-        t = week * MIN_PER_WEEK + changes[i][0]
+    def _next_change(self, pool: UnitPool, changes) -> None:
+        t, level = next(changes, (math.inf, 0))
         if t >= self.horizon_min:
             return
-        self._at(t - self.env.now, self._change, pool, changes, i, week)
+        self._at(t - self.env.now, self._change, pool, level, changes)
 
-    def _change(self, pool: UnitPool, changes, i: int, week: int) -> None:
-        self._set_on_shift(pool, changes[i][1])
-        self._next_change(pool, changes, i + 1, week)
+    def _change(self, pool: UnitPool, level: int, changes) -> None:
+        self._set_on_shift(pool, level)
+        self._next_change(pool, changes)
 
     def _set_on_shift(self, pool: UnitPool, target: int) -> None:
         now = self.env.now

@@ -2,13 +2,16 @@
 
 A unit comes on duty when the schedule rises. When the schedule falls, an idle unit goes
 off at once; if every unit is busy, the first one to clear goes off then, and the time
-past the shift end is overtime.
+past the shift end is overtime. A team with `starts_day` (a program's launch) has no unit
+on shift before that day, so routing skips it then as it does an off-shift team.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+from bisect import bisect_right
+from typing import Iterator
 
 import numpy as np
 
@@ -41,6 +44,38 @@ def weekly_schedule(team: Team) -> list[tuple[int, int]]:
     for minute in np.flatnonzero(np.diff(level)) + 1:
         changes.append((int(minute), int(level[minute])))
     return changes
+
+
+def launch_min(team: Team, warmup_min: float) -> float:
+    """Minute of the run from which the team's schedule applies: 0, or its `starts_day` after the warm-up."""
+    return 0.0 if team.starts_day is None else warmup_min + team.starts_day * MIN_PER_DAY
+
+
+def shift_changes(team: Team, warmup_min: float = 0.0) -> Iterator[tuple[float, int]]:
+    """(minute of the run, units on shift from then on) at every change, in time order, without end.
+
+    The first is at minute 0. The weekly schedule repeats, every entry of it in every week
+    (the week's first entry too, even when it keeps the level). Before the team's launch no
+    unit is on shift; at the launch the level the schedule has then comes on.
+    """
+    changes = weekly_schedule(team)
+    launch = launch_min(team, warmup_min)
+    if launch <= 0:
+        yield 0, changes[0][1]
+        week, i = 0, 1
+    else:
+        yield 0, 0
+        week, minute = divmod(launch, MIN_PER_WEEK)
+        i = bisect_right([m for m, _ in changes], minute) - 1
+        yield launch, changes[i][1]
+        week, i = int(week), i + 1
+    if len(changes) == 1:
+        return
+    while True:
+        if i == len(changes):
+            i, week = 0, week + 1
+        yield week * MIN_PER_WEEK + changes[i][0], changes[i][1]
+        i += 1
 
 
 class Job:

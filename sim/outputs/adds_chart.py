@@ -18,9 +18,8 @@ from matplotlib.patches import Patch
 from ..analysis.catalogue import metric
 from .formatting import MINUS, compact
 from .results import SavedResults
-from .style import (
-    DAYS_PER_YEAR, Ink, caption_line, drawing, error_bars, finish, finite, get_style, new_figure, wrap,
-)
+from .captions import run_caption
+from .style import DAYS_PER_YEAR, Ink, drawing, error_bars, figure_legend, finish, finite, get_style, new_figure, wrap
 
 STEM = "what_each_adds"
 TITLE = "What each piece adds"
@@ -75,7 +74,7 @@ def plot_what_each_adds(results: SavedResults, out_dir: Path, style: str = "talk
             mean = [v[0] for v in values]
             for xi, (n, _), m in zip(x, found, mean):
                 ax.bar(xi, m if math.isfinite(m) else 0, 0.7, color=ink.colour(n), hatch=ink.hatch(n),
-                       edgecolor="#222222" if st.patterned else ink.colour(n))
+                       edgecolor=ink.edge(n))
             error_bars(ax, x, mean, [v[1] for v in values], [v[2] for v in values])
             ax.axhline(0, color="#222222", linewidth=1)
             ends = [v for m in values for v in m if math.isfinite(v)]
@@ -93,15 +92,12 @@ def plot_what_each_adds(results: SavedResults, out_dir: Path, style: str = "talk
             ax.spines["bottom"].set_visible(False)
             ax.yaxis.set_major_formatter(lambda v, _pos: compact(v) if v else "0")
         axes[0].set_ylabel("Added per year")
-        # one legend for all panels, in a band kept free between the title and the panels
-        fig.get_layout_engine().set(rect=(0, 0.055 if st.name == "talk" else 0.045, 1, 0.86))
-        handles = [Patch(facecolor=ink.colour(n), hatch=ink.hatch(n), edgecolor="#222222" if st.patterned else
-                         ink.colour(n), label=ink.labels[n]) for n, _ in found]
-        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.01, 0.935), ncols=len(found), frameon=False)
+        handles = [Patch(facecolor=ink.colour(n), hatch=ink.hatch(n), edgecolor=ink.edge(n), label=ink.labels[n])
+                   for n, _ in found]
+        figure_legend(fig, handles, len(found))
         baseline = results.label(results.manifest.get("baseline"))
-        caption = caption_line(results.manifest["replications"], results.manifest["days"],
-                               f"Full program: {baseline}. Below zero: fewer. Effects are assumptions with ranges "
-                               "(docs/assumptions.md).")
+        caption = run_caption(results, extra=f"Full program: {baseline}. Below zero: fewer. Effects are assumptions "
+                              "with ranges (docs/assumptions.md).")
         return finish(fig, st, TITLE, caption, out_dir, STEM)
 
 

@@ -14,7 +14,8 @@ from ..analysis.stats import paired_difference, welch_difference
 from .formatting import axis_number, compact
 from .plots import _finish, _years_factor
 from .results import SavedResults
-from .style import Ink, drawing, finite, get_style, legend_above, new_figure, wrap
+from .captions import money_unit
+from .style import Ink, drawing, figure_legend, finite, get_style, new_figure, wrap
 
 PAYER_WORDS = {"justice": "Justice", "health": "Health care", "behavioral_health": "Behavioral health",
                "city": "City, other", "police": "Police, other"}
@@ -90,7 +91,7 @@ def plot_who_pays(results: SavedResults, out_dir: Path, style: str = "talk") -> 
             d = mine["diff_mean"].to_numpy()
             y = y0 + 0.4 - height * (j + 0.5)
             ax.barh(y, d, height * 0.9, color=ink.colour(name), hatch=ink.hatch(name),
-                    edgecolor="#222222" if st.patterned else ink.colour(name), label=wrap(ink.labels[name], 60))
+                    edgecolor=ink.edge(name), label=ink.labels[name])
             for yi, v, lo, hi in zip(y, d, mine["ci_low"], mine["ci_high"]):
                 if finite(v, lo, hi):
                     ax.errorbar(v, yi, xerr=[[v - lo], [hi - v]], fmt="none", ecolor="#222222", elinewidth=1.8,
@@ -108,9 +109,10 @@ def plot_who_pays(results: SavedResults, out_dir: Path, style: str = "talk") -> 
         ax.set_xlim(-span * 1.6, span * 1.6)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=4, symmetric=True))
         ax.xaxis.set_major_formatter(FuncFormatter(axis_number))
-        ax.set_xlabel("Change in cost per year against the baseline (left of 0: saves), 95% CI", fontsize=st.tick_pt)
+        ax.set_xlabel(f"Change in cost per year{money_unit(results)} against {wrap(base_label, 40)} (left of 0: saves)",
+                      fontsize=st.tick_pt)
         ax.set_yticks(y0, parts)
         ax.tick_params(axis="y", length=0)
-        legend_above(ax, ncols=len(names))
-        return _finish(fig, results, st, f"Who pays and who saves, against {wrap(base_label, 50)}", out_dir,
-                       "who_pays")
+        handles, _labels = ax.get_legend_handles_labels()
+        figure_legend(fig, handles, min(len(names), 3))
+        return _finish(fig, results, st, "Who pays and who saves", out_dir, "who_pays", money=True)

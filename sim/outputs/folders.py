@@ -167,19 +167,28 @@ def _drawers() -> dict[str, Callable]:
             "warmup": draw_warmup, "psa": draw_psa, "plan": draw_plan}
 
 
-def draw_folder(folder: str | Path, style: str = "talk", out: str | Path | None = None) -> list[Path]:
+def draw_folder(folder: str | Path, style="talk", out: str | Path | None = None, **options) -> list[Path]:
     """Draw (or redraw) every chart of a saved results folder of any kind; returns the files.
 
     Charts go to `<folder>/figures/`, or to `out` (created) so that a redraw in another style
-    leaves the folder's own charts as they were.
+    leaves the folder's own charts as they were. `options` (aspect, theme, font_scale,
+    titles, and for runs only and call_type) set how they look; see `sim.outputs.plots.presentation`.
     """
+    from ..errors import ScenarioError
+    from .style import look
+
     kind = results_kind(folder)
     draw = _drawers().get(kind)
     if draw is None:
-        from ..errors import ScenarioError
-
         raise ScenarioError(f"{folder}: no charts for results of kind {kind!r}")
-    return draw(Path(folder), style=style, out=out)
+    options = {k: v for k, v in options.items() if v is not None}
+    if kind == "run":
+        return draw(Path(folder), style=style, out=out, **options)
+    for key in ("only", "call_type"):
+        if key in options:
+            raise ScenarioError(f"--{key.replace('_', '-')} is for folders written by `crisis-sim run`; {folder} "
+                                f"holds {kind} results")
+    return draw(Path(folder), style=look(style or "talk", **options), out=out)
 
 
 def save(result, out: str | Path | None = None, command: str | None = None, charts: bool = True,

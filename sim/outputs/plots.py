@@ -29,27 +29,17 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 from ..analysis.stats import t_interval
 from .formatting import MINUS, axis_number, compact, fmt, interval
 from .results import SavedResults, load_results
+from . import captions as _captions
+from .captions import money_unit
+from .identity import RESPONDERS
+from ..errors import ScenarioError
 from .style import (
-    DAYS_PER_YEAR, Ink, Style, caption_line, error_bars, finish, finite, get_style,
-    legend_above, new_figure, wrap, wrap_labels,
+    DARK_SWAPS, DAYS_PER_YEAR, Ink, Style, error_bars, figure_legend, finish, finite, get_style, keep_ink,
+    legend_above, look, new_figure, wrap, wrap_labels,
 )
 
-# Who responds: categories in stacking order with plain words and colours (Tol's muted
-# palette, colour-blind safe, and distinct from the scenario colours' meaning).
-RESPONDER_LABELS = {
-    "police": "Police",
-    "co_responder": "Co-responder",
-    "civilian": "Civilian / peer",
-    "phone": "By phone",
-    "unserved": "Unserved",
-}
-RESPONDER_COLOURS = {
-    "talk": {"police": "#332288", "co_responder": "#AA4499", "civilian": "#117733", "phone": "#DDCC77",
-             "unserved": "#CC6677"},
-    "paper": {"police": "#1A1A1A", "co_responder": "#606060", "civilian": "#A0A0A0", "phone": "#D8D8D8",
-              "unserved": "#FFFFFF"},
-}
-RESPONDER_HATCHES = {"police": "", "co_responder": "", "civilian": "", "phone": "..", "unserved": "xx"}
+# Who responds: segments in stacking order (identity.py), each in the colour of the team kind that came.
+RESPONDER_LABELS = {key: words for key, (words, _colour, _hatch) in RESPONDERS.items()}
 
 OUTCOMES = {
     "arrests": "Arrests",
@@ -88,10 +78,30 @@ def _comparison_row(results: SavedResults, scenario: str, metric: str) -> pd.Ser
     return rows.iloc[0] if len(rows) else None
 
 
+# a count metric -> how to count it in calls.parquet (for charts of one call type)
+CALL_COUNTS = {"arrests": ("disposition", "arrest"), "involuntary_holds": ("disposition", "involuntary_hold"),
+               "ed_transports": ("disposition", "ed_transport"), "crisis_center": ("disposition", "crisis_center"),
+               "use_of_force": ("use_of_force", True), "injuries": ("injury", True), "linked_to_services": ("linked", True),
+               "police_contacts": ("police_on_scene", True)}
+
+
+def _counts_from_calls(results: SavedResults, metric: str) -> tuple[pd.Series, pd.Series]:
+    """(count, calls) per scenario and replication, counted in calls.parquet (of results.call_type when set)."""
+    column, value = CALL_COUNTS[metric]
+    calls = results.calls(["scenario", "replication", column])
+    hit = (calls[column] == value).groupby([calls["scenario"], calls["replication"]], sort=False).sum()
+    total = calls.groupby(["scenario", "replication"], sort=False).size()
+    return hit.astype(float), total.astype(float)
+
+
 def rate_per_100_calls(results: SavedResults, metric: str) -> pd.DataFrame:
-    """Mean and 95% t-interval of a count per 100 crisis calls, taken per replication."""
-    counts = _system_values(results, metric).set_index(["scenario", "replication"])["value"]
-    calls = _system_values(results, "calls").set_index(["scenario", "replication"])["value"]
+    """Mean and 95% t-interval of a count per 100 crisis calls, taken per replication (of one call type when the
+    results are narrowed to one with `results.call_type`)."""
+    if results.call_type is not None:
+        counts, calls = _counts_from_calls(results, metric)
+    else:
+        counts = _system_values(results, metric).set_index(["scenario", "replication"])["value"]
+        calls = _system_values(results, "calls").set_index(["scenario", "replication"])["value"]
     ratio = (100 * counts / calls.where(calls > 0)).rename("value").reset_index()
     rows = []
     for name, grp in ratio.groupby("scenario", sort=False):
@@ -103,22 +113,23 @@ def rate_per_100_calls(results: SavedResults, metric: str) -> pd.DataFrame:
 def responder_shares(results: SavedResults) -> pd.DataFrame:
     """Share of crisis calls by who responded, per scenario (mean over replications).
 
-    Rows: scenario; columns: the RESPONDER_LABELS keys. Several teams of one kind add up.
+    Rows: scenario; columns: the RESPONDERS keys (identity.py): a civilian team alone or with
+    police on scene (a backup that arrived), a co-responder, police, by phone, unserved.
+    Several teams of one kind add up.
     """
-    calls = results.calls(["scenario", "replication", "team", "disposition"])
+    calls = results.calls(["scenario", "replication", "team", "disposition", "police_on_scene"])
     kinds = {
-        name: {team: spec.get("kind", "police") for team, spec in results.scenarios[name].get("teams", {}).items()}
+        name: {team: (spec or {}).get("kind", "police") for team, spec in (results.scenarios[name].get("teams") or {}).items()}
         for name in results.scenarios
     }
-    category = np.where(
-        calls["disposition"] == "resolved_by_phone", "phone",
-        np.where(calls["team"] == "", "unserved",
-                 [kinds.get(s, {}).get(t, "police") for s, t in zip(calls["scenario"], calls["team"])]),
-    )
+    kind = np.array([kinds.get(s, {}).get(t, "police") for s, t in zip(calls["scenario"], calls["team"])], dtype=object)
+    kind = np.where((kind == "civilian") & calls["police_on_scene"].to_numpy(bool), "civilian_backup", kind)
+    category = np.where(calls["disposition"] == "resolved_by_phone", "phone",
+                        np.where(calls["team"] == "", "unserved", kind))
     counts = calls.assign(category=category).groupby(["scenario", "replication", "category"]).size()
     shares = counts / counts.groupby(level=["scenario", "replication"]).transform("sum")
     table = shares.groupby(level=["scenario", "category"]).mean().unstack(fill_value=0.0)
-    return table.reindex(columns=list(RESPONDER_LABELS), fill_value=0.0)
+    return table.reindex(columns=list(RESPONDERS), fill_value=0.0)
 
 
 def utilisation_by_hour(results: SavedResults) -> pd.DataFrame:
@@ -136,19 +147,25 @@ def utilisation_by_hour(results: SavedResults) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- figure helpers
 
 
-def caption(results: SavedResults) -> str:
-    """The line under every run chart: how the numbers were made, and which scenarios."""
-    names = ", ".join(results.label(s["name"]) for s in results.manifest["scenarios"])
-    return caption_line(results.manifest["replications"], results.manifest["days"], f"Scenarios: {names}.")
+def caption(results: SavedResults, intervals: bool = True, money: bool = False) -> str:
+    """The line under a run chart: the place, simulated and not a forecast, how, what intervals cover, notes."""
+    return _captions.run_caption(results, intervals=intervals, money=money)
 
 
-def _finish(fig: Figure, results: SavedResults, style: Style, title: str, out_dir: Path, stem: str) -> list[Path]:
-    return finish(fig, style, title, caption(results), out_dir, stem)
+def _finish(fig: Figure, results: SavedResults, style: Style, title: str, out_dir: Path, stem: str,
+            intervals: bool = True, money: bool = False) -> list[Path]:
+    if style.call_type:
+        stem, title = f"{stem}_{style.call_type}", f"{title}: {_type_words(results, style.call_type)}"
+    return finish(fig, style, title, caption(results, intervals, money), out_dir, stem)
+
+
+def _type_words(results: SavedResults, call_type: str) -> str:
+    return "IDD calls" if call_type == "idd" else f"{call_type.replace('_', ' ')} calls"
 
 
 def _scenario_legend(ax, ink: Ink, style: Style) -> None:
-    handles = [Patch(facecolor=ink.colour(n), hatch=ink.hatch(n), edgecolor="#222222" if style.patterned else
-                     ink.colour(n), label=wrap(ink.labels[n], 40)) for n in ink.names]
+    handles = [Patch(facecolor=ink.colour(n), hatch=ink.hatch(n), edgecolor=ink.edge(n), label=wrap(ink.labels[n], 40))
+               for n in ink.names]
     legend_above(ax, handles, ncols=len(ink.names))
 
 
@@ -173,18 +190,22 @@ def plot_outcomes(results: SavedResults, out_dir: Path, style: str = "talk") -> 
             lo = [float(r["ci_low"].iloc[0]) if len(r) else math.nan for r in rows]
             hi = [float(r["ci_high"].iloc[0]) if len(r) else math.nan for r in rows]
             ax.bar(x, mean, width * 0.92, color=ink.colour(name), hatch=ink.hatch(name),
-                   edgecolor="#222222" if st.patterned else "white", linewidth=0.8)
+                   edgecolor=ink.edge(name), linewidth=0.8)
             error_bars(ax, x, mean, lo, hi)
             for xi, m, h in zip(x, mean, hi):
                 if math.isfinite(m):
                     top = h if math.isfinite(h) else m
                     tallest = max(tallest, top)
                     # beside each other the values fit up to three scenarios; beyond, they stand upright
-                    ax.text(xi, top, f" {m:.1f}" if n > 3 else f"{m:.1f}", ha="center", va="bottom",
-                            fontsize=st.annotation_pt * 0.85, color="#222222", rotation=90 if n > 3 else 0)
-        ax.set_xticks(group_x, list(OUTCOMES.values()))
+                    if n > 3:  # upright, starting just above the interval
+                        ax.text(xi, top, f" {m:.1f}", ha="left", va="center", rotation=90, rotation_mode="anchor",
+                                fontsize=st.min_pt, color=st.ink)
+                    else:
+                        ax.text(xi, top, f"{m:.1f}", ha="center", va="bottom", color=st.ink,
+                                fontsize=st.min_pt if n > 2 else st.annotation_pt)
+        ax.set_xticks(group_x, [wrap(v, 12) for v in OUTCOMES.values()])
         ax.set_ylabel("Per 100 crisis calls")
-        ax.set_ylim(0, tallest * (1.12 if n <= 3 else 1.25) if tallest > 0 else 1)
+        ax.set_ylim(0, tallest * (1.12 if n <= 3 else 1.3) if tallest > 0 else 1)
         ax.tick_params(axis="x", length=0)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         _scenario_legend(ax, ink, st)
@@ -193,38 +214,49 @@ def plot_outcomes(results: SavedResults, out_dir: Path, style: str = "talk") -> 
 
 
 def plot_who_responds(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
-    """Who responds: share of crisis calls by responding team kind, by phone, or unserved, per scenario."""
+    """Who responds: share of crisis calls answered by a civilian team alone, a civilian team with police on scene,
+    a co-responder, police, by phone, or unserved, per scenario."""
     st = get_style(style)
     ink = Ink.of(results, st)
     shares = responder_shares(results).reindex(ink.names, fill_value=0.0)
-    shown = [c for c in RESPONDER_LABELS if (shares[c] > 0).any()]
-    colours = RESPONDER_COLOURS[st.name]
+    shown = [c for c in RESPONDERS if (shares[c] > 0).any()]
     with matplotlib.rc_context(st.rc() | {"axes.grid": False}):
         fig, ax = new_figure(st)
         y = np.arange(len(ink.names))[::-1]  # first scenario (the baseline) on top
         left = np.zeros(len(ink.names))
+        long_labels = len(ink.names) > 4 or max(len(ink.labels[n]) for n in ink.names) > 40
         for category in shown:
+            words, colour, hatch = RESPONDERS[category]
+            if st.theme == "dark":
+                colour = DARK_SWAPS.get(colour, colour)
             values = shares[category].to_numpy()
-            ax.barh(y, values, left=left, height=0.62, color=colours[category],
-                    hatch=RESPONDER_HATCHES[category] if st.patterned or category == "unserved" else "",
-                    edgecolor="#222222" if st.patterned else "white", linewidth=0.8,
-                    label=RESPONDER_LABELS[category])
-            light = _is_light(colours[category])
+            ax.barh(y, values, left=left, height=0.5 if long_labels else 0.62, color=colour, hatch=hatch,
+                    edgecolor=RESPONDERS["police"][1] if category == "civilian_backup" else
+                    ("#222222" if hatch or st.patterned else "white"), linewidth=0.8, label=words)
+            light = _is_light(colour)
             for yi, l, v in zip(y, left, values):
-                if v >= 0.045:  # a label needs about this much bar to fit
-                    ax.text(l + v / 2, yi, f"{v:.0%}", ha="center", va="center", fontsize=st.annotation_pt,
-                            color="#111111" if light else "white", fontweight="bold")
+                if v >= 0.06:  # a label needs about this much bar to fit
+                    keep_ink(ax.text(l + v / 2, yi, f"{v:.0%}", ha="center", va="center", fontsize=st.annotation_pt,
+                                     color="#111111" if light else "white", fontweight="bold",
+                                     bbox=dict(boxstyle="round,pad=0.15", facecolor=colour, edgecolor="none")
+                                     if hatch else None))
             left += values
-        ax.set_yticks(y, [wrap(ink.labels[n], 26 if len(ink.names) <= 4 else 36) for n in ink.names])
-        if len(ink.names) > 4:
-            ax.tick_params(axis="y", labelsize=st.tick_pt * 0.8)
+        if long_labels:  # each scenario's label above its bar, the whole width of the slide
+            ax.set_yticks([])
+            for yi, n in zip(y, ink.names):
+                ax.text(0, yi + 0.27, ink.labels[n], ha="left", va="bottom", fontsize=st.min_pt or st.tick_pt,
+                        color=st.ink)
+            ax.set_ylim(-0.5, len(ink.names) - 0.2)
+        else:
+            ax.set_yticks(y, [wrap(ink.labels[n], 26) for n in ink.names])
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlabel("Share of crisis calls")
         ax.spines["left"].set_visible(False)
         ax.tick_params(axis="y", length=0)
-        legend_above(ax, ncols=len(shown))
-        return _finish(fig, results, st, "Who responds to crisis calls", out_dir, "who_responds")
+        handles, _labels = ax.get_legend_handles_labels()
+        figure_legend(fig, handles, min(len(shown), 3))
+        return _finish(fig, results, st, "Who responds to crisis calls", out_dir, "who_responds", intervals=False)
 
 
 def _is_light(colour: str) -> bool:
@@ -250,10 +282,9 @@ def plot_response_time(results: SavedResults, out_dir: Path, style: str = "talk"
             x_max = max(x_max, float(np.quantile(times, 0.98)))
             median = _metric_row(results, name, "response_min_median")
             p90 = _metric_row(results, name, "response_min_p90")
-            label = wrap(ink.labels[name], 48 if len(ink.names) > 3 else 90)
-            if median is not None and p90 is not None:
-                label += ("\n" if len(ink.names) > 3 else ": ")
-                label += f"median {median['mean']:.0f} min, 90th percentile {p90['mean']:.0f} min"
+            label = ink.labels[name]
+            if median is not None and p90 is not None and len(ink.names) <= 3:
+                label += f": median {median['mean']:.0f} min, 90th percentile {p90['mean']:.0f} min"
             ax.plot(np.quantile(times, levels), levels, color=ink.colour(name), linestyle=ink.linestyle(name),
                     linewidth=3, label=label)
             # markers sit on the reference line, nudged apart so overlapping intervals stay readable
@@ -274,7 +305,8 @@ def plot_response_time(results: SavedResults, out_dir: Path, style: str = "talk"
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlabel("Minutes from the call to the first unit on scene")
         ax.set_ylabel("Calls reached within")
-        legend_above(ax, ncols=1 if len(ink.names) <= 3 else 2)
+        handles, _labels = ax.get_legend_handles_labels()
+        figure_legend(fig, handles, 1 if len(ink.names) <= 3 else 2)
         return _finish(fig, results, st, "How fast help arrives", out_dir, "response_time")
 
 
@@ -292,8 +324,7 @@ def plot_police_hours(results: SavedResults, out_dir: Path, style: str = "talk")
         lo = [r["ci_low"] * per_year if r is not None else math.nan for r in rows]
         hi = [r["ci_high"] * per_year if r is not None else math.nan for r in rows]
         for xi, name, m in zip(x, ink.names, mean):
-            ax.bar(xi, m, 0.6, color=ink.colour(name), hatch=ink.hatch(name),
-                   edgecolor="#222222" if st.patterned else ink.colour(name))
+            ax.bar(xi, m, 0.6, color=ink.colour(name), hatch=ink.hatch(name), edgecolor=ink.edge(name))
         error_bars(ax, x, mean, lo, hi)
         top = max([h if math.isfinite(h) else m for m, h in zip(mean, hi) if math.isfinite(m)], default=1.0)
         for xi, name, m, h in zip(x, ink.names, mean, hi):
@@ -308,16 +339,25 @@ def plot_police_hours(results: SavedResults, out_dir: Path, style: str = "talk")
             elif name == baseline:
                 text += "\nbaseline"
             ax.text(xi, y + top * 0.02, text, ha="center", va="bottom",
-                    fontsize=st.annotation_pt * (1 if len(ink.names) <= 4 else 0.85), color="#222222",
+                    fontsize=st.annotation_pt * (1 if len(ink.names) <= 4 else 0.85), color=st.ink,
                     linespacing=1.25)
         ax.set_ylim(0, top * 1.45)
-        ax.set_xticks(x, wrap_labels([ink.labels[n] for n in ink.names], total_chars=80))
-        if len(ink.names) > 4:
-            ax.tick_params(axis="x", labelsize=st.tick_pt * 0.8)
-        ax.tick_params(axis="x", length=0)
+        _bar_names(ax, x, ink, st)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-        ax.set_ylabel("Police hours per year")
+        ax.set_ylabel("Police hours per year" if len(ink.names) <= 4 else "Hours a year")
         return _finish(fig, results, st, "Police time spent on crisis calls", out_dir, "police_hours")
+
+
+def _bar_names(ax, x, ink: Ink, st: Style, key: bool = True) -> None:
+    """Scenario names under their bars, or, when they would not fit side by side, a colour key above the plot."""
+    ax.tick_params(axis="x", length=0)
+    if len(ink.names) <= 4 and max(len(ink.labels[n]) for n in ink.names) <= 60:
+        ax.set_xticks(x, wrap_labels([ink.labels[n] for n in ink.names], total_chars=80))
+        return
+    ax.set_xticks([])
+    if key:
+        figure_legend(ax.get_figure(), [Patch(facecolor=ink.colour(n), hatch=ink.hatch(n), edgecolor=ink.edge(n),
+                                              label=ink.labels[n]) for n in ink.names], 2)
 
 
 def _hours_change(d: float, lo: float, hi: float) -> str:
@@ -357,7 +397,7 @@ def plot_cost(results: SavedResults, out_dir: Path, style: str = "talk") -> list
         # one hatch here means "downstream", so scenarios are told apart by colour and axis label only
         for xi, name, s, d in zip(x, ink.names, staffing, downstream):
             colour = ink.colour(name)
-            ax.bar(xi, s, 0.6, color=colour, edgecolor="#222222" if st.patterned else colour)
+            ax.bar(xi, s, 0.6, color=colour, edgecolor=ink.edge(name), hatch=ink.hatch(name))
             # downstream: the scenario's colour, lighter and hatched, so the scenario stays recognisable
             ax.bar(xi, d, 0.6, bottom=s, color=colour, alpha=0.45, hatch="//", edgecolor="#222222", linewidth=0.8)
         error_bars(ax, x, total, lo, hi)
@@ -366,18 +406,19 @@ def plot_cost(results: SavedResults, out_dir: Path, style: str = "talk") -> list
             if math.isfinite(t):
                 ax.text(xi, (h if math.isfinite(h) else t) + top * 0.02,
                         f"Total {compact(t)}" if len(ink.names) <= 4 else f"Total\n{compact(t)}", ha="center",
-                        va="bottom", fontsize=st.annotation_pt, fontweight="bold", color="#222222")
+                        va="bottom", fontsize=st.annotation_pt, fontweight="bold", color=st.ink)
         ax.set_ylim(0, top * (1.15 if len(ink.names) <= 4 else 1.25))
-        ax.set_xticks(x, wrap_labels([ink.labels[n] for n in ink.names], total_chars=80))
-        if len(ink.names) > 4:
-            ax.tick_params(axis="x", labelsize=st.tick_pt * 0.8)
-        ax.tick_params(axis="x", length=0)
+        _bar_names(ax, x, ink, st, key=False)
         ax.yaxis.set_major_formatter(FuncFormatter(axis_number))
-        ax.set_ylabel("Cost per year")
-        legend_above(ax, [Patch(facecolor="#777777", edgecolor="#777777", label="Staffing (unit-hours on shift)"),
-                           Patch(facecolor="#777777", alpha=0.45, hatch="//", edgecolor="#222222",
-                                 label="Downstream (arrests, holds, ED, crisis centre, linkage)")], ncols=2)
-        return _finish(fig, results, st, "Cost per year: staffing and downstream", out_dir, "cost")
+        ax.set_ylabel(f"Cost per year{money_unit(results)}")
+        parts = [Patch(facecolor="#777777", edgecolor="#777777", label="Staffing (unit-hours on shift)"),
+                 Patch(facecolor="#777777", alpha=0.45, hatch="//", edgecolor="#222222",
+                       label="Downstream (arrests, holds, ED, crisis centre, linkage)")]
+        if not ax.get_xticks().size:  # the scenarios' colour key joins the parts' key
+            parts = [Patch(facecolor=ink.colour(n), hatch=ink.hatch(n), edgecolor=ink.edge(n), label=ink.labels[n])
+                     for n in ink.names] + parts
+        figure_legend(fig, parts, 2)
+        return _finish(fig, results, st, "Cost per year: staffing and downstream", out_dir, "cost", money=True)
 
 
 def plot_utilisation(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
@@ -385,26 +426,36 @@ def plot_utilisation(results: SavedResults, out_dir: Path, style: str = "talk") 
     st = get_style(style)
     ink = Ink.of(results, st)
     util = utilisation_by_hour(results)
-    panels = [(name, list(dict.fromkeys(util.loc[util["scenario"] == name, "team"]))) for name in ink.names]
-    panels = [(name, teams) for name, teams in panels if teams]
-    n_rows = sum(len(teams) for _, teams in panels)
+    panels = [(name, [(name, t) for t in dict.fromkeys(util.loc[util["scenario"] == name, "team"])])
+              for name in ink.names]
+    panels = [(name, rows) for name, rows in panels if rows]
+    n_rows = sum(len(rows) for _, rows in panels)
+    if len(panels) > 4:  # one panel, a row per scenario and team: many panel titles would not fit a slide
+        panels = [(None, [row for _, rows in panels for row in rows])]
     cmap = matplotlib.colormaps[st.heatmap].with_extremes(bad="#E6E6E6")
+
+    def team_label(name: str, team: str) -> str:
+        return (results.scenarios.get(name) or {}).get("teams", {}).get(team, {}).get("label") or team
+
     with matplotlib.rc_context(st.rc() | {"axes.grid": False}):
         fig, axes = new_figure(st, nrows=len(panels), ncols=1, sharex=True, squeeze=False,
-                                gridspec_kw={"height_ratios": [len(t) + 0.6 for _, t in panels]})
+                                gridspec_kw={"height_ratios": [len(t) + (0.6 if n else 0) for n, t in panels]})
         image = None
-        for ax, (name, teams) in zip(axes[:, 0], panels):
-            mine = util[util["scenario"] == name]
-            grid = np.full((len(teams), 24), np.nan)
-            for i, team in enumerate(teams):
-                row = mine[mine["team"] == team].set_index("hour")["utilisation"].reindex(range(24))
-                grid[i] = row.to_numpy()
+        for ax, (name, rows) in zip(axes[:, 0], panels):
+            grid = np.full((len(rows), 24), np.nan)
+            for i, (scenario, team) in enumerate(rows):
+                mine = util[(util["scenario"] == scenario) & (util["team"] == team)]
+                grid[i] = mine.set_index("hour")["utilisation"].reindex(range(24)).to_numpy()
             image = ax.imshow(np.ma.masked_invalid(grid), aspect="auto", cmap=cmap, vmin=0, vmax=1,
-                              interpolation="nearest", extent=(-0.5, 23.5, len(teams) - 0.5, -0.5))
-            labels = [results.scenarios.get(name, {}).get("teams", {}).get(t, {}).get("label") or t for t in teams]
-            ax.set_yticks(range(len(teams)), labels)
-            ax.set_title(wrap(ink.labels[name], 55), loc="left", fontsize=st.base_pt, fontweight="bold",
-                         color="#222222")
+                              interpolation="nearest", extent=(-0.5, 23.5, len(rows) - 0.5, -0.5))
+            if name is not None:
+                ax.set_yticks(range(len(rows)), [team_label(s_, t) for s_, t in rows])
+                ax.set_title(wrap(ink.labels[name], 55), loc="left", fontsize=st.base_pt, fontweight="bold",
+                             color=st.ink)
+            else:
+                short = {n: ink.labels[n] if len(ink.labels[n]) <= 30 else ink.labels[n][:29].rstrip() + "…"
+                         for n in ink.names}
+                ax.set_yticks(range(len(rows)), [f"{short[s_]}: {team_label(s_, t)}" for s_, t in rows])
             ax.tick_params(length=0)
             for spine in ax.spines.values():
                 spine.set_visible(False)
@@ -412,19 +463,21 @@ def plot_utilisation(results: SavedResults, out_dir: Path, style: str = "talk") 
                 for (i, h), v in np.ndenumerate(grid):
                     if math.isfinite(v):
                         light = _is_light(matplotlib.colors.to_hex(cmap(min(v, 1.0))))
-                        ax.text(h, i, f"{v * 100:.0f}", ha="center", va="center", fontsize=st.annotation_pt * 0.8,
-                                color="#111111" if light else "white")
+                        keep_ink(ax.text(h, i, f"{v * 100:.0f}", ha="center", va="center",
+                                         fontsize=max(st.annotation_pt * 0.8, st.min_pt),
+                                         color="#111111" if light else "white"))
         bottom = axes[-1, 0]
         bottom.set_xticks(range(0, 24, 3), [f"{h:02d}:00" for h in range(0, 24, 3)])
         numbers = ("Numbers: % of staffed time busy, all replications pooled." if n_rows <= 10 else
-                   f"No numbers: {n_rows} rows are too many to read them; the colour shows the busy share.")
-        bottom.set_xlabel(f"Hour of day.  {numbers}  Grey: no unit on shift.", fontsize=st.tick_pt)
+                   "Too many rows for numbers: the colour shows the busy share.")
+        bottom.set_xlabel(wrap(f"Hour of day.  {numbers}  Grey: no unit on shift.", 90), fontsize=st.tick_pt)
         if image is not None:
             bar = fig.colorbar(image, ax=axes[:, 0], fraction=0.03, pad=0.01,
                                format=PercentFormatter(1.0, decimals=0))
             bar.set_label("Busy share of staffed time")
             bar.outline.set_visible(False)
-        return _finish(fig, results, st, "How busy each team is, hour by hour", out_dir, "utilisation_by_hour")
+        return _finish(fig, results, st, "How busy each team is, hour by hour", out_dir, "utilisation_by_hour",
+                       intervals=False)
 
 
 # ---------------------------------------------------------------------------- geography
@@ -522,19 +575,38 @@ def plot_response_by_zone(results: SavedResults, out_dir: Path, style: str = "ta
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart of the standard set: file stem, a title for the report, and how to draw it."""
+    """A chart of the standard set: file stem, a title for the report, how to draw it, and whether it can be
+    drawn for one call type (`--call-type`: from calls.parquet)."""
 
     stem: str
     title: str
     draw: Callable[[SavedResults, Path, str], list[Path]]
+    by_call_type: bool = False
 
 
-NEEDS_CALLS = ("outcomes_per_100_calls", "response_time")
+NEEDS_CALLS = ("outcomes_per_100_calls", "who_responds", "response_time", "monthly")
 """Charts drawn from calls.parquet: left out for a run saved with --no-calls."""
+
+
+def _difference(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
+    """Each scenario against the baseline: paired differences with 95% CIs (comparison.csv), per year and per 100 calls."""
+    from .difference_chart import plot_difference  # it draws with this module's helpers
+
+    return plot_difference(results, out_dir, style)
+
+
+def _monthly(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
+    """Calls, police contacts, arrests and holds month by month, a program's launch marked (runs with `starts_day`)."""
+    from .monthly_chart import plot_monthly
+
+    return plot_monthly(results, out_dir, style)
+
+
 CHARTS = (
-    Chart("outcomes_per_100_calls", "Outcomes per 100 crisis calls", plot_outcomes),
-    Chart("who_responds", "Who responds", plot_who_responds),
-    Chart("response_time", "Response time", plot_response_time),
+    Chart("outcomes_per_100_calls", "Outcomes per 100 crisis calls", plot_outcomes, by_call_type=True),
+    Chart("who_responds", "Who responds", plot_who_responds, by_call_type=True),
+    Chart("difference", "Against the baseline: paired differences", _difference),
+    Chart("response_time", "Response time", plot_response_time, by_call_type=True),
     Chart("police_hours", "Police hours on crisis calls", plot_police_hours),
     Chart("cost", "Cost per year", plot_cost),
     Chart("utilisation_by_hour", "Utilisation by hour of day", plot_utilisation),
@@ -553,23 +625,70 @@ def _who_pays(results: SavedResults, out_dir: Path, style: str = "talk") -> list
 CHARTS += (Chart("who_pays", "Who pays and who saves", _who_pays),)
 
 
-def draw_all(folder: str | Path, style: str = "talk", out: str | Path | None = None,
-             part: tuple[int, int] = (0, 1)) -> list[Path]:
-    """Draw every standard chart of a results folder into `<folder>/figures/` (or `out`), PNG and SVG.
+def _what_each_adds(results: SavedResults, out_dir: Path, style: str = "talk") -> list[Path]:
+    """What each piece of a program adds (drawn only for take-one-away comparisons)."""
+    from .adds_chart import plot_what_each_adds
 
-    `part=(k, n)` draws only the k-th of n shares of the charts (so n processes can share them).
+    return plot_what_each_adds(results, out_dir, style)
+
+
+EXTRA_CHARTS = (Chart("monthly", "Before and after the launch", _monthly),
+                Chart("what_each_adds", "What each piece adds", _what_each_adds))
+"""Charts drawn only for runs they fit (they return no files otherwise); not in the report's standard set."""
+
+
+def presentation(results: SavedResults, style="talk", **options) -> Style:
+    """The style a run's charts are drawn in: the baseline scenario's `charts:` block, under the options given.
+
+    A Style built by the caller (`sim.look(...)`) is taken as it is, with `options` on top.
+    Options: aspect, theme, font_scale, titles, only, call_type (None: not set).
     """
-    get_style(style)
+    given = {k: v for k, v in options.items() if v is not None and v != {}}
+    if isinstance(style, Style):
+        return look(style, **given)
+    baseline = results.manifest.get("baseline") or next(iter(results.scenarios), None)
+    block = (results.scenarios.get(baseline) or {}).get("charts") or {}
+    merged = {k: block.get(k) for k in ("aspect", "theme", "font_scale", "only") if block.get(k) is not None}
+    if block.get("titles"):
+        merged["titles"] = dict(block["titles"])
+    merged |= {k: v for k, v in given.items() if k != "titles"}
+    if given.get("titles"):
+        merged["titles"] = {**merged.get("titles", {}), **given["titles"]}
+    return look(style if style is not None else block.get("style") or "talk", **merged)
+
+
+def chart_names() -> list[str]:
+    return [c.stem for c in CHARTS + ZONE_CHARTS + EXTRA_CHARTS]
+
+
+def draw_all(folder: str | Path, style="talk", out: str | Path | None = None, part: tuple[int, int] = (0, 1),
+             **options) -> list[Path]:
+    """Draw the standard charts of a results folder into `<folder>/figures/` (or `out`), PNG and SVG.
+
+    `options` (aspect, theme, font_scale, titles, only, call_type) override the baseline
+    scenario's `charts:` block; see `presentation`. With a call type, only the charts that
+    can be drawn for one call type are drawn, and their files end in `_TYPE`. `part=(k, n)`
+    draws only the k-th of n shares of the charts (so n processes can share them).
+    """
+    if not isinstance(style, Style) and style is not None:
+        get_style(style)
     results = load_results(folder)
+    st = presentation(results, style, **options)
+    charts = CHARTS + ZONE_CHARTS + EXTRA_CHARTS
+    unknown = [n for n in st.only or () if n not in chart_names()]
+    if unknown:
+        raise ScenarioError(f"--only: unknown chart {unknown[0]!r}; charts of a run: {', '.join(chart_names())}")
+    if st.call_type is not None:
+        results = results.of_call_type(st.call_type)
+        whole = [n for n in st.only or () if not next(c for c in charts if c.stem == n).by_call_type]
+        if whole:
+            raise ScenarioError(f"--only {whole[0]} is drawn for all calls, not one call type; with --call-type: "
+                                + ", ".join(c.stem for c in charts if c.by_call_type))
+        charts = tuple(c for c in charts if c.by_call_type)
     out_dir = Path(out) if out is not None else Path(folder) / "figures"
     k, n = part
-    charts = [chart for chart in CHARTS + ZONE_CHARTS if results.has_calls or chart.stem not in NEEDS_CALLS]
-    paths = [path for i, chart in enumerate(charts) if i % n == k for path in chart.draw(results, out_dir, style)]
-    if k != n - 1:
-        return paths
-    from .adds_chart import plot_what_each_adds  # drawn only for take-one-away comparisons
-
-    return paths + plot_what_each_adds(results, out_dir, style)
+    charts = [c for c in charts if st.wants(c.stem) and (results.has_calls or c.stem not in NEEDS_CALLS)]
+    return [path for i, chart in enumerate(charts) if i % n == k for path in chart.draw(results, out_dir, st)]
 
 
 run_caption = caption  # the public name (sim.run_caption)

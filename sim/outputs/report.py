@@ -21,7 +21,7 @@ from .formatting import MINUS, fmt, interval
 from ..scenario.outcomes import mix_average
 from ..scenario.schema import Scenario, Team
 from . import adds_chart
-from .plots import CHARTS, ZONE_CHARTS, DAYS_PER_YEAR, draw_all, get_style
+from .plots import CHARTS, DAYS_PER_YEAR, EXTRA_CHARTS, ZONE_CHARTS, draw_all, get_style
 from .results import SavedResults, load_results
 
 REPORT_FILE = "report.html"
@@ -253,7 +253,7 @@ def question(results: SavedResults, names: list[str]) -> str:
 
 def _embedded_charts(folder: Path) -> list[dict]:
     charts = []
-    for chart in CHARTS + ZONE_CHARTS:
+    for chart in CHARTS + ZONE_CHARTS + tuple(c for c in EXTRA_CHARTS if c.stem != adds_chart.STEM):
         png = folder / "figures" / f"{chart.stem}.png"
         if png.exists():
             data = base64.b64encode(png.read_bytes()).decode("ascii")
@@ -274,7 +274,8 @@ def _what_each_adds(folder: Path) -> list[dict]:
 
 
 def _charts_missing(folder: Path) -> bool:
-    return any(not (folder / "figures" / f"{c.stem}.png").exists() for c in CHARTS)
+    compared = (folder / "comparison.csv").exists()  # one scenario: no difference chart to wait for
+    return any(not (folder / "figures" / f"{c.stem}.png").exists() for c in CHARTS if compared or c.stem != "difference")
 
 
 def render_report(results: SavedResults) -> str:

@@ -341,6 +341,7 @@ class SavedResults:
     hourly: pd.DataFrame
     comparison: pd.DataFrame | None
     calls_path: Path
+    call_type: str | None = None  # when set, calls() gives only calls of this type (charts of one call type)
 
     @property
     def has_calls(self) -> bool:
@@ -348,6 +349,24 @@ class SavedResults:
         return not self.manifest.get("no_calls", False)
 
     def calls(self, columns: list[str] | None = None) -> pd.DataFrame:
+        if self.call_type is not None:
+            wanted = None if columns is None else list(dict.fromkeys([*columns, "call_type"]))
+            table = self._read_calls(wanted)
+            table = table[table["call_type"] == self.call_type]
+            return table if columns is None or "call_type" in columns else table.drop(columns="call_type")
+        return self._read_calls(columns)
+
+    def of_call_type(self, call_type: str) -> "SavedResults":
+        """The same results with calls() narrowed to one call type (ScenarioError if no scenario has it)."""
+        import dataclasses
+
+        types = {t for spec in self.scenarios.values() for t in ((spec or {}).get("demand") or {}).get("call_types", {})}
+        if call_type not in types:
+            raise ScenarioError(f"--call-type {call_type!r} is not a call type of these scenarios; they have: "
+                                f"{', '.join(sorted(types)) or 'none'}")
+        return dataclasses.replace(self, call_type=call_type)
+
+    def _read_calls(self, columns: list[str] | None) -> pd.DataFrame:
         try:
             return pd.read_parquet(self.calls_path, columns=columns)
         except FileNotFoundError:

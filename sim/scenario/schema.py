@@ -15,6 +15,7 @@ from .costs import Costs
 from .distributions import Constant, Distribution
 from .triage import Triage
 from .outcomes import Effects, OutcomeCell, OutcomeTable, legacy_table, validate_outcomes
+from .presentation import ChartSettings, Colour, check_colour
 from .uncertainty import ParameterDistribution, check_uncertainty
 from .geography import Geography, check_team_geography
 from ..errors import PathValueError
@@ -395,6 +396,13 @@ class Team(Strict):
     travel_factor: float = Field(1.0, gt=0, allow_inf_nan=False,
                                  description="With geography: multiplies travel (e.g. 1.3 without lights and sirens).")
     turnout_min: Distribution | None = Field(None, description="With geography: minutes from assignment to rolling.")
+    starts_day: float | None = Field(
+        None, ge=0, description="The program's launch: its units come on shift from this day of the measured period "
+        "(0 = the first day after the warm-up); until then routing skips the team as when it is off shift.")
+    color: Colour | None = Field(None, description="The team's colour in charts (a scenario whose program this team "
+                                 "is takes it, unless the scenario gives its own `color`).")
+
+    _colour = field_validator("color")(lambda cls, v: v if v is None else check_colour(v))
 
     @model_validator(mode="after")
     def _staffing(self):
@@ -482,6 +490,14 @@ class Scenario(Strict):
     name: Identifier = Field(description="Id used in file names: [a-z0-9_]+.")
     label: str | None = Field(None, description="Plain-words name for charts; defaults to the name.")
     description: str = Field("", description="One or two sentences for reports.")
+    city: str | None = Field(None, max_length=120, description="The place, in a few words, for chart captions "
+                             "(e.g. \"A mid-sized US city, synthetic\"); default the description.")
+    note: str | None = Field(None, max_length=300, description="A caveat shown in the caption of every chart with this scenario.")
+    currency: str | None = Field(None, max_length=12, description="Currency of every cost (e.g. USD, $, EUR); absent: "
+                                 "charts say costs are in the scenario's currency units.")
+    color: Colour | None = Field(None, description="The scenario's colour in every chart (default: by its new teams' kind).")
+    charts: ChartSettings | None = Field(None, description="How its charts are drawn (the baseline's block is used "
+                                         "for a run; `crisis-sim plot` options override it).")
     run: RunSettings = Field(default_factory=RunSettings)
     demand: Demand
     roles: dict[Identifier, Role] = Field(
@@ -503,6 +519,8 @@ class Scenario(Strict):
         default_factory=dict, description="Uncertain inputs for `run --draws N`: key path (as in sweeps) -> distribution.")
 
     _derived: set[tuple[str, str]] = PrivateAttr(default_factory=set)  # (team, key) filled in from roles
+
+    _colour = field_validator("color")(lambda cls, v: v if v is None else check_colour(v))
 
     @model_validator(mode="after")
     def _roles(self):
