@@ -43,7 +43,8 @@ API = {
     "outputs": {"save": "outputs.folders", "load_results": "outputs.results", "draw_folder": "outputs.folders",
                 "write_report": "outputs.report", "CHARTS": "outputs.plots", "run_caption": "outputs.plots",
                 "get_style": "outputs.style", "drawing": "outputs.style", "new_figure": "outputs.style",
-                "finish_chart": "outputs.style", "caption_line": "outputs.style", "Ink": "outputs.style"},
+                "finish_chart": "outputs.style", "caption_line": "outputs.style", "Ink": "outputs.style",
+                "look": "outputs.style"},
 }
 _WHERE = {name: module for names in API.values() for name, module in names.items()}
 __all__ = list(_WHERE)

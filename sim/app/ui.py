@@ -98,7 +98,9 @@ def paper_figures(folder: str) -> str:
 
 def ensure_figures(folder: Path) -> None:
     """Draw the standard charts and report.html of a run folder if they are missing (no re-run)."""
-    if any(not (folder / "figures" / f"{c.stem}.png").exists() for c in CHARTS) or not (folder / REPORT_FILE).exists():
+    compared = (folder / "comparison.csv").exists()  # one scenario: no difference chart to wait for
+    if any(not (folder / "figures" / f"{c.stem}.png").exists() for c in CHARTS if compared or c.stem != "difference") \
+            or not (folder / REPORT_FILE).exists():
         with st.spinner("Drawing the charts…"):
             write_report(folder)
 

@@ -109,7 +109,8 @@ def plot_who_pays(results: SavedResults, out_dir: Path, style: str = "talk") -> 
         ax.set_xlim(-span * 1.6, span * 1.6)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=4, symmetric=True))
         ax.xaxis.set_major_formatter(FuncFormatter(axis_number))
-        ax.set_xlabel(f"Change in cost per year{money_unit(results)} against {wrap(base_label, 40)} (left of 0: saves)",
+        against = base_label if len(base_label) <= 24 else "the baseline"
+        ax.set_xlabel(f"Change in cost per year{money_unit(results)} against {against} (left of 0: saves)",
                       fontsize=st.tick_pt)
         ax.set_yticks(y0, parts)
         ax.tick_params(axis="y", length=0)

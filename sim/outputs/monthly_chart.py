@@ -3,7 +3,7 @@
 Drawn for runs where a team has `starts_day`. With common random numbers the scenario without
 the program is the same city on the same calls, so the lines lie on each other until the
 launch and part after it: the before/after a presenter shows for one city. Runs shorter than
-four months are drawn by week.
+four months are drawn by week (shorter than four weeks, by day).
 """
 
 from __future__ import annotations
@@ -43,8 +43,10 @@ def launches(results: SavedResults) -> list[tuple[str, str, float]]:
 
 
 def period_days(days: float) -> tuple[float, str]:
-    """The bin: a month (365/12 days) for runs of four months or more, else a week."""
-    return (MONTH_DAYS, "Month") if days >= 4 * MONTH_DAYS else (7.0, "Week")
+    """The bin: a month (365/12 days) for runs of four months or more, a week for four weeks or more, else a day."""
+    if days >= 4 * MONTH_DAYS:
+        return MONTH_DAYS, "Month"
+    return (7.0, "Week") if days >= 28 else (1.0, "Day")
 
 
 def monthly_table(results: SavedResults) -> pd.DataFrame:

@@ -405,12 +405,12 @@ def plot_cost(results: SavedResults, out_dir: Path, style: str = "talk") -> list
         for xi, t, h in zip(x, total, hi):
             if math.isfinite(t):
                 ax.text(xi, (h if math.isfinite(h) else t) + top * 0.02,
-                        f"Total {compact(t)}" if len(ink.names) <= 4 else f"Total\n{compact(t)}", ha="center",
+                        f"Total {compact(t)}" if len(ink.names) <= 4 else compact(t), ha="center",
                         va="bottom", fontsize=st.annotation_pt, fontweight="bold", color=st.ink)
         ax.set_ylim(0, top * (1.15 if len(ink.names) <= 4 else 1.25))
         _bar_names(ax, x, ink, st, key=False)
         ax.yaxis.set_major_formatter(FuncFormatter(axis_number))
-        ax.set_ylabel(f"Cost per year{money_unit(results)}")
+        ax.set_ylabel(f"Cost per year{money_unit(results)}" if len(ink.names) <= 4 else f"A year{money_unit(results)}")
         parts = [Patch(facecolor="#777777", edgecolor="#777777", label="Staffing (unit-hours on shift)"),
                  Patch(facecolor="#777777", alpha=0.45, hatch="//", edgecolor="#222222",
                        label="Downstream (arrests, holds, ED, crisis centre, linkage)")]
@@ -453,7 +453,7 @@ def plot_utilisation(results: SavedResults, out_dir: Path, style: str = "talk") 
                 ax.set_title(wrap(ink.labels[name], 55), loc="left", fontsize=st.base_pt, fontweight="bold",
                              color=st.ink)
             else:
-                short = {n: ink.labels[n] if len(ink.labels[n]) <= 30 else ink.labels[n][:29].rstrip() + "…"
+                short = {n: ink.labels[n] if len(ink.labels[n]) <= 24 else ink.labels[n][:23].rstrip() + "…"
                          for n in ink.names}
                 ax.set_yticks(range(len(rows)), [f"{short[s_]}: {team_label(s_, t)}" for s_, t in rows])
             ax.tick_params(length=0)
@@ -467,10 +467,12 @@ def plot_utilisation(results: SavedResults, out_dir: Path, style: str = "talk") 
                                          fontsize=max(st.annotation_pt * 0.8, st.min_pt),
                                          color="#111111" if light else "white"))
         bottom = axes[-1, 0]
-        bottom.set_xticks(range(0, 24, 3), [f"{h:02d}:00" for h in range(0, 24, 3)])
+        bottom.set_xticks(range(0, 24, 3), [f"{h:02d}:00" if len(panels) > 1 or len(panels[0][1]) <= 6 else f"{h}"
+                                            for h in range(0, 24, 3)])
         numbers = ("Numbers: % of staffed time busy, all replications pooled." if n_rows <= 10 else
                    "Too many rows for numbers: the colour shows the busy share.")
-        bottom.set_xlabel(wrap(f"Hour of day.  {numbers}  Grey: no unit on shift.", 90), fontsize=st.tick_pt)
+        bottom.set_xlabel(wrap(f"Hour of day.  {numbers}  Grey: no unit on shift.", 90 if panels[0][0] else 48),
+                          fontsize=st.tick_pt)
         if image is not None:
             bar = fig.colorbar(image, ax=axes[:, 0], fraction=0.03, pad=0.01,
                                format=PercentFormatter(1.0, decimals=0))

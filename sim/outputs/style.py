@@ -299,7 +299,8 @@ def finish(fig: Figure, style: Style, title: str, caption: str, out_dir: Path, s
                                 frameon=False, fontsize=style.tick_pt if len(handles) <= 3 else
                                 max(style.min_pt, style.tick_pt * 0.9))
             fig.draw_without_rendering()
-            top = 1 - title_h - legend.get_window_extent().height / fig.bbox.height - 0.01
+            # constrained layout keeps the title's own room at the top of the rectangle it is given
+            top = 1 - legend.get_window_extent().height / fig.bbox.height - 0.02
         engine.set(rect=(0, bottom, 1, top - bottom))
     _slide_ready(fig, style)
     out_dir = Path(out_dir)
