@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 import sim
 import sim.outputs.plots as plots
-from fixtures_results import DAYS, _BASE, fixture_scenarios, results_dir  # noqa: F401 (fixture)
+from fixtures_results import DAYS, fixture_scenarios, results_dir  # noqa: F401 (fixture)
 from sim.cli import app
 from sim.outputs.difference_chart import difference_table
 from sim.outputs.identity import IDENTITY_COLOURS, identities, identity_colour
@@ -360,7 +360,6 @@ def test_look_validates_its_settings():
         look("talk", font_scale=9)
 
 
-_ = _BASE  # the fixture city's raw form is shared with the launch tests
 
 
 # ---------------------------------------------------------------------------- SVG in slide tools

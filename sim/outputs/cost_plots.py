@@ -12,10 +12,10 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..analysis.stats import paired_difference, welch_difference
 from .formatting import axis_number, compact
+from .captions import money_unit
 from .plots import _finish, _years_factor
 from .results import SavedResults
-from .captions import money_unit
-from .style import Ink, drawing, figure_legend, finite, get_style, new_figure, wrap
+from .style import Ink, drawing, figure_legend, finite, get_style, new_figure
 
 PAYER_WORDS = {"justice": "Justice", "health": "Health care", "behavioral_health": "Behavioral health",
                "city": "City, other", "police": "Police, other"}

@@ -247,7 +247,7 @@ def _staffing_search(folder: Path, style: Style, figures: Path) -> list[Path]:
     else:
         title = f"{answer} units is the smallest staffing that meets {what}"
     reps_text = f"{reps.min()}" if same_reps else f"{reps.min()}–{reps.max()}"
-    caption = (f"Simulated: {reps_text} replications per staffing level × {info['days']:g} days, 95% CI. "
+    caption = (f"Simulated, not a forecast: {reps_text} replications per staffing level × {info['days']:g} days, 95% CI. "
                "#k = k-th staffing level tried")
     return finish(fig, style, wrap(title, 70), caption, figures, "staffing_search")
 

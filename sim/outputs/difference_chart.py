@@ -16,6 +16,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from ..analysis.catalogue import metric
 from .formatting import MINUS
@@ -67,6 +68,18 @@ def words(value: float, low: float, high: float, noun: str) -> str:
     return f"no clear change in {noun} ({sign(low)} to {sign(high)} a year)"
 
 
+def short_words(value: float, low: float, high: float) -> str:
+    """"317 fewer (309–325)" a year, for a row that already names what: two scenarios side by side."""
+    def n(v: float) -> str:
+        return f"{abs(v):,.0f}" if abs(v) >= 10 else f"{abs(v):,.1f}"
+
+    if finite(value, low, high) and high < 0:
+        return f"{n(value)} fewer ({n(high)}–{n(low)})"
+    if finite(value, low, high) and low > 0:
+        return f"{n(value)} more ({n(low)}–{n(high)})"
+    return "no clear change" if finite(value, low, high) else ""
+
+
 def difference_table(results: SavedResults) -> pd.DataFrame:
     """Per scenario and row: the paired difference per year and per 100 baseline calls, with 95% CIs and words.
 
@@ -108,7 +121,7 @@ def plot_difference(results: SavedResults, out_dir: Path, style="talk") -> list[
     rows = [r for _, r, _ in ROWS if r in set(table["row"])]
     if len(names) > 3:  # many scenarios: the rows a decision turns on, so each keeps room to read
         rows = [r for r in rows if r in KEY_ROWS] or rows
-    labelled = len(names) == 1  # words beside each row; with more scenarios they would collide
+    labelled = len(names) <= 2  # words beside each row; with more scenarios they would collide
     base_label = ink.labels.get(results.manifest.get("baseline"), "the baseline")
     per_year_of_100 = (baseline_calls(results) / 100) * DAYS_PER_YEAR / float(results.manifest["days"])
     with matplotlib.rc_context(st.rc() | {"axes.grid": True, "axes.grid.axis": "x"}):
@@ -127,9 +140,15 @@ def plot_difference(results: SavedResults, out_dir: Path, style="talk") -> list[
                 ax.plot(r["per_100"], yi, marker=ink.marker(name), markersize=15 if len(names) <= 3 else 10, color=ink.colour(name),
                         markeredgecolor=st.ink, zorder=4, linestyle="none")
                 if labelled:
-                    ax.annotate(wrap(r["words"], 36), (1.0, yi), xycoords=("axes fraction", "data"), xytext=(14, 0),
-                                textcoords="offset points", ha="left", va="center", fontsize=st.min_pt or
-                                st.annotation_pt, color=st.ink, annotation_clip=False)
+                    text = wrap(r["words"], 36) if len(names) == 1 else short_words(r["diff_year"], r["low_year"],
+                                                                                     r["high_year"])
+                    if len(names) > 1:  # the scenario's marker starts its words
+                        ax.plot([1.03], [yi], marker=ink.marker(name), markersize=11, color=ink.colour(name),
+                                markeredgecolor=st.ink, transform=ax.get_yaxis_transform(), clip_on=False)
+                    ax.annotate(text, (1.0, yi), xycoords=("axes fraction", "data"),
+                                xytext=(14 if len(names) == 1 else 30, 0), textcoords="offset points", ha="left",
+                                va="center", fontsize=st.min_pt or st.annotation_pt, color=st.ink,
+                                annotation_clip=False)
         ax.axvline(0, color=st.ink, linewidth=1.4, zorder=2)
         span = np.nanmax(np.abs(table[["low_100", "high_100", "per_100"]].to_numpy(float)))
         span = span if math.isfinite(span) and span > 0 else 1.0
@@ -146,7 +165,12 @@ def plot_difference(results: SavedResults, out_dir: Path, style="talk") -> list[
             top = ax.secondary_xaxis("top", functions=(lambda v: v * per_year_of_100, lambda v: v / per_year_of_100))
             top.set_xlabel("Change per year")
             top.xaxis.set_major_formatter(lambda v, _p: f"{v:,.0f}".replace("-", MINUS))
+            top.xaxis.set_major_locator(MaxNLocator(5))
         ax.xaxis.set_major_formatter(lambda v, _p: f"{v:g}".replace("-", MINUS))
+        if len(names) == 2:
+            ax.annotate("a year, 95% CI", (1.0, 1.0), xycoords="axes fraction", xytext=(30, 36),
+                        textcoords="offset points", ha="left", va="bottom", fontsize=st.min_pt or st.annotation_pt,
+                        color=st.ink, annotation_clip=False)
         if len(names) > 1:
             handles = [Line2D([], [], color=ink.colour(n), marker=ink.marker(n), markersize=13, linewidth=5,
                               linestyle=ink.linestyle(n), label=wrap(ink.labels[n], 40)) for n in names]

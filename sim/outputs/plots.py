@@ -27,12 +27,12 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from ..analysis.stats import t_interval
-from .formatting import MINUS, axis_number, compact, fmt, interval
-from .results import SavedResults, load_results
+from ..errors import ScenarioError
 from . import captions as _captions
 from .captions import money_unit
+from .formatting import MINUS, axis_number, compact, fmt, interval
 from .identity import RESPONDERS
-from ..errors import ScenarioError
+from .results import SavedResults, load_results
 from .style import (
     DARK_SWAPS, DAYS_PER_YEAR, Ink, Style, error_bars, figure_legend, finish, finite, get_style, keep_ink,
     legend_above, look, new_figure, wrap, wrap_labels,
@@ -335,7 +335,8 @@ def plot_police_hours(results: SavedResults, out_dir: Path, style: str = "talk")
             diff = _comparison_row(results, name, "police_hours_crisis") if name != baseline else None
             if diff is not None and math.isfinite(diff["diff_mean"]):
                 change = [diff[k] * per_year for k in ("diff_mean", "ci_low", "ci_high")]
-                text += "\n" + (_hours_change(*change) if len(ink.names) <= 4 else _hours_change_short(*change))
+                roomy = len(ink.names) <= (4 if st.aspect == "16:9" else 2)
+                text += "\n" + (_hours_change(*change) if roomy else _hours_change_short(*change))
             elif name == baseline:
                 text += "\nbaseline"
             ax.text(xi, y + top * 0.02, text, ha="center", va="bottom",
@@ -351,8 +352,9 @@ def plot_police_hours(results: SavedResults, out_dir: Path, style: str = "talk")
 def _bar_names(ax, x, ink: Ink, st: Style, key: bool = True) -> None:
     """Scenario names under their bars, or, when they would not fit side by side, a colour key above the plot."""
     ax.tick_params(axis="x", length=0)
+    chars = int(ax.get_figure().get_figwidth() * 0.85 * 72 / (max(st.tick_pt, st.min_pt) * 0.62))  # under the plot
     if len(ink.names) <= 4 and max(len(ink.labels[n]) for n in ink.names) <= 60:
-        ax.set_xticks(x, wrap_labels([ink.labels[n] for n in ink.names], total_chars=80))
+        ax.set_xticks(x, wrap_labels([ink.labels[n] for n in ink.names], total_chars=chars))
         return
     ax.set_xticks([])
     if key:

@@ -13,9 +13,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from .captions import place
 from .formatting import axis_number
+from .identity import identities
 from .psa_results import load_psa
-from .style import DAYS_PER_YEAR, finish, get_style, legend_above, new_figure, wrap
+from .style import DAYS_PER_YEAR, Ink, finish, get_style, legend_above, new_figure, wrap
 
 PROBABILITIES = (
     ("cost_total", "Costs less, all payers"),
@@ -30,9 +32,11 @@ DRIVER_METRIC = "cost_total"
 def psa_caption(psa: dict) -> str:
     m = psa["manifest"]
     reps = int(m["replications_per_draw"])
-    return (f"Simulated: {m['draws']} draws of {len(m['uncertain_inputs'])} uncertain inputs × {reps} "
+    where = place(psa.get("scenarios", {}), m.get("baseline"))
+    return ((f"{where.rstrip('.')}. " if where else "")
+            + f"Simulated, not a forecast: {m['draws']} draws of {len(m['uncertain_inputs'])} uncertain inputs × {reps} "
             f"replication{'s' if reps != 1 else ''} × {float(m['days']):g} days, the same inputs and calls for every "
-            "scenario within a draw.")
+            "scenario within a draw; the spread covers uncertainty in the inputs and simulation noise.")
 
 
 def _finish(fig: Figure, psa: dict, st, title: str, out_dir: Path, stem: str) -> list[Path]:
@@ -44,7 +48,10 @@ def _labels(psa: dict) -> dict[str, str]:
 
 
 def _colours(psa: dict, st) -> dict[str, str]:
-    return {s["name"]: st.palette[i % len(st.palette)] for i, s in enumerate(psa["manifest"]["scenarios"])}
+    """Each scenario's identity colour (identity.py), as in the run charts."""
+    names = [s["name"] for s in psa["manifest"]["scenarios"]]
+    ink = Ink(names, {}, st, identities({n: psa.get("scenarios", {}).get(n) or {} for n in names}))
+    return {n: ink.colour(n) for n in names}
 
 
 def draw_differences(psa: dict, metric: str, team: str = "") -> pd.DataFrame:
