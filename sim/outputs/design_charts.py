@@ -86,7 +86,7 @@ def draw_sweep(folder: str | Path, style: str = "talk", out: str | Path | None =
         stem = f"sweep_{ref.metric}" + (f"_{ref.team}" if ref.team else "")
         with drawing(st):
             paths += staffing_curve(st, rows, keys, key_labels, ref, target, figures, stem, caption, team_labels,
-                                    sweep.get("label"))
+                                    sweep.get("label"), days=float(info["days"]))
             if len(keys) == 2 and sweep["mode"] == "grid":
                 paths += heatmap(st, rows, keys, key_labels, ref, target, figures,
                                  f"heatmap_{stem.removeprefix('sweep_')}", caption, team_labels)
@@ -98,7 +98,8 @@ def _numeric(series: pd.Series) -> bool:
 
 
 def staffing_curve(st: Style, rows: pd.DataFrame, keys: list[str], key_labels: dict, ref: MetricRef, target, figures: Path,
-                   stem: str, caption: str, team_labels: dict, title: str | None = None) -> list[Path]:
+                   stem: str, caption: str, team_labels: dict, title: str | None = None,
+                   days: float | None = None) -> list[Path]:
     """The metric against the first varied key, a line (with its 95% CI band) per value of the others."""
     x_key, others = keys[0], keys[1:]
     fig, ax = new_figure(st)
@@ -128,7 +129,11 @@ def staffing_curve(st: Style, rows: pd.DataFrame, keys: list[str], key_labels: d
         top = 1.05 if rows["mean"].max() <= 1 else ax.get_ylim()[1]
         ax.set_ylim(0, min(ax.get_ylim()[1], top))
     ax.set_xlabel(key_labels.get(x_key, x_key))
-    ax.set_ylabel(wrap(metric_label(MetricRef(ref.metric)), 40))
+    entry = catalogue.metric(ref.metric)
+    if entry.unit in ("count", "hours", "money"):  # amounts are read against zero, not against the lowest point
+        ax.set_ylim(bottom=0)
+    period = f" per {days:g} days" if entry.per_period and days else ""
+    ax.set_ylabel(wrap(metric_label(MetricRef(ref.metric)) + period, 40))
     handles, labels = ax.get_legend_handles_labels()
     if len(labels) > 1:
         ax.legend(loc="best", frameon=False)

@@ -1,14 +1,15 @@
 """Slide-ready charts drawn from a saved results folder (never from the model).
 
 Every chart reads the tidy tables of a results folder (`load_results`) and saves one PNG
-(150 dpi) and one SVG, 16:9 at 13.33 × 7.5 inches, into `<folder>/figures/`. One house
-style for all of them: a colour-blind-safe palette where a scenario keeps its colour in
-every chart, scenario labels rather than ids, and a caption line saying these are
-simulated results with 95% confidence intervals.
+(150 dpi) and one SVG, 16:9 at 13.33 × 7.5 inches (or 4:3), into `<folder>/figures/` or
+another new folder. One house style for all of them: each scenario in its identity colour
+(identity.py: by what it is, the same in every chart of every run), scenario labels rather
+than ids, and a caption that says where, that the numbers are simulated and not a forecast,
+and what any interval drawn covers (captions.py). How they look for a talk (title, aspect,
+theme, type scale, which charts, one call type) comes from `presentation`: the baseline
+scenario's `charts:` block under the options given.
 
-Two styles: `talk` (large type, few gridlines, for slides) and `paper` (compact type,
-colours chosen by lightness and patterns added so a grayscale print still tells the
-scenarios apart).
+Two styles: `talk` (large type, no text under 18 pt, for slides) and `paper` (compact type).
 """
 
 from __future__ import annotations
