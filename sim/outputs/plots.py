@@ -435,6 +435,8 @@ def plot_utilisation(results: SavedResults, out_dir: Path, style: str = "talk") 
     n_rows = sum(len(rows) for _, rows in panels)
     if len(panels) > 4:  # one panel, a row per scenario and team: many panel titles would not fit a slide
         panels = [(None, [row for _, rows in panels for row in rows])]
+    # numbers in the cells need wide cells (16:9, no long row labels beside them) and few rows
+    numbered = n_rows <= 10 and st.aspect == "16:9" and panels[0][0] is not None
     cmap = matplotlib.colormaps[st.heatmap].with_extremes(bad="#E6E6E6")
 
     def team_label(name: str, team: str) -> str:
@@ -462,7 +464,7 @@ def plot_utilisation(results: SavedResults, out_dir: Path, style: str = "talk") 
             ax.tick_params(length=0)
             for spine in ax.spines.values():
                 spine.set_visible(False)
-            if n_rows <= 10:  # with more rows the numbers would be too small to read; the colour still is
+            if numbered:  # small cells would crowd the numbers; the colour still reads
                 for (i, h), v in np.ndenumerate(grid):
                     if math.isfinite(v):
                         light = _is_light(matplotlib.colors.to_hex(cmap(min(v, 1.0))))
@@ -472,8 +474,8 @@ def plot_utilisation(results: SavedResults, out_dir: Path, style: str = "talk") 
         bottom = axes[-1, 0]
         bottom.set_xticks(range(0, 24, 3), [f"{h:02d}:00" if len(panels) > 1 or len(panels[0][1]) <= 6 else f"{h}"
                                             for h in range(0, 24, 3)])
-        numbers = ("Numbers: % of staffed time busy, all replications pooled." if n_rows <= 10 else
-                   "Too many rows for numbers: the colour shows the busy share.")
+        numbers = ("Numbers: % of staffed time busy, all replications pooled." if numbered else
+                   "The colour shows the busy share.")
         bottom.set_xlabel(wrap(f"Hour of day.  {numbers}  Grey: no unit on shift.", 90 if panels[0][0] else 48),
                           fontsize=st.tick_pt)
         if image is not None:
