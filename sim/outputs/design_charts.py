@@ -143,7 +143,7 @@ def staffing_curve(st: Style, rows: pd.DataFrame, keys: list[str], key_labels: d
 
 def heatmap(st: Style, rows: pd.DataFrame, keys: list[str], key_labels: dict, ref: MetricRef, target, figures: Path, stem: str,
             caption: str, team_labels: dict) -> list[Path]:
-    """The metric over a grid of two varied keys; cells meeting the target (with 95% confidence) are ticked."""
+    """The metric over a grid of two varied keys; cells whose 95% interval is within the target are ticked."""
     x_key, y_key = keys
     table = rows.pivot_table(index=y_key, columns=x_key, values="mean", aggfunc="first").sort_index(ascending=False)
     lo = rows.pivot_table(index=y_key, columns=x_key, values="ci_low", aggfunc="first").reindex_like(table)
@@ -178,7 +178,7 @@ def heatmap(st: Style, rows: pd.DataFrame, keys: list[str], key_labels: dict, re
     note = ""
     if target is not None and target.ref == ref:
         word = "at most" if target.op == "<=" else "at least"
-        note = f"  ✓ = meets the target ({word} {chart_value(target.value, ref.metric)}) with 95% confidence"
+        note = f"  ✓ = the 95% interval is within the target ({word} {chart_value(target.value, ref.metric)})"
     return finish(fig, st, wrap(metric_label(ref, team_labels), 70), caption + note, figures, stem)
 
 
