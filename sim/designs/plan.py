@@ -41,7 +41,7 @@ from ..errors import ScenarioError
 from ..scenario.schema import DAYS, Scenario
 from ..scenario.variants import derive
 from .executors import DASK_TIMEOUT_S, describe
-from .staffing import Confirmation, overall
+from .staffing import Confirmation, check_team_and_targets, overall
 
 DAY_PATTERNS = {"all": (DAYS,), "weekdays": (DAYS[:5], DAYS[5:])}
 SCREENED = {
@@ -107,13 +107,8 @@ class PlanQuestion:
     def check(self) -> None:
         """Raise ScenarioError for a question the planner cannot answer for this scenario."""
         s = self.scenario
-        if self.team not in s.teams:
-            raise ScenarioError(f"unknown team {self.team!r}; teams: {', '.join(s.teams)}", path="--team")
-        if not self.targets:
-            raise ScenarioError('give at least one --target, e.g. "eligible_reached_share[peer_team]>=0.6"',
-                                path="--target")
+        check_team_and_targets(s, self.team, self.targets, "eligible_reached_share[peer_team]>=0.6")
         for target in self.targets:
-            target.ref.check(s, "--target")
             metric, team = target.ref.metric, target.ref.team
             if metric not in SCREENED or (team and team != self.team) or (metric != "fallback_share" and not team):
                 raise ScenarioError(

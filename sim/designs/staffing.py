@@ -28,6 +28,16 @@ from .executors import DASK_TIMEOUT_S, describe, run_jobs
 from .experiment import ReplicationJob, run_replication
 
 
+def check_team_and_targets(scenario, team: str, targets, example: str) -> None:
+    """The part of a staffing or planning question every tool checks: a known team and at least one valid target."""
+    if team not in scenario.teams:
+        raise ScenarioError(f"unknown team {team!r}; teams: {', '.join(scenario.teams)}", path="--team")
+    if not targets:
+        raise ScenarioError(f'give at least one --target, e.g. "{example}"', path="--target")
+    for target in targets:
+        target.ref.check(scenario, "--target")
+
+
 @dataclass(frozen=True)
 class StaffingQuestion:
     """What to staff, what must hold, and how hard to look."""
@@ -48,12 +58,7 @@ class StaffingQuestion:
     def check(self) -> None:
         """Raise ScenarioError for a question that cannot be asked of this scenario."""
         s = self.scenario
-        if self.team not in s.teams:
-            raise ScenarioError(f"unknown team {self.team!r}; teams: {', '.join(s.teams)}", path="--team")
-        if not self.targets:
-            raise ScenarioError('give at least one --target, e.g. "response_min_p90<=20"', path="--target")
-        for target in self.targets:
-            target.ref.check(s, "--target")
+        check_team_and_targets(s, self.team, self.targets, "response_min_p90<=20")
         team = s.teams[self.team]
         if self.shift is not None:
             if team.shifts is None:
