@@ -15,7 +15,7 @@ from .formatting import axis_number, compact
 from .captions import money_unit
 from .plots import _finish, _years_factor
 from .results import SavedResults
-from .style import Ink, drawing, figure_legend, finite, get_style, new_figure
+from .style import drawing, figure_legend, finite, new_figure, scenario_inks
 
 PAYER_WORDS = {"justice": "Justice", "health": "Health care", "behavioral_health": "Behavioral health",
                "city": "City, other", "police": "Police, other"}
@@ -73,9 +73,7 @@ def plot_who_pays(results: SavedResults, out_dir: Path, style: str = "talk") -> 
     table = who_pays_table(results)
     if table.empty:
         return []
-    st = get_style(style)
-    ink = Ink.of(results, st)
-    names = [n for n in ink.names if n in set(table["scenario"])]
+    st, ink, names = scenario_inks(results, style, table["scenario"])
     parts = list(dict.fromkeys(table["part"]))
     base_label = ink.labels.get(results.manifest.get("baseline"), "baseline")
     labelled = len(names) <= 2  # value labels only where there is room for them

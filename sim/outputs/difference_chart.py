@@ -21,7 +21,7 @@ from matplotlib.ticker import MaxNLocator
 from ..analysis.catalogue import metric
 from .formatting import MINUS
 from .results import SavedResults
-from .style import DAYS_PER_YEAR, Ink, figure_legend, finite, get_style, new_figure, wrap
+from .style import DAYS_PER_YEAR, figure_legend, finite, new_figure, scenario_inks, wrap
 
 STEM = "difference"
 # metric, its words as a row, and the noun for "fewer ..." / "more ..."
@@ -115,9 +115,7 @@ def plot_difference(results: SavedResults, out_dir: Path, style="talk") -> list[
         return []
     from .plots import _finish  # the run charts' caption and call-type naming
 
-    st = get_style(style)
-    ink = Ink.of(results, st)
-    names = [n for n in ink.names if n in set(table["scenario"])]
+    st, ink, names = scenario_inks(results, style, table["scenario"])
     rows = [r for _, r, _ in ROWS if r in set(table["row"])]
     if len(names) > 3:  # many scenarios: the rows a decision turns on, so each keeps room to read
         rows = [r for r in rows if r in KEY_ROWS] or rows

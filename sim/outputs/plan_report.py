@@ -7,17 +7,15 @@ data URIs, so the page needs no network and no other file.
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 from pathlib import Path
 
-import jinja2
 import pandas as pd
 
+from .pages import png_src, render_page, write_page
 from .plan import draw_plan
 
-REPORT_FILE = "report.html"
 PLAN_CHARTS = (
     ("plan_units_by_hour", "Units on duty by hour of the week",
      "What the team is asked for hour by hour, the units each hour would need on its own, and the scenario's and the planned shifts."),
@@ -91,15 +89,13 @@ def render_plan_report(folder: Path) -> str:
         png = folder / "figures" / f"{stem}.png"
         if png.exists():
             charts.append({"title": title, "what": what, "stem": stem,
-                           "src": "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")})
+                           "src": png_src(png)})
     stations, checks = _stations(folder)
     shifts = (folder / "shifts.yaml").read_text() if (folder / "shifts.yaml").exists() else ""
     ref = f"eligible_reached_share[{plan['team']}]"
     ceiling = plan.get("ceiling", {}).get(ref)
-    env = jinja2.Environment(loader=jinja2.PackageLoader("sim.outputs", "templates"),
-                             autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
-                             lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    return env.get_template("plan_report.html.j2").render(
+    return render_page(
+        "plan_report.html.j2",
         manifest=man, plan=plan, candidates=candidate_rows(folder, plan["targets"]), stations=stations,
         checks=checks, curve=_curve(folder), charts=charts,
         shifts="\n".join(line for line in shifts.splitlines() if line != f"# {plan['message']}"),
@@ -119,8 +115,4 @@ def write_plan_report(folder: str | Path, style: str = "talk") -> Path:
         wanted.append(PLAN_CHARTS[2][0])
     if any(not (folder / "figures" / f"{stem}.png").exists() for stem in wanted):
         draw_plan(folder, style=style)
-    path = folder / REPORT_FILE
-    tmp = path.with_name(f".{REPORT_FILE}.partial")
-    tmp.write_text(render_plan_report(folder), encoding="utf-8")
-    tmp.replace(path)  # a reader never sees half a report
-    return path
+    return write_page(folder, render_plan_report(folder))

@@ -327,7 +327,7 @@ def plot_police_hours(results: SavedResults, out_dir: Path, style: str = "talk")
         for xi, name, m in zip(x, ink.names, mean):
             ax.bar(xi, m, 0.6, color=ink.colour(name), hatch=ink.hatch(name), edgecolor=ink.edge(name))
         error_bars(ax, x, mean, lo, hi)
-        top = max([h if math.isfinite(h) else m for m, h in zip(mean, hi) if math.isfinite(m)], default=1.0)
+        top = bar_top(mean, hi)
         for xi, name, m, h in zip(x, ink.names, mean, hi):
             if not math.isfinite(m):
                 continue
@@ -348,6 +348,13 @@ def plot_police_hours(results: SavedResults, out_dir: Path, style: str = "talk")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.set_ylabel("Police hours per year" if len(ink.names) <= 4 else "Hours a year")
         return _finish(fig, results, st, "Police time spent on crisis calls", out_dir, "police_hours")
+
+
+def bar_top(means, highs) -> float:
+    """The top of the tallest bar with its interval: the scale of the headroom above the bars. Never zero
+    (a run where every bar is 0, e.g. no police hours at all, still gets an axis from 0 to 1)."""
+    top = max([h if math.isfinite(h) else m for m, h in zip(means, highs) if math.isfinite(m)], default=0.0)
+    return top if top > 0 else 1.0
 
 
 def _bar_names(ax, x, ink: Ink, st: Style, key: bool = True) -> None:
@@ -404,7 +411,7 @@ def plot_cost(results: SavedResults, out_dir: Path, style: str = "talk") -> list
             # downstream: the scenario's colour, lighter and hatched, so the scenario stays recognisable
             ax.bar(xi, d, 0.6, bottom=s, color=colour, alpha=0.45, hatch="//", edgecolor="#222222", linewidth=0.8)
         error_bars(ax, x, total, lo, hi)
-        top = max([h if math.isfinite(h) else t for t, h in zip(total, hi) if math.isfinite(t)], default=1.0)
+        top = bar_top(total, hi)
         for xi, t, h in zip(x, total, hi):
             if math.isfinite(t):
                 ax.text(xi, (h if math.isfinite(h) else t) + top * 0.02,

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 
-import jinja2
-
+from .pages import png_src, render_page, write_page
 from .psa_plots import PSA_CHARTS, draw_psa
 from .psa_results import load_psa
 from .psa_words import how_sure, top_driver
 
-REPORT_FILE = "report.html"
 
 
 def _dist_words(d: dict) -> str:
@@ -41,13 +38,11 @@ def render_psa_report(psa: dict) -> str:
         png = psa["folder"] / "figures" / f"{stem}.png"
         if png.exists():
             charts.append({"title": title, "what": (draw.__doc__ or "").strip().splitlines()[0],
-                           "src": "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")})
+                           "src": png_src(png)})
     inputs = [{"key": i["key_path"], "label": i.get("label") or i["key_path"], "dist": _dist_words(i["distribution"]),
                "scenarios": ", ".join(labels.get(s, s) for s in i["scenarios"])} for i in man["uncertain_inputs"]]
-    env = jinja2.Environment(loader=jinja2.PackageLoader("sim.outputs", "templates"),
-                             autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
-                             lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    return env.get_template("psa_report.html.j2").render(
+    return render_page(
+        "psa_report.html.j2",
         manifest=man, labels=list(labels.values()), baseline_label=labels.get(man["baseline"], man["baseline"]),
         findings=findings, charts=charts, inputs=inputs, days=float(man["days"]))
 
@@ -57,8 +52,4 @@ def write_psa_report(folder: str | Path, style: str = "talk") -> Path:
     folder = Path(folder)
     if any(not (folder / "figures" / f"{stem}.png").exists() for stem, _, _ in PSA_CHARTS[:2]):
         draw_psa(folder, style=style)
-    path = folder / REPORT_FILE
-    tmp = path.with_name(f".{REPORT_FILE}.partial")
-    tmp.write_text(render_psa_report(load_psa(folder)), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_page(folder, render_psa_report(load_psa(folder)))

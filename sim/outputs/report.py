@@ -7,12 +7,10 @@ other file. The page is built from the jinja2 template in `sim/outputs/templates
 
 from __future__ import annotations
 
-import base64
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 import yaml
 
 from ..analysis import catalogue
@@ -22,9 +20,9 @@ from ..scenario.outcomes import mix_average
 from ..scenario.schema import Scenario, Team
 from . import adds_chart
 from .plots import CHARTS, DAYS_PER_YEAR, EXTRA_CHARTS, ZONE_CHARTS, draw_all, get_style
+from .pages import REPORT_FILE, png_src, render_page, write_page  # noqa: F401 (REPORT_FILE: the app reads it from here)
 from .results import SavedResults, load_results
 
-REPORT_FILE = "report.html"
 
 KIND_WORDS = {
     "police": "police unit",
@@ -256,8 +254,7 @@ def _embedded_charts(folder: Path) -> list[dict]:
     for chart in CHARTS + ZONE_CHARTS + tuple(c for c in EXTRA_CHARTS if c.stem != adds_chart.STEM):
         png = folder / "figures" / f"{chart.stem}.png"
         if png.exists():
-            data = base64.b64encode(png.read_bytes()).decode("ascii")
-            charts.append({"title": chart.title, "stem": chart.stem, "src": f"data:image/png;base64,{data}",
+            charts.append({"title": chart.title, "stem": chart.stem, "src": png_src(png),
                            "what": (chart.draw.__doc__ or "").strip().splitlines()[0]})
     return charts + _what_each_adds(folder)
 
@@ -268,8 +265,7 @@ def _what_each_adds(folder: Path) -> list[dict]:
     if not png.exists():
         return []
     words = " ".join(adds_chart.what_each_adds_words(load_results(folder)))
-    data = base64.b64encode(png.read_bytes()).decode("ascii")
-    return [{"title": adds_chart.TITLE, "stem": adds_chart.STEM, "src": f"data:image/png;base64,{data}",
+    return [{"title": adds_chart.TITLE, "stem": adds_chart.STEM, "src": png_src(png),
              "what": words or adds_chart.TITLE}]
 
 
@@ -283,10 +279,8 @@ def render_report(results: SavedResults) -> str:
     man = results.manifest
     names = [s["name"] for s in man["scenarios"]]
     paired = {s["name"]: s.get("paired_with_baseline", True) for s in man["scenarios"]}
-    env = jinja2.Environment(loader=jinja2.PackageLoader("sim.outputs", "templates"),
-                             autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
-                             lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    return env.get_template("report.html.j2").render(
+    return render_page(
+        "report.html.j2",
         manifest=man,
         labels=[results.label(n) for n in names],
         baseline_label=results.label(man.get("baseline") or names[0]),
@@ -308,8 +302,4 @@ def write_report(folder: str | Path, style: str = "talk") -> Path:
     results = load_results(folder)
     if _charts_missing(folder):
         draw_all(folder, style=style)
-    path = folder / REPORT_FILE
-    tmp = path.with_name(f".{REPORT_FILE}.partial")
-    tmp.write_text(render_report(results), encoding="utf-8")
-    tmp.replace(path)  # a reader never sees half a report
-    return path
+    return write_page(folder, render_report(results))

@@ -398,6 +398,15 @@ def legend_above(ax, handles=None, ncols: int = 1) -> None:
         wrapped = [wrap(label, width) for label in labels]
 
 
+def scenario_inks(results, style, shown) -> tuple["Style", "Ink", list[str]]:
+    """The style, the run's ink (identity colours), and the scenarios of `shown` in the run's order: the
+    start of every chart that draws some of a run's scenarios (e.g. those with a difference to the baseline)."""
+    st = get_style(style)
+    ink = Ink.of(results, st)
+    present = set(shown)
+    return st, ink, [n for n in ink.names if n in present]
+
+
 def finite(*values: float) -> bool:
     return all(v is not None and math.isfinite(v) for v in values)
 
