@@ -599,8 +599,7 @@ def measure_i() -> dict:
     started = time.perf_counter()
     result = plan_shifts(question, workers=2)
     wall = time.perf_counter() - started
-    curve = int(result.budget_curve["replications"].sum()) if len(result.budget_curve) else 0
-    return {"i_plan_wall_s": wall, "i_plan_replications": result.runs, "i_plan_curve_replications": curve,
+    return {"i_plan_wall_s": wall, "i_plan_replications": result.runs, "i_plan_curve_replications": result.curve_runs,
             "i_plan_candidates_simulated": int(len(result.table())), "i_plan_message": result.message()}
 
 

@@ -778,6 +778,9 @@ def plan(
     replications: Optional[int] = typer.Option(None, "-r", "--replications", min=2, help="Replications per candidate to start with (default: the scenario's run.replications)."),
     max_replications: Optional[int] = typer.Option(None, "--max-replications", min=2, help="Most replications per candidate when a decision is close (default 4 × -r)."),
     curve_replications: int = typer.Option(3, "--curve-replications", min=0, help="Replications per point of the budget curve (0: screen only)."),
+    curve_points: int = typer.Option(6, "--curve-points", min=0, help="Most budget steps the curve simulates (spread "
+                                     "up to where the screen's reach levels off, the budget's step always among them; "
+                                     "the others show the screen only)."),
     sim_days: Optional[float] = typer.Option(None, "--sim-days", min=0.001, help="Simulated days after warm-up (--days chooses the tours' days)."),
     warmup_days: WarmupOption = None,
     seed: SeedOption = None,
@@ -808,7 +811,8 @@ def plan(
             loaded, team, tuple(parse_target(t, "--target") for t in target), budget=budget,
             shift_lengths=_hours_list(shift_lengths, "--shift-lengths", clock=False),
             starts=_hours_list(starts, "--starts", clock=True), days=days, replications=r,
-            max_replications=max_replications or 4 * r, curve_replications=curve_replications, sim_days=sim_days,
+            max_replications=max_replications or 4 * r, curve_replications=curve_replications,
+            curve_points=curve_points, sim_days=sim_days,
             warmup_days=warmup_days, seed=seed)
         question.check()
         # candidates run one at a time and keep no calls table

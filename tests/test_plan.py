@@ -210,3 +210,44 @@ def test_documented_plan_command_runs_at_reduced_size(tmp_path):
                                       "--out", str(out), "--workers", "1", "--no-charts"])
     assert result.exit_code == 0, result.output
     assert "a year" in result.output and (out / "candidates.csv").exists()
+
+
+def test_screen_routes_first_choices_as_the_model_does_with_triage_and_risk_rules():
+    # the crew takes low and medium coded risk only; triage miscodes risk and misses 30% of calls
+    raw = city(calls_per_day=120, service_min=30.0, max_wait=10)
+    raw["demand"]["call_types"]["mental_health"]["risk"] = {"low": 0.5, "medium": 0.3, "high": 0.2}
+    raw["routing"] = [{"match": {"risk": ["low", "medium"]}, "send": ["crew", "backstop"], "max_wait_min": 10},
+                      {"match": {}, "send": ["backstop"]}]
+    raw["triage"] = {"coded_risk": {"low": {"low": 0.8, "medium": 0.2}, "medium": {"low": 0.2, "medium": 0.6, "high": 0.2},
+                                    "high": {"medium": 0.3, "high": 0.7}},
+                     "recognised": {"mental_health": 0.7}}
+    raw["run"] = {"days": 20, "warmup_days": 1, "replications": 6, "seed": 3}
+    scenario = validate_scenario(raw)
+    load = hourly_load(scenario, "crew")
+    coded_low_or_medium = 0.5 * 1.0 + 0.3 * 0.8 + 0.2 * 0.3
+    assert load.eligible_per_week == pytest.approx(120 * 7 * 0.7 * coded_low_or_medium)
+    # the simulated first-choice calls a week: the screen's expectation lies in their 95% interval
+    target = parse_target("eligible_reached_share[crew]>=0.5")
+    confirm = Confirmation((target,), 6, 6, 3, 20, 1)
+    level = confirm.simulate(0, scenario, 0, 6)
+    from sim.analysis.stats import t_interval
+    from sim.analysis.targets import MetricRef
+
+    per_week = MetricRef("eligible_calls", "crew").values(level.summary)["value"].to_numpy() / 20 * 7
+    _mean, _sd, lo, hi, _n = t_interval(per_week)
+    assert lo <= load.eligible_per_week <= hi
+
+
+def test_budget_curve_simulates_few_steps_up_to_where_reach_levels_off_and_always_the_budget():
+    from sim.designs.plan import curve_points_to_simulate
+
+    reach = [0.1, 0.3, 0.5, 0.7, 0.85, 0.95, 0.985, 0.995, 0.998, 0.999]
+    budgets = [1e6 * (i + 1) for i in range(len(reach))]
+    chosen = curve_points_to_simulate(reach, budgets, ceiling=0.999, most=4)
+    assert len(chosen) == 4 and chosen[0] == 0 and chosen[-1] == 7  # 0.995 is the first within a point
+    with_budget = curve_points_to_simulate(reach, budgets, ceiling=0.999, most=4, budget=2.5e6)
+    assert 1 in with_budget and len(with_budget) == 4 and {0, 7} <= set(with_budget)
+    assert curve_points_to_simulate(reach, budgets, 0.999, most=0) == []
+    assert curve_points_to_simulate(reach[:2], budgets[:2], 0.999, most=6) == [0, 1]
+    crossing = curve_points_to_simulate(reach, budgets, 0.999, most=4, budget=2.5e6, target=0.8)
+    assert {1, 4} <= set(crossing) and len(crossing) == 4 and 0 in crossing  # the budget's step and 0.85 >= 0.8

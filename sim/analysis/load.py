@@ -82,11 +82,12 @@ def follow_up_hours(scenario: Scenario, program, by: str, call_type: str) -> flo
     return program.probability * attempts * program.duration_min.mean / 60
 
 
-def first_choices(scenario: Scenario, call_type: str, risk: str) -> list[tuple[list[str], str, float]]:
-    """(teams in order, coded risk, chance) for a dispatched call of this type and true risk.
+def first_choice_rules(scenario: Scenario, call_type: str, risk: str) -> list[tuple[int | None, list[str], str, float]]:
+    """(routing rule index, teams in order, coded risk, chance) for a dispatched call of this type and true risk.
 
     Triage codes the risk (routing reads the coded risk) and may not recognise the call
-    (then it goes to `unrecognised_send`); without triage the coded risk is the true one."""
+    (then it goes to `unrecognised_send`, rule index None); without triage the coded risk
+    is the true one."""
     triage = scenario.triage
     coded = triage.matrix()[RISKS.index(risk)] if triage is not None else [float(r == risk) for r in RISKS]
     recognised = triage.recognised.get(call_type, 1.0) if triage is not None else 1.0
@@ -95,10 +96,15 @@ def first_choices(scenario: Scenario, call_type: str, risk: str) -> list[tuple[l
         if m <= 0:
             continue
         if recognised < 1:
-            out.append((scenario.unrecognised_send(), c_risk, m * (1 - recognised)))
+            out.append((None, scenario.unrecognised_send(), c_risk, m * (1 - recognised)))
         for i, p in rule_shares(scenario, call_type, c_risk):
-            out.append((list(scenario.routing[i].send), c_risk, m * recognised * p))
+            out.append((i, list(scenario.routing[i].send), c_risk, m * recognised * p))
     return out
+
+
+def first_choices(scenario: Scenario, call_type: str, risk: str) -> list[tuple[list[str], str, float]]:
+    """(teams in order, coded risk, chance) for a dispatched call of this type and true risk (see first_choice_rules)."""
+    return [(send, coded, p) for _rule, send, coded, p in first_choice_rules(scenario, call_type, risk)]
 
 
 @dataclass

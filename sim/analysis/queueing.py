@@ -17,9 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..scenario.schema import RISKS, Scenario
 from .travel import mean_travel_min
-from ..scenario.outcomes import team_outcomes
-from ..scenario.schema import DISPOSITIONS, RISKS, Scenario
 
 HOURS_PER_WEEK = 168
 MIN_PER_HOUR = 60
@@ -205,46 +204,49 @@ def hourly_load(scenario: Scenario, team: str, travel_min: float | None = None) 
     Arrivals follow the hourly and weekday profiles; repeat crises come on top, spread evenly
     (their delay is uniform over the repeat window), at the rate of a chain with each group's
     repeat probability (linkage, which lowers it, is ignored: the screen errs towards more load).
-    Follow-ups are the team's work only when it makes them (`by` absent or the team itself):
-    the expected attempts (they stop once one reaches the person) `after_hours` later.
-    A call's first choice follows the routing rules in order, each taking its `share` of the
-    matching calls. Busy time is the team's mean travel + time on scene (by call type) +
-    transport (by disposition chance).
+    A call's first choice is routed as `check`'s offered load routes it
+    (`sim.analysis.load.first_choice_rules`): triage codes the risk and may not recognise the
+    call, and the first matching rule whose share is above the call's routing draw takes it.
+    Busy time is `sim.analysis.load.busy_min` (travel + time on scene by call type +
+    transport by disposition chance), plus the extra units a call sends (`units_per_call`)
+    for their travel and time on scene. Follow-ups are the team's work only when it makes
+    them (`by` absent or the team itself): the expected attempts (they stop once one reaches
+    the person, with the roles' effect on contact) `after_hours` later.
     Travel (assignment to arrival) is `travel_min` when given (the planner's estimate with
     busy units and planned bases), else `sim.analysis.travel.mean_travel_min` (free units).
     """
-    travel = mean_travel_min(scenario, team) if travel_min is None else float(travel_min)
+    from .load import busy_min, first_choice_rules, follow_up_hours
+
+    free_travel = mean_travel_min(scenario, team)
+    travel = free_travel if travel_min is None else float(travel_min)
     d = scenario.demand
     hourly = _normalised(d.hourly_profile, 24)
     weekday = _normalised(d.weekday_profile, 7)
     per_hour = d.crisis_calls_per_day / 24 * np.repeat(weekday, 24) * np.tile(hourly, 7)
     per_hour = per_hour + d.crisis_calls_per_day / 24 * _repeats_per_first_crisis(d.repeat)
     t = scenario.teams[team]
-    outcomes = team_outcomes(scenario, team)
-    eligible, dispatched, busy, wait_limits = 0.0, 0.0, 0.0, []
+    program = t.follow_up
+    own_follow_up = program is not None and program.by in (None, team)  # another team's follow-ups are its work
+    eligible, dispatched, busy, follow_hours, wait_limits = 0.0, 0.0, 0.0, 0.0, []
     for call_type, ct in d.call_types.items():
         phone = d.phone_resolution.get(call_type, 0.0)
-        for risk in RISKS:
-            p = ct.share * ((ct.risk or {"low": 1.0}).get(risk, 0.0)) * (1 - phone)
+        on_scene = _expected(t.on_scene_min_by_type.get(call_type, t.on_scene_min))
+        for risk, r_share in zip(RISKS, ct.risk_shares()):
+            p = ct.share * r_share * (1 - phone)
             if p <= 0:
                 continue
             dispatched += p
-            left = 1.0
-            for rule in scenario.routing:
-                if not rule.matches(call_type, risk):
+            for rule, send, coded, chance in first_choice_rules(scenario, call_type, risk):
+                if send[0] != team:
                     continue
-                taken = left * rule.share
-                left -= taken
-                if rule.send[0] == team:
-                    eligible += p * taken
-                    wait_limits.append(rule.max_wait_min)
-                    chances = outcomes[call_type][risk].dispositions()
-                    transport = sum(c * _expected(t.transport_min[disp]) for disp, c in zip(DISPOSITIONS, chances)
-                                    if disp in t.transport_min)
-                    on_scene = _expected(t.on_scene_min_by_type.get(call_type, t.on_scene_min))
-                    busy += p * taken * (travel + on_scene + transport)
-                if left <= 0:
-                    break
+                w = p * chance
+                eligible += w
+                wait_limits.append(None if rule is None else scenario.routing[rule].max_wait_min)
+                minutes = busy_min(scenario, team, call_type, risk) - free_travel + travel
+                minutes += (t.units_for(call_type, coded) - 1) * (travel + on_scene)
+                busy += w * minutes
+                if own_follow_up:
+                    follow_hours += w * follow_up_hours(scenario, program, team, call_type)
     service = busy / eligible if eligible > 0 else _expected(t.on_scene_min)
     calls = per_hour * eligible
     # Work in progress in hour h comes from arrivals up to a service time earlier: weight past
@@ -253,12 +255,9 @@ def hourly_load(scenario: Scenario, team: str, travel_min: float | None = None) 
     lag_weights /= lag_weights.sum()
     lagged = sum(w * np.roll(calls, k) for k, w in enumerate(lag_weights))
     follow = np.zeros(HOURS_PER_WEEK)
-    program = t.follow_up
-    if program is not None and program.by in (None, team):  # a program another team makes is its work, not this one's
+    if own_follow_up and eligible > 0:
         shift = int(round(program.after_hours + service / MIN_PER_HOUR)) % HOURS_PER_WEEK
-        attempts = sum((1 - program.contact) ** i for i in range(program.attempts))  # they stop once one reaches
-        follow = np.roll(calls, shift) * program.probability * attempts * _expected(program.duration_min)
-    limits = [w for w in wait_limits]
-    max_wait = None if not limits or any(w is None for w in limits) else float(min(limits))
+        follow = np.roll(calls, shift) * follow_hours / eligible * MIN_PER_HOUR
+    max_wait = None if not wait_limits or any(w is None for w in wait_limits) else float(min(wait_limits))
     return HourlyLoad(team, calls, lagged, service, follow, max_wait, float(calls.sum()),
                       float(per_hour.sum() * dispatched), travel)

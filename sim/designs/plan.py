@@ -99,6 +99,7 @@ class PlanQuestion:
     replications: int = 10
     max_replications: int = 40
     curve_replications: int = 3
+    curve_points: int = 6
     budget_step: float = 500_000.0
     sim_days: float | None = None
     warmup_days: float | None = None
@@ -476,7 +477,18 @@ class PlanResult:
         stations = int(self.station_check["replications"].iloc[0]) if self.station_check is not None else 0
         fresh = self.confirmation_table()
         confirming += int(fresh["new_replications"].sum()) if len(fresh) else 0
-        return confirming + stations + (int(self.budget_curve["replications"].sum()) if len(self.budget_curve) else 0)
+        return confirming + stations + self.curve_runs
+
+    @property
+    def curve_runs(self) -> int:
+        """Replications simulated for the budget curve (steps buying the same schedule share them)."""
+        curve = self.budget_curve
+        if not len(curve):
+            return 0
+        simulated = curve[curve["replications"] > 0]
+        if "simulated_schedule" in simulated:
+            simulated = simulated.drop_duplicates("simulated_schedule")
+        return int(simulated["replications"].sum())
 
     def answer_schedule(self) -> Schedule | None:
         return None if self.answer is None else self.candidates[self.answer]
@@ -758,9 +770,36 @@ def _with_targets(screen: Screen, question: PlanQuestion) -> Screen:
     return other
 
 
+def curve_points_to_simulate(reach: list[float], budgets: list[float], ceiling: float, most: int,
+                             budget: float | None = None, target: float | None = None) -> list[int]:
+    """Which budget steps the curve simulates: at most `most` of them, spread evenly from the cheapest
+    step to the first that the screen puts within a point of its ceiling (steps beyond that only show
+    the flat top), always including the step that holds the question's budget and the first step
+    the screen says reaches the `target` share (where the curve crosses the target)."""
+    if most <= 0 or not reach:
+        return []
+    knee = next((i for i, r in enumerate(reach) if r >= ceiling - 0.01), len(reach) - 1)
+    chosen = {int(round(x)) for x in np.linspace(0, knee, min(most, knee + 1))}
+    must = []
+    if budget is not None:
+        must.append(max((i for i, b in enumerate(budgets) if b <= budget + 1e-6), default=None))
+    if target is not None:
+        must.append(next((i for i, r in enumerate(reach) if r >= target), None))
+    for step in (m for m in must if m is not None):
+        if step in chosen:
+            continue
+        # the step replaces the evenly spread step nearest to it (the ends and earlier musts stay)
+        movable = sorted(chosen - {0, knee, *must})
+        if len(chosen) >= most and movable:
+            chosen.discard(min(movable, key=lambda i: abs(i - step)))
+        chosen.add(step)
+    return sorted(chosen)
+
+
 def budget_curve(question: PlanQuestion, screen: Screen, confirm: Confirmation,
                  ceiling_cost: float | None) -> pd.DataFrame:
-    """What each budget step buys: the screen's most reach within it, simulated (few replications, CRN)."""
+    """What each budget step buys: the screen's most reach within it, and for up to `curve_points` steps
+    (`curve_points_to_simulate`) the same schedule simulated (few replications, CRN)."""
     team = question.team
     ref = f"eligible_reached_share[{team}]"
     top = ceiling_cost or 0.0
@@ -768,21 +807,24 @@ def budget_curve(question: PlanQuestion, screen: Screen, confirm: Confirmation,
         top = max(top, question.budget)
     steps = np.arange(question.budget_step, top + question.budget_step, question.budget_step)
     steps = [b for b in steps if b >= min(screen.cost) + question.fixed_cost]
-    rows = []
     from ..analysis.targets import MetricRef
 
     reach_target = Target(MetricRef("eligible_reached_share", team), ">=", 0.0)
-    for j, b in enumerate(steps):
-        s = screen.solve(budget=float(b))
-        if s is None:
-            continue
-        row = {"budget": float(b), "cost_per_year": s.cost, "screen": s.screen[ref], "replications": 0,
-               "mean": math.nan, "ci_low": math.nan, "ci_high": math.nan}
-        if question.curve_replications >= 2:
-            key = -(j + 1)
-            scenario = scheduled(question, screen.tours, s, f"{question.scenario.name}__budget{j + 1}")
-            level = confirm.simulate(key, scenario, 0, question.curve_replications)
+    solved = [(float(b), s) for b in steps if (s := screen.solve(budget=float(b))) is not None]
+    rows = [{"budget": b, "cost_per_year": s.cost, "screen": s.screen[ref], "replications": 0,
+             "mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "simulated_schedule": 0} for b, s in solved]
+    if question.curve_replications >= 2:
+        ceiling = screen.ceiling()[ref]
+        shares = [t.value for t in question.targets if t.ref.metric == "eligible_reached_share" and t.op == ">="]
+        pick = curve_points_to_simulate([r["screen"] for r in rows], [b for b, _s in solved], ceiling,
+                                        question.curve_points, question.budget, max(shares, default=None))
+        keys: dict[tuple[int, ...], int] = {}
+        for j in pick:
+            s = solved[j][1]
+            key = keys.setdefault(s.units, -(len(keys) + 1))  # steps buying the same schedule share its runs
+            scenario = scheduled(question, screen.tours, s, f"{question.scenario.name}__budget{-key}")
+            level = confirm.simulate(key, scenario, 0, question.curve_replications) if key not in confirm.levels \
+                else confirm.levels[key]
             _v, mean, lo, hi, n = reach_target.judge(reach_target.ref.values(level.summary)["value"].to_numpy())
-            row.update({"replications": n, "mean": mean, "ci_low": lo, "ci_high": hi})
-        rows.append(row)
+            rows[j].update({"replications": n, "mean": mean, "ci_low": lo, "ci_high": hi, "simulated_schedule": -key})
     return pd.DataFrame(rows)

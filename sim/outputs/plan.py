@@ -15,8 +15,10 @@ from matplotlib.ticker import PercentFormatter
 from ..analysis.catalogue import metric
 from ..analysis.targets import parse_metric
 from ..designs.plan import shifts_text
+from .captions import currency, place
+from .formatting import money
 from .results import manifest, write_manifest, write_scenarios
-from .style import drawing, finish, get_style, legend_above, new_figure
+from .style import caption_line, drawing, finish, get_style, legend_above, new_figure
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -62,7 +64,7 @@ def write_plan(result, folder: Path, command: str | None) -> None:
                                    else result.candidates[result.search_answer].cost),
             "current_cost": result.current_cost, "ceiling": result.ceiling, "ceiling_cost": result.ceiling_cost,
             "message": result.message(), "replications_simulated": result.runs,
-            "curve_replications": q.curve_replications, "budget_step": q.budget_step, "shifts": result.shifts(),
+            "curve_replications": q.curve_replications, "curve_points": q.curve_points, "budget_step": q.budget_step, "shifts": result.shifts(),
             "bases": result.bases(), "fixed_cost": q.fixed_cost,
         }))
 
@@ -78,6 +80,24 @@ def draw_plan(folder: str | Path, style: str = "talk", out: str | Path | None = 
         return paths
 
 
+def _setting(folder: Path) -> tuple[str, str | None]:
+    """(where the planned scenario is set, its currency) from the scenario files the folder keeps."""
+    import yaml
+
+    specs = {}
+    for path in sorted((folder / "scenarios").glob("*.yaml")):
+        try:
+            specs[path.stem] = yaml.safe_load(path.read_text()) or {}
+        except (OSError, yaml.YAMLError):
+            continue
+    first = next(iter(specs), None)
+    return place(specs, first), currency(specs, first)
+
+
+def _screen_caption(where: str, text: str) -> str:
+    return f"{where.rstrip('.')}. " * bool(where) + f"Queueing screen, not a forecast: {text}"
+
+
 def _stations(folder: Path, st, figures: Path) -> list[Path]:
     """Units by base zone in the busiest hour: the scenario's bases against the planned, with each zone's calls."""
     info = json.loads((folder / "manifest.json").read_text())
@@ -91,14 +111,15 @@ def _stations(folder: Path, st, figures: Path) -> list[Path]:
     labels = [f"{z}\n{share:.0%} of calls" for z, share in zip(table["zone"], table["call_share"])]
     ax.set_xticks(x)
     ax.set_xticklabels(labels)
-    ax.set_ylabel(f"{plan['team_label']} units based there")
+    ax.set_ylabel("Units based there")
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_ylim(0, max(1, int(max(table["current_units"].max(), table["planned_units"].max()))) + 1)
     legend_above(ax, ncols=2)
     title = f"{plan['team_label']}: units by base in the busiest hour"
     planned, current = table["screen_travel_planned_min"].iloc[0], table["screen_travel_current_min"].iloc[0]
-    caption = (f"Hypercube approximation (Larson 1975), planned shifts: mean assignment-to-arrival {planned:.1f} min "
-               f"with the planned bases, {current:.1f} min with the scenario's")
+    where, _unit = _setting(folder)
+    caption = _screen_caption(where, f"hypercube approximation (Larson 1975), planned shifts: mean assignment-to-arrival "
+                              f"{planned:.1f} min with the planned bases, {current:.1f} min with the scenario's")
     check = folder / "station_check.csv"
     if check.exists():
         row = pd.read_csv(check)
@@ -116,6 +137,7 @@ def _units_by_hour(folder: Path, st, figures: Path) -> list[Path]:
     info = json.loads((folder / "manifest.json").read_text())
     plan = info["plan"]
     hourly = pd.read_csv(folder / "hourly_plan.csv")
+    where, unit = _setting(folder)
     fig, ax = new_figure(st)
     hours = np.append(hourly["hour_of_week"].to_numpy(), 168)
 
@@ -127,10 +149,10 @@ def _units_by_hour(folder: Path, st, figures: Path) -> list[Path]:
     ax.step(hours, steps(hourly["needed_units"].to_numpy()), where="post", color="#000000", linestyle="--",
             linewidth=2, label="Needed by each hour alone (screen)")
     ax.step(hours, steps(hourly["current_units"].to_numpy()), where="post", color=st.palette[1], linewidth=2.5,
-            label=f"Scenario's shifts: {plan['current_cost'] / 1e6:,.2f} M a year")
+            label=f"Scenario's shifts: {money(plan['current_cost'], unit)} a year")
     if plan["answer_cost"] is not None:
         ax.step(hours, steps(hourly["scheduled_units"].to_numpy()), where="post", color=st.palette[0], linewidth=3.5,
-                label=f"Planned shifts: {plan['answer_cost'] / 1e6:,.2f} M a year")
+                label=f"Planned shifts: {money(plan['answer_cost'], unit)} a year")
     ax.set_xticks(range(0, 169, 24))
     ax.set_xticklabels([*DAY_NAMES, ""], ha="left")
     ax.set_xticks(range(0, 169, 6), minor=True)
@@ -141,7 +163,8 @@ def _units_by_hour(folder: Path, st, figures: Path) -> list[Path]:
     ax.set_ylim(bottom=0)
     legend_above(ax, ncols=2)
     title = f"{plan['team_label']}: units on duty by hour"
-    caption = f"Needs and work: queueing screen (lagged load, M/M/c with the wait limit). Target: {', '.join(plan['targets'])}"
+    caption = _screen_caption(where, f"needs and work from the lagged load, M/M/c with the wait limit. "
+                              f"Target: {', '.join(plan['targets'])}")
     return finish(fig, st, title, caption, figures, "plan_units_by_hour")
 
 
@@ -151,6 +174,7 @@ def _budget_curve(folder: Path, st, figures: Path) -> list[Path]:
     plan = info["plan"]
     curve = pd.read_csv(folder / "budget_curve.csv")
     ref = parse_metric(f"eligible_reached_share[{plan['team']}]")
+    where, unit = _setting(folder)
     fig, ax = new_figure(st)
     if len(curve):
         x = curve["budget"] / 1e6
@@ -167,28 +191,29 @@ def _budget_curve(folder: Path, st, figures: Path) -> list[Path]:
             ax.axhline(value, color="#000000", linestyle="--", linewidth=2, label=f"Target: at least {value:.0%}")
     if plan["answer_cost"] is not None and plan["met"]:
         ax.axvline(plan["answer_cost"] / 1e6, color="#009E73", linewidth=10, alpha=0.25,
-                   label=f"Cheapest schedule that meets the targets: {plan['answer_cost'] / 1e6:,.2f} M")
+                   label=f"Cheapest schedule that meets the targets: {money(plan['answer_cost'], unit)}")
+    elif plan.get("budget"):
+        ax.axvline(plan["budget"] / 1e6, color="#000000", linewidth=2, linestyle="-",
+                   label=f"Budget asked: {money(plan['budget'], unit)}")
     ax.axvline(plan["current_cost"] / 1e6, color=st.palette[1], linewidth=2.5, linestyle=":",
-               label=f"Scenario's schedule: {plan['current_cost'] / 1e6:,.2f} M")
+               label=f"Scenario's schedule: {money(plan['current_cost'], unit)}")
     ceiling = plan["ceiling"].get(str(ref))
     if ceiling is not None:
         ax.axhline(ceiling, color="#777777", linewidth=1.5, linestyle="-.",
                    label=f"Most reachable under the routing rules: {ceiling:.0%}")
     fixed = float(plan.get("fixed_cost") or 0)
-    ax.set_xlabel("Budget for the team, millions a year"
-                  + (f" (the fixed {fixed / 1e6:,.2g} M included)" if fixed else ""))
+    ax.set_xlabel("Budget for the team, millions a year" + (f", {unit}" if unit else "")
+                  + (f" (the fixed {money(fixed, unit)} included)" if fixed else ""))
     ax.set_ylabel(metric(ref.metric).label)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_ylim(0, 1.05)
     ax.legend(loc="lower right")
-    title = f"What each {_money(info)} buys: {plan['team_label']}"
+    title = f"What each {money(plan.get('budget_step', 500_000), unit)} buys: {plan['team_label']}"
     reps = int(plan.get("curve_replications") or 0)
-    caption = (f"Best schedule the screen finds within each budget; simulated: {reps} replications × "
-               f"{info['days']:g} days each, 95% CI" if reps >= 2 else "Queueing screen only (not simulated)")
+    simulated = int((curve["replications"] > 0).sum()) if len(curve) else 0
+    steps = f"Best schedule the screen finds within each budget; {simulated} of {len(curve)} steps simulated."
+    caption = (caption_line(reps, info["days"], steps, place=where) if reps >= 2 and simulated
+               else _screen_caption(where, "the best schedule within each budget, not simulated."))
     return finish(fig, st, title, caption, figures, "plan_budget_curve")
 
-
-def _money(info: dict) -> str:
-    curve_steps = info.get("plan", {}).get("budget_step", 500_000)
-    return f"{curve_steps / 1e6:g}M"
 
