@@ -122,3 +122,23 @@ def test_check_prints_each_teams_resolved_table(tmp_path):
     assert line.split()[2:4] == ["1.0", "40.0"]  # by_type arrest 1%, by_type_risk hold 40%
     peer_line = next(ln for ln in peer_section.splitlines() if ln.startswith("welfare_check") and " high " in ln)
     assert peer_line.split()[2] == "0.0" and peer_line.split()[3] == "40.0"
+
+
+def test_a_teams_linkage_gain_saturates_like_a_roles_instead_of_making_an_impossible_cell():
+    reference = OutcomeTable.model_validate({"default": {"arrest": 0.1, "involuntary_hold": 0.2,
+                                                         "linked_to_services": 0.1}})
+    gain = EffectTable(Effects(linked_to_services=12.0), None, "teams.t.")
+    cell = resolve_cell([(reference, "outcomes.")], [gain], "mental_health", "low")
+    # 0.1 x 12 = 1.2 would need more people than the 0.7 left after arrests and holds
+    assert cell["linked_to_services"] == pytest.approx(0.7) and sum(cell.dispositions()) == pytest.approx(1.0)
+    modest = resolve_cell([(reference, "outcomes.")], [EffectTable(Effects(linked_to_services=3.0), None, "t.")],
+                          "mental_health", "low")
+    assert modest["linked_to_services"] == pytest.approx(0.3)  # room enough: the plain product
+    fewer = resolve_cell([(reference, "outcomes.")], [EffectTable(Effects(linked_to_services=0.5), None, "t.")],
+                         "mental_health", "low")
+    assert fewer["linked_to_services"] == pytest.approx(0.05)
+    # the same through a scenario: validation accepts it and the model sees the saturated chance
+    data = city(peer_team={"effects": {"linked_to_services": 40.0}})
+    data["outcomes"]["default"]["linked_to_services"] = 0.05
+    chances = team_outcomes(validate_scenario(data), "peer_team")["mental_health"]["low"]
+    assert sum(chances.dispositions()) == pytest.approx(1.0)

@@ -126,6 +126,18 @@ class Cell:
         return self.values[key]
 
 
+LINK = "linked_to_services"
+
+
+def saturated_linkage(values: dict[str, float], before: float) -> float:
+    """Linkage after a gain: it comes out of "resolved on scene", so a ratio above 1 links at most
+    everyone the other dispositions leave (never less than `before`, the chance before the gain)."""
+    if values[LINK] <= before:
+        return values[LINK]
+    others = sum(values[d] for d in DISPOSITIONS if d != LINK)
+    return min(values[LINK], max(before, 1.0 - others))
+
+
 def resolve_cell(tables: Sequence[tuple[OutcomeTable | None, str]], effects: Iterable[EffectTable],
                  call_type: str, risk: str) -> Cell:
     """The chances for one cell: the first table (in order) giving each key; a value from the
@@ -137,6 +149,7 @@ def resolve_cell(tables: Sequence[tuple[OutcomeTable | None, str]], effects: Ite
     absolutely is not scaled.
     """
     effects = list(effects)
+    unscaled = 0.0  # linkage before the effects' ratios
     values: dict[str, float] = {}
     sources: dict[str, tuple[str, ...]] = {}
     for key in OUTCOME_KEYS:
@@ -146,6 +159,8 @@ def resolve_cell(tables: Sequence[tuple[OutcomeTable | None, str]], effects: Ite
             if found is not None:
                 value, src, from_reference = found[0], [f"{path}{found[1]}"], i == len(tables) - 1
                 break
+        if key == LINK:
+            unscaled = value
         for table in effects if from_reference else ():
             r = table.ratio(key, call_type)
             if r is not None:
@@ -153,6 +168,7 @@ def resolve_cell(tables: Sequence[tuple[OutcomeTable | None, str]], effects: Ite
                 src.append(r[1])
         values[key] = value
         sources[key] = tuple(src)
+    values[LINK] = saturated_linkage(values, unscaled)
     return Cell(values, sources)
 
 

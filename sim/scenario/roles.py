@@ -15,6 +15,7 @@ A key no member names is left exactly as it was, so roles without effects change
 from __future__ import annotations
 
 from ..errors import PathValueError
+from .outcomes import LINK, saturated_linkage
 from .outcomes import team_outcomes as resolved_outcomes
 from .schema import DISPOSITIONS, RISKS, SHARE_TOLERANCE, RoleEffects, Scenario
 
@@ -48,11 +49,7 @@ def with_role_effects(scenario: Scenario, team_name: str, call_type: str, values
     if not ratios:
         return values
     out = {k: v * ratios[k] if k in ratios else v for k, v in values.items()}
-    link = "linked_to_services"
-    if ratios.get(link, 1.0) > 1:
-        # linkage comes out of "resolved on scene": a gain links at most everyone left after the other dispositions
-        others = sum(out[d] for d in DISPOSITIONS if d != link)
-        out[link] = min(out[link], max(values[link], 1.0 - others))
+    out[LINK] = saturated_linkage(out, values[LINK])
     return out
 
 
