@@ -181,6 +181,7 @@ def test_run_draws_writes_the_folder_charts_and_a_report_that_leads_with_how_sur
     html = (out / "report.html").read_text()
     assert html.index("How sure are we?") < html.index("Charts")
     assert "In 100% of 6 plausible cities, peer cost the city more" in html
+    assert "$" not in html.split("How sure are we?")[1].split("Charts")[0]  # no `currency`: no dollar sign
 
 
 def test_a_result_kept_in_memory_saves_like_any_design(tmp_path):
@@ -239,3 +240,13 @@ def test_a_draw_no_city_can_have_stops_the_run_before_anything_is_simulated(tmp_
             continue
     with pytest.raises(ScenarioError, match="draw"):
         d.check()
+
+
+def test_amounts_in_words_carry_the_scenarios_currency():
+    from sim.outputs.formatting import money
+
+    assert money(6.02e6, "USD", diff=True) == "+$6.02 M"
+    assert money(-450e3, "EUR", diff=True) == "\u2212€450 k"
+    assert money(1.2e6) == "1.20 M"
+    assert money(-2e3, "CHF", minus="-") == "-2,000 CHF"
+    assert money(0.4, "USD", diff=True) == "$0"

@@ -241,10 +241,6 @@ def holm(p_values) -> np.ndarray:
 def benjamini_hochberg(p_values) -> np.ndarray:
     """Benjamini–Hochberg adjusted p-values (false discovery rate), NaN left as NaN."""
     return _adjusted(p_values, lambda p, m: np.minimum.accumulate((p * m / np.arange(1, m + 1))[::-1])[::-1])
-    order = ok[np.argsort(p[ok], kind="stable")]
-    ranked = p[order] * m / np.arange(1, m + 1)
-    out[order] = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)
-    return out
 
 
 def adjust_for_multiplicity(comparison: pd.DataFrame, primary: tuple[str, ...]) -> pd.DataFrame:

@@ -69,6 +69,23 @@ def compact(value: float, minus: str = MINUS) -> str:
     return f"{sign}{a:,.0f}"
 
 
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "JPY": "¥"}
+
+
+def money(value: float, currency: str | None = None, diff: bool = False, minus: str = MINUS) -> str:
+    """An amount in words and slides: `compact` with the currency ("+$6.02 M", "−450 k EUR"; "1.20 M" with none).
+
+    Codes with a common symbol (USD, EUR, GBP, ...) and symbols go before the number, other codes after it."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    number = compact(abs(value))
+    sign = minus if value < 0 and round(abs(value)) > 0 else ("+" if diff and round(value) > 0 else "")
+    symbol = CURRENCY_SYMBOLS.get(currency.upper(), currency) if currency else ""
+    if symbol and not symbol.isalpha():
+        return f"{sign}{symbol}{number}"
+    return f"{sign}{number}" + (f" {symbol}" if symbol else "")
+
+
 def axis_number(value: float, _pos=None) -> str:
     """Axis ticks: as few digits as the tick needs (30 M, 2.5 M, 500 k)."""
     sign = MINUS if value < 0 else ""

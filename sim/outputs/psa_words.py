@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 
+from .captions import currency
+from .formatting import money
+
 HEADLINE = (
     ("cost_total", "cost less than {base}, counting every payer", "cost more than {base}, counting every payer"),
     ("cost_city", "cost the city less than {base}", "cost the city more than {base}"),
@@ -12,19 +15,9 @@ HEADLINE = (
 )
 
 
-def _money(value: float) -> str:
-    sign = "−" if value < 0 else "+"
-    v = abs(value)
-    if v >= 1e6:
-        return f"{sign}${v / 1e6:,.1f}M"
-    if v >= 1e3:
-        return f"{sign}${v / 1e3:,.0f}k"
-    return f"{sign}${v:,.0f}"
-
-
-def _amount(metric: str, value: float) -> str:
+def _amount(metric: str, value: float, unit: str | None = None) -> str:
     if metric.startswith("cost"):
-        return _money(value)
+        return money(value, unit, diff=True)
     if "hours" in metric:
         return f"{value:+,.0f} h"
     return f"{value:+,.0f}"
@@ -39,6 +32,7 @@ def how_sure(psa: dict) -> list[dict]:
     n = int(m["draws"])
     c = psa["psa_comparison"]
     c = c[c["team"] == ""]
+    unit = currency(psa.get("scenarios") or {}, m.get("baseline"))
     out = []
     for name in dict.fromkeys(c["scenario"]):
         sentences = []
@@ -49,8 +43,9 @@ def how_sure(psa: dict) -> list[dict]:
             r = row.iloc[0]
             p = float(r["prob_lower"])
             scale = per_year  # every headline metric is a total over the simulated days
-            interval = (f"{_amount(metric, r['diff_mean'] * scale)} a year on average; 95% of plausible cities "
-                        f"between {_amount(metric, r['ui_low'] * scale)} and {_amount(metric, r['ui_high'] * scale)}")
+            interval = (f"{_amount(metric, r['diff_mean'] * scale, unit)} a year on average; 95% of plausible cities "
+                        f"between {_amount(metric, r['ui_low'] * scale, unit)} and "
+                        f"{_amount(metric, r['ui_high'] * scale, unit)}")
             if p >= 0.5:
                 text = f"In {p:.0%} of {n} plausible cities, {labels.get(name, name)} {lower.format(base=base)}"
             else:
