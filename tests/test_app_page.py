@@ -112,3 +112,29 @@ def test_run_shows_the_library_numbers_and_downloads_hold_the_files(given):
     assert {p.name for p in (folder / "figures").glob("*.png")} >= {"cost.png", "who_responds.png"}
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in given["digests"]} == given["digests"], \
         "the given scenario files are never written"
+
+
+def test_staffing_page_finds_what_the_library_finds_and_shows_its_search(given):
+    at = app_test().run()
+    at.switch_page("pages/staffing.py").run()
+    no_exceptions(at)
+    assert at.selectbox(key="keep:staff:scenario").value == "peer_embedded"  # the shipped program, by default
+    at.text_area(key="keep:staff:peer_embedded:peer_team:targets").set_value(
+        "utilization[peer_team]<=0.8").run()
+    for key, value in (("keep:staff:min", 1), ("keep:staff:max", 4), ("keep:staff:reps", 2),
+                       ("keep:staff:maxreps", 2), ("keep:staff:days", 5)):
+        at.number_input(key=key).set_value(value).run()
+    at.button(key="staff:run").click().run()
+    no_exceptions(at)
+    folder = Path(at.session_state["staff_result"])
+    assert folder.parent.parent == given["results"] and (folder / "search.csv").exists()
+    from sim.analysis.targets import parse_target
+    from sim.designs.staffing import StaffingQuestion, find_staffing
+
+    question = StaffingQuestion(sim.load_scenario(SCENARIOS / "peer_embedded.yaml"), "peer_team",
+                                (parse_target("utilization[peer_team]<=0.8"),), max_units=4, min_units=1,
+                                replications=2, max_replications=2, days=5.0)
+    direct = find_staffing(question, workers=1)
+    shown = pd.read_csv(folder / "search.csv")
+    assert shown["units"].tolist() == direct.search["units"].tolist()
+    assert at.subheader[0].value == "Staffing levels tried" and len(at.table) == 1

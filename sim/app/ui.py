@@ -52,6 +52,32 @@ def upload_dir() -> Path:
     return Path(st.session_state["upload_dir"])
 
 
+class Progress:
+    """A progress bar with a Cancel button for a long run: `advance(n)` moves it (pass it as `on_done`),
+    `refuse(exc)` clears it and shows why the run was refused, `finish(folder)` says where the results are."""
+
+    def __init__(self, total: int, verb: str, what: str, cancel_key: str, of_total: bool = True):
+        self.total, self.done, self.verb, self.of_total = total, 0, verb, of_total
+        self.bar = st.progress(0.0, text=f"{verb}…")
+        self.cancel = st.empty()
+        self.cancel.button("Cancel", key=cancel_key, help=f"Stops the {what}; nothing is saved.")
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        count = f"{self.done} of {self.total}" if self.of_total else f"{self.done}"
+        self.bar.progress(min(self.done / max(self.total, 1), 1.0), text=f"{self.verb}: {count} replications")
+
+    def refuse(self, exc: Exception) -> None:
+        self.bar.empty()
+        self.cancel.empty()
+        st.error(str(exc))
+        st.stop()
+
+    def finish(self, folder: Path) -> None:
+        self.cancel.empty()
+        self.bar.progress(1.0, text=f"Done: results in {folder}")
+
+
 def show_messages(messages: list[str]) -> None:
     for text in messages:
         st.error(text, icon=":material/error:")

@@ -146,29 +146,16 @@ if st.session_state.get("cancel"):
     note_col.warning("Run cancelled; nothing was saved.")
 
 if clicked and ok:
-    total = settings.replications * len(scenarios)
-    progress = st.progress(0.0, text="Simulating…")
-    cancel_slot = st.empty()
-    cancel_slot.button("Cancel", key="cancel", help="Stops the run; nothing is saved.")
-    done = [0]
-
-    def advance(n: int) -> None:
-        done[0] += n
-        progress.progress(min(done[0] / total, 1.0), text=f"Simulating: {done[0]} of {total} replications")
-
+    progress = ui.Progress(settings.replications * len(scenarios), "Simulating", "run", "cancel")
     try:
-        experiment = run_comparison(scenarios, settings, cache, workers=cfg.workers, on_done=advance)
+        experiment = run_comparison(scenarios, settings, cache, workers=cfg.workers, on_done=progress.advance)
     except ScenarioError as exc:  # too big for this machine: refused before any work
-        progress.empty()
-        cancel_slot.empty()
-        st.error(str(exc))
-        st.stop()
+        progress.refuse(exc)
     changes = "; ".join(f"{s.name}: " + ", ".join(f"{k}={v}" for k, v in c.changes.items())
                         for s, (_, c) in zip(scenarios, checked) if c.changes)
     command = f"crisis-sim app ({source}{'; ' + changes if changes else ''})"
     folder = save_comparison(experiment, cfg.results, command, cache, current_key)
-    cancel_slot.empty()
-    progress.progress(1.0, text=f"Done: results in {folder}")
+    progress.finish(folder)
     st.session_state["compare_result"] = {"folder": str(folder), "key": current_key}
     st.session_state["compare_experiment"] = experiment
     st.session_state["last_folder"] = str(folder)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from sim.analysis.targets import parse_target
 from sim.app import ui
+from sim.app.presets import available_presets
 from sim.app.runs import RunSettings, check_run_fits, new_folder
 from sim.designs.confirm import confirm_staffing
 from sim.designs.staffing import StaffingQuestion, find_staffing
@@ -17,7 +18,6 @@ from sim.errors import ScenarioError
 from sim.outputs.folders import save
 from sim.outputs.results import scenario_hash
 from sim.scenario.loading import load_scenario
-from sim.app.presets import available_presets
 
 cfg = ui.config()
 cache = ui.shared_cache()
@@ -87,31 +87,18 @@ if st.button("Find the staffing", type="primary", disabled=bool(errors), key="st
     folder = cache.folders.get(f"staff:{key}")
     if folder is None:
         levels = math.ceil(math.log2(max(int(max_units) - int(min_units) + 1, 1))) + 1
-        total = levels * int(reps)
-        progress = st.progress(0.0, text="Searching…")
-        cancel_slot = st.empty()
-        cancel_slot.button("Cancel", key="staff:cancel", help="Stops the search; nothing is saved.")
-        done = [0]
-
-        def advance(n: int) -> None:
-            done[0] += n
-            progress.progress(min(done[0] / total, 1.0), text=f"Searching: {done[0]} replications")
-
+        progress = ui.Progress(levels * int(reps), "Searching", "search", "staff:cancel", of_total=False)
         try:
             check_run_fits([scenario] * levels, RunSettings(int(reps), float(days), 0), cfg.workers, keep_calls=False)
         except ScenarioError as exc:  # too big for this machine: refused before any work
-            progress.empty()
-            cancel_slot.empty()
-            st.error(str(exc))
-            st.stop()
-        result = find_staffing(question, workers=cfg.workers, on_done=advance)
-        total += 2 * int(max_reps)
-        result.confirmation = confirm_staffing(result, workers=cfg.workers, on_done=advance)
+            progress.refuse(exc)
+        result = find_staffing(question, workers=cfg.workers, on_done=progress.advance)
+        progress.total += 2 * int(max_reps)
+        result.confirmation = confirm_staffing(result, workers=cfg.workers, on_done=progress.advance)
         folder = save(result, new_folder(cfg.results, [f"{name}_staffing"], key),
                       command=f"crisis-sim app (How many teams?: {name}, {team})")
         cache.folders[f"staff:{key}"] = folder
-        cancel_slot.empty()
-        progress.progress(1.0, text=f"Done: results in {folder}")
+        progress.finish(folder)
     st.session_state["staff_result"] = str(folder)
     st.session_state["last_folder"] = str(folder)
 
