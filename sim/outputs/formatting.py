@@ -73,7 +73,7 @@ CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": 
 
 
 def money(value: float, currency: str | None = None, diff: bool = False, minus: str = MINUS) -> str:
-    """An amount in words and slides: `compact` with the currency ("+$6.02 M", "−450 k EUR"; "1.20 M" with none).
+    """An amount in words and slides: `compact` with the currency ("+$6.02 M", "−€450 k", "2,000 CHF"; "1.20 M" with none).
 
     Codes with a common symbol (USD, EUR, GBP, ...) and symbols go before the number, other codes after it."""
     if value is None or not math.isfinite(value):
