@@ -49,6 +49,19 @@ DaskTimeoutOption = Annotated[float, typer.Option("--dask-timeout", min=0.1, hel
                                                                             "this many seconds without a Dask worker.")]
 NoCallsOption = Annotated[bool, typer.Option("--no-calls", help="Skip the per-call table (calls.parquet) and the charts "
                                                                "drawn from it: for big runs.")]
+# options shared by the searches (staff, plan) and the designs that never keep calls
+TargetsOption = Annotated[List[str], typer.Option("--target", help='Target the 95% interval must be within (one-sided '
+                                                  '97.5%), e.g. "eligible_reached_share\\[peer_team]>=0.6" or '
+                                                  '"response_min_p90<=20"; repeat for more.')]
+SearchReplicationsOption = Annotated[Optional[int], typer.Option(
+    "-r", "--replications", min=2, help="Replications per staffing or schedule tried, to start with (default: the "
+    "scenario's run.replications).")]
+MaxReplicationsOption = Annotated[Optional[int], typer.Option(
+    "--max-replications", min=2, help="Most replications per staffing or schedule when a decision is close (default 4 × -r).")]
+NoConfirmOption = Annotated[bool, typer.Option("--no-confirm", help="Skip confirming the answer with fresh replications "
+                                               "(the search's own claim then errs more often than its nominal 2.5%).")]
+NeverCallsOption = Annotated[bool, typer.Option("--no-calls", help="Accepted for uniformity: this command never keeps or "
+                                                "writes the per-call table (calls.parquet).")]
 
 
 def fit_or_refuse(scenarios, replications: int, days: float, warmup_days: float, workers: int, out,
@@ -662,14 +675,13 @@ def sweep(
 def staff(
     scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     team: str = typer.Option(..., "--team", help="Team to staff, e.g. peer_team."),
-    target: List[str] = typer.Option(..., "--target", help='Target the 95% interval must be within (one-sided 97.5%), '
-                                     'e.g. "response_min_p90<=20" or "utilization[peer_team]<=0.8"; repeat for more.'),
+    target: TargetsOption = ...,
     max_units: int = typer.Option(20, "--max-units", min=1, help="Largest staffing to consider."),
     min_units: int = typer.Option(1, "--min-units", min=0, help="Smallest staffing to consider."),
     shift: Optional[str] = typer.Option(None, "--shift", help="Staff only this shift: its name or number (1 = the first); default every shift."),
     budget: Optional[float] = typer.Option(None, "--budget", min=0, help="Most the team may cost a year; larger staffings are not tried."),
-    replications: Optional[int] = typer.Option(None, "-r", "--replications", min=2, help="Replications per staffing level to start with (default: the scenario's run.replications)."),
-    max_replications: Optional[int] = typer.Option(None, "--max-replications", min=2, help="Most replications per level when a decision is close (default 4 × -r)."),
+    replications: SearchReplicationsOption = None,
+    max_replications: MaxReplicationsOption = None,
     days: DaysOption = None,
     warmup_days: WarmupOption = None,
     seed: SeedOption = None,
@@ -680,10 +692,8 @@ def staff(
     quiet: QuietOption = False,
     no_charts: NoChartsOption = False,
     style: StyleOption = "talk",
-    no_confirm: bool = typer.Option(False, "--no-confirm", help="Skip confirming the answer with fresh replications "
-                                    "(the search's own claim then errs more often than its nominal 2.5%)."),
-    no_calls: bool = typer.Option(False, "--no-calls", help="Accepted for uniformity: staff never keeps or writes the "
-                                  "per-call table (calls.parquet)."),
+    no_confirm: NoConfirmOption = False,
+    no_calls: NeverCallsOption = False,
 ) -> None:
     """Find the fewest units of a team whose 95% intervals meet every target, confirmed with fresh replications."""
     import math
@@ -766,8 +776,7 @@ def _hours_list(text: str, option: str, clock: bool) -> tuple[int, ...]:
 def plan(
     scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     team: str = typer.Option(..., "--team", help="Team to schedule, e.g. peer_team."),
-    target: List[str] = typer.Option(..., "--target", help='Target the 95% interval must be within (one-sided 97.5%), '
-                                     'e.g. "eligible_reached_share[peer_team]>=0.6"; repeat for more.'),
+    target: TargetsOption = ...,
     budget: Optional[float] = typer.Option(None, "--budget", help="Most the team may cost a year; without a schedule "
                                            "that meets the targets within it, the one that reaches the most calls."),
     shift_lengths: str = typer.Option("8,10,12", "--shift-lengths", help="Tour lengths allowed, hours."),
@@ -775,8 +784,8 @@ def plan(
                                help="Tour start times allowed (whole hours)."),
     days: str = typer.Option("all", "--days", help="all: each tour works every day; weekdays: tours work "
                              "Monday-Friday or Saturday-Sunday, so weekends can differ."),
-    replications: Optional[int] = typer.Option(None, "-r", "--replications", min=2, help="Replications per candidate to start with (default: the scenario's run.replications)."),
-    max_replications: Optional[int] = typer.Option(None, "--max-replications", min=2, help="Most replications per candidate when a decision is close (default 4 × -r)."),
+    replications: SearchReplicationsOption = None,
+    max_replications: MaxReplicationsOption = None,
     curve_replications: int = typer.Option(3, "--curve-replications", min=0, help="Replications per point of the budget curve (0: screen only)."),
     curve_points: int = typer.Option(6, "--curve-points", min=0, help="Most budget steps the curve simulates (spread "
                                      "up to where the screen's reach levels off, the budget's step always among them; "
@@ -791,10 +800,8 @@ def plan(
     quiet: QuietOption = False,
     no_charts: NoChartsOption = False,
     style: StyleOption = "talk",
-    no_confirm: bool = typer.Option(False, "--no-confirm", help="Skip confirming the answer with fresh replications "
-                                    "(the search's own claim then errs more often than its nominal 2.5%)."),
-    no_calls: bool = typer.Option(False, "--no-calls", help="Accepted for uniformity: plan never keeps or writes the "
-                                  "per-call table (calls.parquet)."),
+    no_confirm: NoConfirmOption = False,
+    no_calls: NeverCallsOption = False,
 ) -> None:
     """The cheapest weekly shift schedule that meets the targets (or the best within a budget), confirmed by simulation."""
     from .analysis.targets import parse_target
@@ -869,7 +876,7 @@ def sensitivity(
     scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     vary: List[str] = typer.Option(..., "--vary", help='An input and its range, "KEY.PATH=LOW:HIGH", e.g. '
                                    '"teams.peer_team.on_scene_min.mean=40:90"; repeat for more.'),
-    metric: str = typer.Option(..., "--metric", help="The result to explain, e.g. police_hours_crisis or utilization[peer_team]."),
+    metric: str = typer.Option(..., "--metric", help="The result to explain, e.g. police_hours_crisis or utilization\\[peer_team]."),
     samples: int = typer.Option(64, "--samples", min=3, help="Latin hypercube samples."),
     replications: int = typer.Option(3, "-r", "--replications", min=1, help="Replications per sample."),
     days: DaysOption = None,
@@ -882,8 +889,7 @@ def sensitivity(
     quiet: QuietOption = False,
     no_charts: NoChartsOption = False,
     style: StyleOption = "talk",
-    no_calls: bool = typer.Option(False, "--no-calls", help="Accepted for uniformity: sensitivity never keeps or writes the "
-                                  "per-call table (calls.parquet)."),
+    no_calls: NeverCallsOption = False,
 ) -> None:
     """Which assumption drives a result: Latin hypercube coefficients and a one-at-a-time tornado chart."""
     from .analysis.targets import parse_metric
