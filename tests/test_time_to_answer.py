@@ -117,21 +117,31 @@ def _leaves(dense, sparse, path=""):
 
 
 @pytest.mark.parametrize("name", ["peer_embedded", "co_responder"])
-def test_a_sparse_repeat_generation_reads_the_numbers_of_the_dense_one(name):
+def test_a_repeat_generation_keeps_the_rows_that_can_be_calls_with_the_numbers_of_the_dense_one(name):
     from pathlib import Path
 
-    from sim.engine.calls import REPEAT_BLOCK, make_call_book
+    from sim.engine.calls import make_call_book
+    from sim.engine.people import People
     from sim.scenario.loading import load_scenario
 
     scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / f"{name}.yaml")
-    book = make_call_book(scenario, 7, 2, 200 * 1440)
-    assert book.n_primary > 2 * REPEAT_BLOCK, "the test needs calls in more than two blocks"
-    rows = np.r_[0:5, REPEAT_BLOCK - 2:REPEAT_BLOCK + 2, book.n_primary - 3:book.n_primary]
-    for j in (1, 3):
-        dense, sparse = book._draw_generation(j), book.sparse_generation(j)
+    horizon = 200 * 1440
+    book = make_call_book(scenario, 7, 2, horizon)
+    chance = People(scenario.demand.repeat, 7, 2, book.n_primary).chance_max()
+    dense = [book.generation(j) for j in range(4)]
+    arrival = book.arrival_min.copy()
+    can = np.ones(book.n_primary, bool)
+    for j in (1, 2, 3):
+        # rows that can be calls: the previous one was, its repeat uniform is below the highest chance, in time
+        arrival = arrival + dense[j - 1].repeat_delay_min
+        can &= (dense[j - 1].u_repeat < chance) & (arrival <= horizon)
+        compact = book.next_generation(chance)
+        assert np.array_equal(compact.persons, np.flatnonzero(can))
+        assert 0 < len(compact.persons) < book.n_primary
         checked = 0
-        for path, values, view in _leaves(dense, sparse):
-            got = np.array([view[r] for r in rows])
-            assert got.dtype == values.dtype and np.array_equal(got, values[rows]), f"generation {j}{path}"
+        for path, values, kept in _leaves(dense[j], compact):
+            if path == ".persons":
+                continue
+            assert kept.dtype == values.dtype and np.array_equal(kept, values[compact.persons]), f"generation {j}{path}"
             checked += 1
         assert checked >= 15

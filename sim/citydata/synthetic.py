@@ -170,7 +170,7 @@ def synthetic_cad(scenario: Scenario, days: float = 365, seed: int = 2026, start
             "unit": np.nan_to_num(o_unit, nan=-1).astype(np.int64),
             "unit_team": team_names.index(team),
             "disposition": np.array(OTHER_DISPOSITIONS, dtype=object)[rng.integers(0, 3, m)],
-            "zone": np.asarray(model.other_places.zone, dtype=np.int64) if zoned else -1}))
+            "zone": np.asarray(model.other.dense().zone, dtype=np.int64) if zoned else -1}))
     df = pd.concat(frames, ignore_index=True)
     df = df[df["received"] >= warm].sort_values("received", kind="stable").reset_index(drop=True)
     for c in ("received", "dispatched", "arrived", "cleared"):

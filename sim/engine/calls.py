@@ -12,11 +12,18 @@ Repeat crises form chains: repeat j of primary call i takes row i of generation 
 so whether a repeat happens may differ between scenarios (it depends on linkage), but a
 repeat that happens is the same call everywhere. A repeat keeps the person's call type
 (an IDD person's next crisis is an IDD call); its risk and everything else are drawn again.
+
+Only the rows of a repeat generation that can ever be read are kept (`CallBook.next_generation`):
+row i of generation j is a call only if row i of generation j-1 was one, its repeat uniform
+is below the person's highest repeat chance, and it falls before the horizon. That set
+depends on the demand alone, not on routing, so it is the same in every scenario; the
+numbers in it are those of the whole generation (each stream is drawn whole, then the rows
+are taken), so a repeat is the same call whichever way it is stored.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,6 +107,7 @@ class Generation:
     repeat_delay_min: np.ndarray
     teams: list[TeamDraws]
     places: Places | None = None  # with geography: zone, travel factor, turnout
+    persons: np.ndarray | None = None  # the rows (people) these draws are for; None: every row
 
 
 def _choice_from_uniform(u: np.ndarray, probs: np.ndarray) -> np.ndarray:
@@ -120,6 +128,10 @@ class CallBook:
     team_names: list[str]
     generations: list[Generation] = field(default_factory=list)
     city: CityMap | None = None
+    horizon_min: float = math.inf
+    # the calls of the newest generation drawn by next_generation: (persons, arrival, u_repeat, repeat delay)
+    _frontier: tuple | None = field(default=None, repr=False)
+    _next_j: int = field(default=1, repr=False)
 
     @property
     def n_primary(self) -> int:
@@ -130,37 +142,58 @@ class CallBook:
             self.generations.append(self._draw_generation(len(self.generations)))
         return self.generations[j]
 
-    def sparse_generation(self, j: int) -> Generation:
-        """Repeat generation j (j >= 1) as the model reads it: the same numbers as `generation(j)`,
-        drawn a block of rows at a time when a row of the block is first read (few rows of a
-        repeat generation ever are), so its memory follows the repeats, not the first crises."""
-        return SparseGeneration(self, j).view()
+    def next_generation(self, chance_max: np.ndarray) -> Generation:
+        """The next repeat generation (1, 2, ...) for the rows that can be calls: the rows of the
+        previous one whose repeat uniform is below `chance_max` (each person's highest repeat
+        chance) and whose repeat comes by the horizon. Its arrays hold those rows only
+        (`persons` says which), with the numbers of the whole generation (`generation(j)`)."""
+        j = self._next_j
+        if self._frontier is None:  # the first crises: every row is a call
+            g0 = self.generation(0)
+            self._frontier = (np.arange(self.n_primary), self.arrival_min, g0.u_repeat, g0.repeat_delay_min)
+        persons, arrival, u_repeat, delay = self._frontier
+        arrival = arrival + delay
+        keep = (u_repeat < chance_max[persons]) & (arrival <= self.horizon_min)
+        persons, arrival = persons[keep], arrival[keep]
+        g = self._draw_generation(j, persons)
+        g.persons = persons
+        self._frontier = (persons, arrival, g.u_repeat, g.repeat_delay_min)
+        self._next_j = j + 1
+        return g
+
+    def forget_first(self) -> None:
+        """Drop generation 0's arrays once the model holds its own copy (repeats keep only the call types)."""
+        if self.generations:
+            g0 = self.generations[0]
+            self._call_type0 = g0.call_type
+            self._frontier = (np.arange(self.n_primary), self.arrival_min, g0.u_repeat, g0.repeat_delay_min)
+            self.generations.clear()
+
+    def _first_call_types(self) -> np.ndarray:
+        kept = getattr(self, "_call_type0", None)
+        return kept if kept is not None else self.generation(0).call_type
 
     def _stream_name(self, j: int, name: str) -> str:
         return name if j == 0 else f"repeat{j}.{name}"
 
-    def _u(self, j: int, name: str, rows: tuple[int, int] | None = None) -> np.ndarray:
-        if rows is None:
-            return uniforms(self.seed, self.replication, self._stream_name(j, name), self.n_primary)
-        # rows lo..hi of the same stream: each uniform is one 64-bit step of the generator
-        lo, hi = rows
-        rng = stream(self.seed, self.replication, self._stream_name(j, name))
-        rng.bit_generator.advance(int(lo))
-        return rng.random(hi - lo)
+    def _u(self, j: int, name: str, rows: np.ndarray | None = None) -> np.ndarray:
+        """Uniforms of a named stream of generation j: one per row, or the given rows of it."""
+        u = uniforms(self.seed, self.replication, self._stream_name(j, name), self.n_primary)
+        return u if rows is None else u[rows]
 
-    def _draw_generation(self, j: int, rows: tuple[int, int] | None = None) -> Generation:
-        """Generation j's draws, for every call or for rows lo..hi only (the same numbers: every
+    def _draw_generation(self, j: int, rows: np.ndarray | None = None) -> Generation:
+        """Generation j's draws, for every call or for the given rows only (the same numbers: every
         draw below is one uniform per call, turned into a value call by call)."""
         sc = self.scenario
         demand = sc.demand
-        n = self.n_primary if rows is None else rows[1] - rows[0]
+        n = self.n_primary if rows is None else len(rows)
         if j == 0:
             shares = np.array([demand.call_types[t].share for t in self.type_names])
             call_type = _choice_from_uniform(self._u(j, "call.type", rows), shares)
         else:  # a person keeps their call type from one crisis to the next; risk is drawn again
-            call_type = self.generations[0].call_type
+            call_type = self._first_call_types()
             if rows is not None:
-                call_type = call_type[rows[0]:rows[1]]
+                call_type = call_type[rows]
         u_risk = self._u(j, "call.risk", rows)
         risk = np.zeros(n, dtype=np.int8)
         phone_p = np.zeros(n)
@@ -216,57 +249,6 @@ class CallBook:
         )
 
 
-REPEAT_BLOCK = 2048  # rows of a repeat generation drawn together
-
-
-class SparseGeneration:
-    """A repeat generation drawn by blocks of rows on first read (see CallBook.sparse_generation)."""
-
-    def __init__(self, book: CallBook, j: int):
-        self.book, self.j = book, j
-        self.blocks: dict[int, Generation] = {}
-
-    def block(self, b: int) -> Generation:
-        got = self.blocks.get(b)
-        if got is None:
-            rows = (int(b) * REPEAT_BLOCK, min((int(b) + 1) * REPEAT_BLOCK, self.book.n_primary))
-            got = self.blocks[b] = self.book._draw_generation(self.j, rows)
-        return got
-
-    def view(self) -> Generation:
-        """A Generation whose arrays read rows through the blocks (same structure as a drawn one)."""
-        return _rows_view(self.block(0), self, lambda g: g)
-
-
-class _Rows:
-    """One array of a sparse generation: row r read from the block that holds it."""
-
-    __slots__ = ("_gen", "_pick")
-
-    def __init__(self, gen: SparseGeneration, pick):
-        self._gen, self._pick = gen, pick
-
-    def __getitem__(self, r):
-        b, i = divmod(r, REPEAT_BLOCK)
-        return self._pick(self._gen.block(b))[i]
-
-
-def _rows_view(template, gen: SparseGeneration, pick):
-    """Mirror `template` (a Generation, dataclasses, dicts and lists of arrays) with each array
-    replaced by a _Rows reading it through `pick` from the block's own Generation."""
-    if isinstance(template, np.ndarray):
-        return _Rows(gen, pick)
-    if isinstance(template, dict):
-        return {k: _rows_view(v, gen, lambda g, k=k: pick(g)[k]) for k, v in template.items()}
-    if isinstance(template, list):
-        return [_rows_view(v, gen, lambda g, i=i: pick(g)[i]) for i, v in enumerate(template)]
-    if dataclasses.is_dataclass(template):
-        return dataclasses.replace(template, **{
-            f.name: _rows_view(getattr(template, f.name), gen, lambda g, name=f.name: getattr(pick(g), name))
-            for f in dataclasses.fields(template)})
-    return template
-
-
 def make_call_book(scenario: Scenario, seed: int, replication: int, horizon_min: float) -> CallBook:
     """Primary crisis calls of one replication and the means to draw their repeats."""
     rates = hourly_rate_per_min(scenario.demand, scenario.demand.crisis_calls_per_day)
@@ -279,48 +261,96 @@ def make_call_book(scenario: Scenario, seed: int, replication: int, horizon_min:
         type_names=list(scenario.demand.call_types),
         team_names=list(scenario.teams),
         city=CityMap.of(scenario),
+        horizon_min=horizon_min,
     )
     book.generation(0)
     return book
 
 
-@dataclass
-class OtherCalls:
-    """Non-crisis police calls: arrival times, priorities, travel and busy minutes (travel + on scene)."""
+OTHER_CHUNK = 16_384  # other police calls drawn together
 
-    arrival_min: np.ndarray
+
+@dataclass
+class OtherDraws:
+    """The own draws of a run of other police calls (rows lo..hi): travel and busy minutes (travel + on
+    scene; on scene only with geography), queue priority, and with geography the zone, travel factor and
+    the police team's turnout."""
+
     travel_min: np.ndarray
     busy_min: np.ndarray
-    priority: np.ndarray  # int queue priority per call
+    priority: np.ndarray
+    zone: np.ndarray | None = None
+    travel_factor: np.ndarray | None = None
+    turnout_min: np.ndarray | None = None
+
+
+@dataclass
+class OtherCalls:
+    """Non-crisis police calls: every arrival time, and each call's own draws from named streams.
+
+    The draws are made in call order a chunk at a time (`next_draws`), as the calls arrive,
+    from the same streams and positions as drawing them for every call at once (`dense`), so
+    only the calls of the current chunk are held.
+    """
+
+    arrival_min: np.ndarray
     team: str
-    places: Places | None = None  # with geography (busy_min is then on-scene time only)
+    scenario: Scenario
+    seed: int
+    replication: int
+    city: CityMap | None = None
+    _streams: dict = field(default_factory=dict, repr=False)
+    _next: int = field(default=0, repr=False)
+
+    def _draw(self, streams, n: int) -> OtherDraws:
+        sc = self.scenario
+        other = sc.demand.other_police_calls
+        team = sc.teams[self.team]
+        u_travel = streams["other.response"].random(n)
+        travel = team.response_min.from_uniform(u_travel)
+        busy = travel + other.on_scene_min.from_uniform(streams["other.on_scene"].random(n))
+        shares = other.priority_shares()
+        levels = np.array(list(shares), dtype=np.int64)
+        if len(levels) == 1:
+            priority = np.full(n, levels[0], dtype=np.int64)
+        else:
+            priority = levels[_choice_from_uniform(streams["other.priority"].random(n), np.array(list(shares.values())))]
+        if self.city is None:
+            return OtherDraws(travel, busy, priority)
+        places = self.city.places([self.team], streams["other.zone"].random(n), u_travel,
+                                  streams["other.turnout"].random(n))
+        return OtherDraws(travel, busy, priority, places.zone, places.travel_factor, places.turnout_min[0])
+
+    def _fresh_streams(self) -> dict:
+        names = ("other.response", "other.on_scene", "other.priority", "other.zone", "other.turnout")
+        return {name: stream(self.seed, self.replication, name) for name in names}
+
+    def next_draws(self, n: int = OTHER_CHUNK) -> tuple[int, OtherDraws]:
+        """(first row, draws) of the next n calls (fewer at the end), continuing each stream."""
+        if not self._streams:
+            self._streams = self._fresh_streams()
+        lo = self._next
+        n = max(0, min(n, len(self.arrival_min) - lo))
+        self._next = lo + n
+        return lo, self._draw(self._streams, n)
+
+    def dense(self) -> OtherDraws:
+        """Every call's draws at once (the same numbers as `next_draws` chunk by chunk)."""
+        return self._draw(self._fresh_streams(), len(self.arrival_min))
+
+    @property
+    def priority(self) -> np.ndarray:
+        return self.dense().priority
 
 
 def make_other_calls(scenario: Scenario, seed: int, replication: int, horizon_min: float) -> OtherCalls | None:
     other = scenario.demand.other_police_calls
     if other is None or other.per_day <= 0:
         return None
-    team_name = scenario.other_calls_team()
-    team = scenario.teams[team_name]
     rates = hourly_rate_per_min(scenario.demand, other.per_day)
     arrivals = poisson_arrivals(rates, horizon_min, stream(seed, replication, "other.arrivals"))
-    n = len(arrivals)
-    u_travel = uniforms(seed, replication, "other.response", n)
-    travel = team.response_min.from_uniform(u_travel)
-    busy = travel + other.on_scene_min.from_uniform(uniforms(seed, replication, "other.on_scene", n))
-    shares = other.priority_shares()
-    levels = np.array(list(shares), dtype=np.int64)
-    if len(levels) == 1:
-        priority = np.full(n, levels[0], dtype=np.int64)
-    else:
-        u = uniforms(seed, replication, "other.priority", n)
-        priority = levels[_choice_from_uniform(u, np.array(list(shares.values())))]
-    city = CityMap.of(scenario)
-    places = None if city is None else city.places(
-        list(scenario.teams), uniforms(seed, replication, "other.zone", n), u_travel,
-        uniforms(seed, replication, "other.turnout", n))
-    return OtherCalls(arrival_min=arrivals, travel_min=travel, busy_min=busy, priority=priority, team=team_name,
-                      places=places)
+    return OtherCalls(arrival_min=arrivals, team=scenario.other_calls_team(), scenario=scenario, seed=seed,
+                      replication=replication, city=CityMap.of(scenario))
 
 
-__all__ = ["CallBook", "OtherCalls", "make_call_book", "make_other_calls", "hourly_rate_per_min", "RISKS", "DAYS"]
+__all__ = ["CallBook", "OtherCalls", "OtherDraws", "make_call_book", "make_other_calls", "hourly_rate_per_min", "RISKS", "DAYS"]

@@ -137,9 +137,20 @@ ROWS = {"calls": CallRow, "jobs": JobRow, "fallbacks": FallbackRow, "backups": B
 CALL_COLUMNS = CallRow._fields
 JOB_COLUMNS = JobRow._fields
 _NUMPY = {int: np.int64, float: np.float64, bool: np.bool_}
-# The two big tables are all numbers: packed as records of their columns' own types.
+# The two big tables are all numbers: a reader gets each column in its row type's own numpy type.
 _FAST_DTYPES = {name: tuple(_NUMPY[t] for t in get_type_hints(ROWS[name]).values()) for name in ("calls", "jobs")}
-_RECORDS = {name: np.dtype(list(zip(ROWS[name]._fields, types))) for name, types in _FAST_DTYPES.items()}
+# While the run goes they are held in narrower integer types where the values are small by
+# construction (a value that does not fit raises OverflowError when packed, never wraps):
+# kinds, risks, dispositions and priorities (1-10) in int8, teams, generations, call types and
+# zones in int16, unit ids in int32. Times and ids stay 64-bit.
+_NARROW = {
+    "calls": {"generation": np.int16, "call_type": np.int16, "risk": np.int8, "first_choice": np.int16,
+              "coded_risk": np.int8, "zone": np.int16},
+    "jobs": {"kind": np.int8, "team": np.int16, "unit": np.int32, "disposition": np.int8, "priority": np.int8},
+}
+_RECORDS = {name: np.dtype([(c, _NARROW[name].get(c, t)) for c, t in zip(ROWS[name]._fields, types)])
+            for name, types in _FAST_DTYPES.items()}
+_COLUMN_DTYPES = {name: dict(zip(ROWS[name]._fields, types)) for name, types in _FAST_DTYPES.items()}
 PACK_ROWS = 4096  # a table is packed once it holds at least this many rows of tuples
 
 
@@ -167,11 +178,13 @@ class EventLog:
     _packed: dict = field(default_factory=dict, repr=False, compare=False)  # name -> record chunks, in order
 
     def pack(self, min_rows: int = PACK_ROWS) -> None:
-        """Move the calls' and jobs' rows appended so far into a numpy record chunk (same numbers)."""
+        """Move the calls' and jobs' rows appended so far into a chunk of numpy columns (same numbers)."""
         for name, dtype in _RECORDS.items():
             rows = getattr(self, name)
             if len(rows) >= min_rows:
-                self._packed.setdefault(name, []).append((len(rows), np.array(rows, dtype=dtype)))
+                records = np.array(rows, dtype=dtype)
+                chunk = {c: np.ascontiguousarray(records[c]) for c in dtype.names}
+                self._packed.setdefault(name, []).append((len(rows), chunk))
                 rows.clear()
 
     def rows(self, name: str) -> int:
@@ -190,8 +203,10 @@ class EventLog:
         if name in _RECORDS:
             self.pack(min_rows=1)
             chunks = self._packed[name]
-            table = {c: np.concatenate([chunk[c] for _, chunk in chunks]) for c in columns}
-            chunks[:] = [(n, table)]  # the columns replace the chunks: one packed copy of the table, not two
+            table = {}
+            for c in columns:  # column by column, each column's chunks let go once joined: one copy at a time
+                table[c] = np.concatenate([chunk.pop(c) for _, chunk in chunks], dtype=_COLUMN_DTYPES[name][c])
+            chunks[:] = [(n, table)]  # the columns replace the chunks
         else:
             table = {c: np.asarray(v) for c, v in zip(columns, zip(*getattr(self, name)))}
         for column in table.values():

@@ -14,12 +14,14 @@ Every draw is the call's own (common random numbers): whether it is followed up 
 whether it links reuse the call's `call.follow_up` and `call.follow_up_link` uniforms;
 attempt k's duration and contact are row k of the call's `call.follow_up_duration` and
 `call.follow_up_contact` streams (row 0 is the first n draws, so a program with more
-attempts leaves the first attempt's draws unchanged).
+attempts leaves the first attempt's draws unchanged). Only the calls a program can follow
+up (follow-up uniform below its probability) keep those draws.
 """
 
 from __future__ import annotations
 
 import bisect
+from array import array
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,19 +122,27 @@ class FollowUps:
         self.programs = programs_of(model.scenario)
         self._draws: dict[tuple[int, int], tuple[np.ndarray, np.ndarray | None]] = {}
 
-    def _attempt_draws(self, program: Program, gen: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """(minutes, contact uniforms), each attempts x calls, for one program and repeat generation."""
+    def _attempt_draws(self, program: Program, gen: int) -> tuple[array, list[array], list[array] | None]:
+        """(rows, minutes, contact uniforms) of one program and repeat generation: `rows` are the
+        generation's rows that the program can follow up (its follow-up uniform below the
+        program's probability), in order; minutes[k][i] and contact[k][i] are attempt k's draws
+        for rows[i]. The numbers are those of the whole attempts x calls streams."""
         key = (program.key, gen)
         if key not in self._draws:
-            book = self.model.book
+            model = self.model
+            book = model.book
+            g = model.draws[gen]
             n, a = book.n_primary, program.spec.attempts
+            wanted = np.flatnonzero(np.frombuffer(g.u_follow_up, dtype=np.float64) < program.spec.probability)
+            persons = wanted if g.persons is None else np.asarray(g.persons, dtype=np.int64)[wanted]
             u = stream(book.seed, book.replication, book._stream_name(gen, "call.follow_up_duration")).random((a, n))
-            minutes = program.spec.duration_min.from_uniform(u.ravel()).reshape(a, n)
+            u = u[:, persons]
+            minutes = program.spec.duration_min.from_uniform(u.ravel()).reshape(u.shape)
             contact = None
             if min(program.contact) < 1:
-                contact = stream(book.seed, book.replication,
-                                 book._stream_name(gen, "call.follow_up_contact")).random((a, n))
-            self._draws[key] = (minutes, contact)
+                contact = [array("d", row.tobytes()) for row in stream(
+                    book.seed, book.replication, book._stream_name(gen, "call.follow_up_contact")).random((a, n))[:, persons]]
+            self._draws[key] = (array("q", wanted.tobytes()), [array("d", row.tobytes()) for row in minutes], contact)
         return self._draws[key]
 
     # --- the model calls these ------------------------------------------------------
@@ -159,9 +169,10 @@ class FollowUps:
             return None
         call, k = attempt.call, attempt.k
         g = model.draws[call.gen]
-        minutes, contact_u = self._attempt_draws(program, call.gen)
-        clear_at = now + float(minutes[k, call.row])
-        reached = contact_u is None or contact_u[k, call.row] < program.contact[call.type]
+        rows, minutes, contact_u = self._attempt_draws(program, call.gen)
+        i = bisect.bisect_left(rows, call.row)  # the call is among them: its follow-up uniform made it one
+        clear_at = now + minutes[k][i]
+        reached = contact_u is None or contact_u[k][i] < program.contact[call.type]
         links = reached and g.u_follow_up_link[call.row] < program.links[call.type]
         model.log.jobs.append(JobRow(FOLLOW_UP, call.id, pool.index, unit, now, now, now, clear_at,
                                      LINKED if links else NO_DISPOSITION))

@@ -11,7 +11,7 @@ import dataclasses
 import gc
 import math
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 import numpy as np
 import simpy
@@ -104,18 +104,23 @@ class Model:
         self.pools = [make_pool(i, n, scenario.teams[n], self.city) for i, n in enumerate(self.team_names)]
         if self.city is not None:
             self.log.zone_names = list(self.city.zone_names)
-            if self.other is not None:
-                self.other_places = _listed(self.other.places)
-        # the same draws as lists, for the event loop (see _listed)
+        # the same draws as lists, for the event loop (see _listed); the book keeps no second copy
         self.draws = [_listed(g) for g in self.book.generations]
+        self.book.forget_first()
         self.arrivals = _floats(self.book.arrival_min)
-        self.other_arrivals = _floats(self.other.arrival_min) if self.other is not None else array("d")
-        self.other_busy = _floats(self.other.busy_min) if self.other is not None else array("d")
-        self.other_travel = _floats(self.other.travel_min) if self.other is not None else array("d")
-        self.other_priority = self.other.priority.tolist() if self.other is not None else []
-        self.other_team = self.team_names.index(self.other.team) if self.other is not None else -1
+        self.book.arrival_min = np.frombuffer(self.arrivals, dtype=np.float64)  # one copy of the times, shared
+        self.other_arrivals = array("d")
+        self.other_team = -1
+        if self.other is not None:
+            self.other_arrivals = _floats(self.other.arrival_min)
+            self.other.arrival_min = np.frombuffer(self.other_arrivals, dtype=np.float64)
+            self.other_team = self.team_names.index(self.other.team)
+        # the other police calls' own draws are made a chunk at a time as they arrive (see OtherCalls)
+        self._other_lo = self._other_hi = 0
+        self._other_draws = None
         self.repeat = scenario.demand.repeat
         self.people = People(self.repeat, self.seed, replication, self.book.n_primary)
+        self._chance_max = None
         self.follow_ups = FollowUps(self)
         # per team: resolved outcomes by call type and true risk; backup (team index, chance by true risk);
         # units per call by call type and coded risk
@@ -136,12 +141,13 @@ class Model:
     def _generation(self, gen: int):
         """The draws of repeat generation `gen`, drawn on first use.
 
-        Repeat generations are as long as the first but only a few of their rows are ever
-        read, so they are drawn a block of rows at a time as rows are first read (same numbers,
-        memory that follows the repeats).
+        A repeat generation holds only the rows that can be calls (see CallBook.next_generation),
+        so its memory follows the repeats, not the first crises; `persons` lists them in order.
         """
         while len(self.draws) <= gen:
-            self.draws.append(self.book.sparse_generation(len(self.draws)))
+            if self._chance_max is None:
+                self._chance_max = self.people.chance_max()
+            self.draws.append(_listed(self.book.next_generation(self._chance_max)))
         return self.draws[gen]
 
     # --- run --------------------------------------------------------------------------
@@ -169,7 +175,7 @@ class Model:
                 ref = job.ref
                 if job.kind != OTHER:
                     ref = getattr(ref, "call", ref)  # a follow-up attempt: its call
-                call_id, requested = (ref, self.other_arrivals[ref]) if job.kind == OTHER else (ref.id, ref.arrival)
+                call_id, requested = (ref[0], self.other_arrivals[ref[0]]) if job.kind == OTHER else (ref.id, ref.arrival)
                 self.log.waiting.append(WaitingRow(job.kind, call_id, pool.index, requested, job.priority))
         for pool in self.pools:
             duty = [DutyRow(pool.index, *spell) for spell in pool.duty]
@@ -178,6 +184,12 @@ class Model:
         if self.city is not None:
             self.log.unit_bases = [list(pool.base_of) for pool in self.pools]
         return self.log
+
+    def release(self) -> None:
+        """Let go of the draws and the simulation at once (the model and its events refer to each
+        other, so without this they would wait for the cycle collector), before the log is read."""
+        self.draws = []
+        self.book = self.other = self.follow_ups = self.env = None
 
     # --- shifts -----------------------------------------------------------------------
 
@@ -334,8 +346,11 @@ class Model:
         if g.u_repeat[call.row] < self.people.repeat_chance(call.person, now):
             gen = call.gen + 1
             child = self._generation(gen)
-            r = call.row
-            new = Call(gen * self.book.n_primary + r, call.person, gen, r, child.call_type[r], child.risk[r],
+            person = call.person
+            r = bisect_left(child.persons, person)  # the person's row among the generation's kept rows
+            if r == len(child.persons) or child.persons[r] != person:
+                raise RuntimeError(f"repeat {gen} of person {person} was not drawn")  # cannot happen: see next_generation
+            new = Call(gen * self.book.n_primary + person, person, gen, r, child.call_type[r], child.risk[r],
                        child.coded_risk[r], now, self.routing.route(child.call_type[r], child.coded_risk[r],
                                                                     child.u_routing[r], child.recognised[r]))
             self._arrive(new)
@@ -345,7 +360,14 @@ class Model:
     def _other_arrival(self, i: int) -> None:
         if i + 1 < len(self.other_arrivals):
             self._at(self.other_arrivals[i + 1] - self.env.now, self._other_arrival, i + 1)
-        self._request(self.pools[self.other_team], Job(OTHER, i, self.other_priority[i]))
+        if i >= self._other_hi:
+            lo, draws = self.other.next_draws()
+            self._other_lo, self._other_hi, self._other_draws = lo, lo + len(draws.busy_min), _listed(draws)
+        d, k = self._other_draws, i - self._other_lo
+        # the job carries the call's own draws: (row, busy, travel, zone, travel factor, turnout)
+        ref = ((i, d.busy_min[k], d.travel_min[k], -1, 1.0, 0.0) if d.zone is None else
+               (i, d.busy_min[k], d.travel_min[k], d.zone[k], d.travel_factor[k], d.turnout_min[k]))
+        self._request(self.pools[self.other_team], Job(OTHER, ref, d.priority[k]))
 
     # --- units --------------------------------------------------------------------------
 
@@ -367,16 +389,15 @@ class Model:
             return True
         now = self.env.now
         if kind == OTHER:
-            i = job.ref
+            i, busy, travel, zone, factor, turnout = job.ref
             if self.city is None:
-                clear_at = now + self.other_busy[i]
+                clear_at = now + busy
                 self.log.jobs.append(JobRow(OTHER, i, pool.index, unit, self.other_arrivals[i], now,
-                                            now + self.other_travel[i], clear_at, priority=job.priority))
+                                            now + travel, clear_at, priority=job.priority))
             else:
-                places = self.other_places
-                travel = pool.travel_min(unit, places.zone[i], places.travel_factor[i])
-                on_scene_at = now + places.turnout_min[pool.index][i] + travel
-                clear_at = on_scene_at + self.other_busy[i]
+                travel = pool.travel_min(unit, zone, factor)
+                on_scene_at = now + turnout + travel
+                clear_at = on_scene_at + busy
                 self.log.jobs.append(JobRow(OTHER, i, pool.index, unit, self.other_arrivals[i], now, on_scene_at,
                                             clear_at, priority=job.priority, travel_min=travel))
         elif kind in (BACKUP, EXTRA):
@@ -423,11 +444,14 @@ class Model:
     def _job_zone(self, job: Job) -> int:
         """The zone a job is in: another police call's own, else its crisis call's."""
         if job.kind == OTHER:
-            return self.other_places.zone[job.ref]
+            return job.ref[3]
         return getattr(job.ref, "call", job.ref).zone  # a follow-up attempt: its call's zone
 
 
 def simulate(scenario: Scenario, replication: int, seed: int | None = None,
              days: float | None = None, warmup_days: float | None = None) -> EventLog:
     """Run one replication and return its event log."""
-    return Model(scenario, replication, seed, days, warmup_days).run()
+    model = Model(scenario, replication, seed, days, warmup_days)
+    log = model.run()
+    model.release()
+    return log

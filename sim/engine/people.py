@@ -45,6 +45,16 @@ class People:
         self._chance = array("d", np.asarray(by_group)[self.group].tobytes()) if repeat.groups else array("d")
         self._lasts_min = math.inf if repeat.linkage_lasts_days is None else repeat.linkage_lasts_days * 24 * 60
 
+    def chance_max(self) -> np.ndarray:
+        """Each person's highest possible repeat chance (linked or not): a repeat uniform at or
+        above it never makes a repeat, whatever the scenario."""
+        n = len(self.group)
+        if self.repeat is None:
+            return np.zeros(n)
+        base = np.frombuffer(self._chance, dtype=np.float64) if self._chance else np.full(n, self.repeat.probability)
+        cut = self.repeat.reduction_if_linked or 0.0
+        return np.maximum(base, base * (1 - cut))
+
     def link(self, person: int, at: float) -> None:
         """The person is linked to services from time `at` on."""
         self.links.setdefault(person, []).append(at)
