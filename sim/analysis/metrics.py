@@ -109,10 +109,11 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
     add("police_contacts", int(calls["police_on_scene"].sum()))
     add("repeat_calls", int(calls["is_repeat"].sum()))
 
-    kind = jobs["kind"].astype(np.int64) if len(jobs["kind"]) else np.zeros(0, np.int64)
-    job_team = jobs["team"].astype(np.int64) if len(kind) else np.zeros(0, np.int64)
-    assigned = jobs["assigned_min"].astype(float) if len(kind) else np.zeros(0)
-    cleared = np.minimum(jobs["clear_min"].astype(float), hi) if len(kind) else np.zeros(0)
+    # the log's own columns where their type is already right (no copy of the whole jobs table)
+    kind = np.asarray(jobs["kind"], dtype=np.int64) if len(jobs["kind"]) else np.zeros(0, np.int64)
+    job_team = np.asarray(jobs["team"], dtype=np.int64) if len(kind) else np.zeros(0, np.int64)
+    assigned = np.asarray(jobs["assigned_min"], dtype=float) if len(kind) else np.zeros(0)
+    cleared = np.minimum(np.asarray(jobs["clear_min"], dtype=float), hi) if len(kind) else np.zeros(0)
     team_names = log.team_names
     police_team = police_teams(scenario, team_names)
     crisis_job = np.isin(kind, CRISIS_JOB_KINDS)

@@ -35,8 +35,9 @@ def calls_table(log: EventLog, scenario: Scenario, replication: int) -> pd.DataF
     team_names = np.array(log.team_names, dtype=object)
     police_team = police_teams(scenario, log.team_names)
 
-    kind = jobs["kind"].astype(np.int64) if len(jobs["kind"]) else np.zeros(0, np.int64)
-    job_call = jobs["call_id"].astype(np.int64) if len(kind) else np.zeros(0, np.int64)
+    # the log's own columns where their type is already right (no copy of the whole jobs table)
+    kind = np.asarray(jobs["kind"], dtype=np.int64) if len(jobs["kind"]) else np.zeros(0, np.int64)
+    job_call = np.asarray(jobs["call_id"], dtype=np.int64) if len(kind) else np.zeros(0, np.int64)
 
     def rows_of(job_kind: int) -> tuple[np.ndarray, np.ndarray]:
         """(position in this table, job row) for jobs of one kind that belong to these calls."""
@@ -150,13 +151,16 @@ def _places(log: EventLog, zone: np.ndarray, team: np.ndarray, unit: np.ndarray)
 
 def busy_integral(starts: np.ndarray, ends: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Total busy minutes of all intervals [start, end) up to each time in t (exact)."""
-    s = np.sort(starts)
-    e = np.sort(ends)
+    return _started_minutes(starts, t) - _started_minutes(ends, t)
+
+
+def _started_minutes(times: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Sum over the given times of max(0, t - time), at each t (one sorted copy of `times` at a time)."""
+    s = np.sort(times)
+    n = np.searchsorted(s, t, side="right")
     cs = np.concatenate([[0.0], np.cumsum(s)])
-    ce = np.concatenate([[0.0], np.cumsum(e)])
-    ns = np.searchsorted(s, t, side="right")
-    ne = np.searchsorted(e, t, side="right")
-    return (t * ns - cs[ns]) - (t * ne - ce[ne])
+    del s
+    return t * n - cs[n]
 
 
 def staffed_integral(change_times: np.ndarray, levels: np.ndarray, t: np.ndarray) -> np.ndarray:

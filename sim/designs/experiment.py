@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..analysis.metrics import HEADLINE_METRICS, replication_tables
 from ..analysis.stats import adjust_for_multiplicity, compare, replications_needed, summarise
+from ..engine.memory import give_back
 from ..engine.model import simulate
 from ..errors import ScenarioError
 from ..scenario.loading import load_scenario
@@ -47,6 +48,8 @@ def run_replication(job: ReplicationJob) -> dict[str, pd.DataFrame]:
     tables = replication_tables(log, job.scenario, job.replication)
     if not job.keep_calls:
         tables["calls"] = tables["calls"].iloc[0:0]
+    del log
+    give_back()  # the log's memory, before the next replication or the results folder
     return tables
 
 

@@ -14,6 +14,8 @@ from typing import NamedTuple, get_type_hints
 
 import numpy as np
 
+from .memory import give_back
+
 # job kinds
 PRIMARY, BACKUP, FOLLOW_UP, OTHER, EXTRA = 0, 1, 2, 3, 4
 JOB_KINDS = ("crisis", "backup", "follow_up", "other", "extra_unit")
@@ -206,6 +208,7 @@ class EventLog:
             table = {}
             for c in columns:  # column by column, each column's chunks let go once joined: one copy at a time
                 table[c] = np.concatenate([chunk.pop(c) for _, chunk in chunks], dtype=_COLUMN_DTYPES[name][c])
+                give_back()
             chunks[:] = [(n, table)]  # the columns replace the chunks
         else:
             table = {c: np.asarray(v) for c, v in zip(columns, zip(*getattr(self, name)))}

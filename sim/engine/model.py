@@ -23,6 +23,7 @@ from .eventlog import (
     CallRow, DutyRow, EventLog, FallbackRow, JobRow, OvertimeRow, StaffingRow, WaitingRow, pack_daily,
 )
 from .followup import FollowUps
+from .memory import give_back
 from .people import People
 from .resolution import TeamOutcomes
 from .routing import Route, RoutingTable
@@ -454,4 +455,6 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None,
     model = Model(scenario, replication, seed, days, warmup_days)
     log = model.run()
     model.release()
+    del model
+    give_back()  # the draws' memory, for the tables made next
     return log

@@ -1,0 +1,28 @@
+"""Giving freed memory back to the operating system.
+
+CPython and numpy free memory to the C library's allocator, which keeps much of it for
+reuse instead of returning it: after the model lets go of its draws, or the event log of its
+packed chunks, the process stays as large as before and the arrays made next (tables,
+metrics) come on top. `give_back()` asks glibc's `malloc_trim` to return the free pages now.
+It changes no number; where the C library is not glibc it does nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import sys
+
+_trim = None
+if sys.platform.startswith("linux"):
+    try:
+        _trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        _trim.argtypes, _trim.restype = [ctypes.c_size_t], ctypes.c_int
+    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+        _trim = None
+
+
+def give_back() -> None:
+    """Return the allocator's free memory to the operating system (glibc; elsewhere a no-op)."""
+    if _trim is not None:
+        _trim(0)
