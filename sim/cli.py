@@ -640,7 +640,7 @@ def sweep(
     with user_errors():
         plan = load_sweep(sweep_file)
         spec, base = plan.spec, plan.base.run
-        fit_or_refuse([p.scenario for p in plan.points], spec.replications or base.replications,
+        fit_or_refuse([p.scenario for p in plan.points] + list(plan.baseline_runs), spec.replications or base.replications,
                       base.days if spec.days is None else spec.days,
                       base.warmup_days if spec.warmup_days is None else spec.warmup_days,
                       1 if scheduler else workers or default_workers(), out, keep_calls=not no_calls,
@@ -654,8 +654,8 @@ def sweep(
         m = result.metrics
         table = Table(title=f"{plan.name}: mean [95% CI] over {result.experiment.replications} replications × "
                             f"{result.experiment.days:g} days (simulated)")
-        for key in plan.keys:
-            table.add_column(plan.key_label(key))
+        for key in plan.keys:  # plain words, the key path below them
+            table.add_column(f"{escape(plan.key_label(key))}\n[dim]{escape(key)}[/]")
         refs = plan.metrics
         for ref in refs:  # short words from the catalogue, the team on its own line: never cut off
             header = catalogue_metric(ref.metric).short_label + (f"\n[{ref.team}]" if ref.team else "")
@@ -890,22 +890,34 @@ def sensitivity(
     no_charts: NoChartsOption = False,
     style: StyleOption = "talk",
     no_calls: NeverCallsOption = False,
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="A scenario file to compare with (e.g. "
+                                            "scenarios/police_only.yaml): explain the paired difference scenario − "
+                                            "baseline per replication instead of the level; inputs the baseline "
+                                            "has too are set in it as well."),
 ) -> None:
-    """Which assumption drives a result: Latin hypercube coefficients and a one-at-a-time tornado chart."""
+    """Which assumption drives a result (or, with --baseline, a difference): Latin hypercube coefficients and a
+    one-at-a-time tornado chart."""
     from .analysis.targets import parse_metric
-    from .designs.sensitivity import R2_WARN, SensitivityDesign, parse_vary, run_sensitivity, total_jobs
+    from .designs.sensitivity import R2_WARN, SensitivityDesign, parse_vary, run_sensitivity, runs, total_jobs
     from .outputs.folders import save
     from .outputs.formatting import fmt
     from .scenario.loading import load_scenario
 
     with user_errors():
         loaded = load_scenario(scenario)
+        against = None
+        if baseline is not None:
+            if not baseline.is_file():
+                raise ScenarioError(f"baseline scenario file {str(baseline)!r} not found; give a scenario YAML "
+                                    "file, e.g. --baseline scenarios/police_only.yaml", path="--baseline")
+            against = load_scenario(baseline)
         design = SensitivityDesign(loaded, tuple(parse_vary(v, loaded) for v in vary), parse_metric(metric, "--metric"),
                                    samples=samples, replications=replications, days=days,
-                                   warmup_days=warmup_days, seed=seed)
+                                   warmup_days=warmup_days, seed=seed, baseline=against)
         design.check()
         design.scenarios(design.points())
-        fit_or_refuse([loaded] * (1 + 2 * len(design.factors) + samples), replications,
+        design.baseline_scenarios(design.points())
+        fit_or_refuse([loaded] * runs(design), replications,
                       loaded.run.days if days is None else days,
                       loaded.run.warmup_days if warmup_days is None else warmup_days,
                       1 if scheduler else workers or default_workers(), out, keep_calls=False,
@@ -916,15 +928,17 @@ def sensitivity(
                                      on_done=advance, dask_timeout_s=dask_timeout)
         folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
     if not quiet:
-        table = Table(title=f"What drives {design.metric}? ({samples} Latin hypercube samples × {replications} "
+        what = str(design.metric) if against is None else f"the difference in {design.metric} from {against.name}"
+        table = Table(title=f"What drives {what}? ({samples} Latin hypercube samples × {replications} "
                             f"replications; R² of the linear fit {result.r_squared:.2f})")
         for col in ("rank", "input", "range", "SRC [95% CI]", "rank SRC [95% CI]", "Spearman", "at low", "at high"):
             table.add_column(col, justify="right" if col != "input" else "left", overflow="fold")
         for r in result.coefficients.itertuples():
-            table.add_row(str(r.rank), r.input, f"{r.low:g}–{r.high:g}",
+            table.add_row(str(r.rank), f"{escape(r.label)}\n[dim]{escape(r.input)}[/]", f"{r.low:g}–{r.high:g}",
                           f"{r.src:+.2f} [{r.src_ci_low:+.2f}, {r.src_ci_high:+.2f}]",
                           f"{r.srrc:+.2f} [{r.srrc_ci_low:+.2f}, {r.srrc_ci_high:+.2f}]", f"{r.spearman:+.2f}",
-                          fmt(r.metric_at_low, design.metric.metric), fmt(r.metric_at_high, design.metric.metric))
+                          fmt(r.metric_at_low, design.metric.metric, diff=against is not None),
+                          fmt(r.metric_at_high, design.metric.metric, diff=against is not None))
         console.print(table)
     if not result.r_squared >= R2_WARN:
         err_console.print(f"warning: the linear fit explains only R² = {result.r_squared:.2f} of the variation "

@@ -20,7 +20,7 @@ import sim
 import sim.outputs.plots as plots
 from fixtures_results import DAYS, fixture_scenarios, results_dir  # noqa: F401 (fixture)
 from sim.cli import app
-from sim.outputs.difference_chart import difference_table
+from sim.outputs.difference_chart import difference_table, row_summary
 from sim.outputs.identity import IDENTITY_COLOURS, identities, identity_colour
 from sim.outputs.results import load_results
 from sim.outputs.style import DPI, look
@@ -189,6 +189,33 @@ def test_difference_chart_words_for_one_comparison(noted_dir, tmp_path):
     text = svg_text(paths[1])
     arrests = expected[expected["metric"] == "arrests"].iloc[0]["words"]
     assert arrests.split(" (")[0] in " ".join(text.split())
+
+
+def test_difference_chart_words_per_row_for_many_comparisons(six_dir, tmp_path):
+    """Five comparisons: each row says in words how many change which way and the largest clear change."""
+    results = load_results(six_dir)
+    table = difference_table(results)
+    paths = plots._difference(results, tmp_path, "talk")
+    text = " ".join(svg_text(paths[1]).split())
+    labels = {n: results.label(n) for n in results.scenarios}
+    for row in ("Arrests", "Calls with police on scene"):
+        mine = table[table["row"] == row]
+        clear_fewer = int(((mine["high_year"] < 0)).sum())
+        clear_more = int(((mine["low_year"] > 0)).sum())
+        words, top_name = row_summary(mine, labels)
+        if clear_fewer or clear_more:  # computed here from the CIs, not by the function under test
+            sure = mine[(mine["high_year"] < 0) | (mine["low_year"] > 0)]
+            top = sure.loc[sure["diff_year"].abs().idxmax()]
+            assert labels[top["scenario"]] in words and top_name == top["scenario"]
+            assert ("fewer" if top["diff_year"] < 0 else "more") + " a year" in words
+            if clear_fewer:
+                assert (f"with {clear_fewer} of 5" if clear_fewer < 5 else "with all 5") in words
+        else:
+            assert (words, top_name) == ("No clear change with any of 5", None)
+        assert words.split(";")[0] in text  # drawn beside its row
+    assert row_summary(pd.DataFrame({"scenario": ["a", "b"], "diff_year": [-12.0, 3.0], "low_year": [-20.0, -1.0],
+                                     "high_year": [-4.0, 7.0]}), {"a": "A", "b": "B"}) == \
+        ("Fewer with 1 of 2; largest: A, 12 fewer a year", "a")
 
 
 # ---------------------------------------------------------------------------- presentation controls

@@ -6,6 +6,11 @@ deviations, per standard deviation of the input, with the other inputs held fixe
 regression) and Spearman rank correlations per input. One-at-a-time runs at each input's
 low and high value, the others at the scenario's own values, give the tornado chart. Every
 point runs the same replications with common random numbers.
+
+With a baseline scenario (`--baseline police_only.yaml`) the result explained is the
+difference "scenario − baseline" in each replication: a paired difference under common
+random numbers, whose 95% CI (a t interval of the per-replication differences) is much
+narrower than either level's. Inputs the baseline has too are set in it as well (against.py).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from ..errors import ScenarioError
 from ..scenario.loading import get_key_path
 from ..scenario.schema import Scenario
 from ..scenario.variants import derive
+from .against import baseline_names, baseline_scenarios, paired_values, shared_keys
 from .executors import DASK_TIMEOUT_S
 from .experiment import Experiment, run_experiment
 from .sweep import describe_key
@@ -95,6 +101,7 @@ class SensitivityDesign:
     days: float | None = None
     warmup_days: float | None = None
     seed: int | None = None
+    baseline: Scenario | None = None
 
     def check(self) -> None:
         if not self.factors:
@@ -106,6 +113,19 @@ class SensitivityDesign:
             raise ScenarioError(f"need at least {len(self.factors) + 2} samples for {len(self.factors)} inputs "
                                 "(the regression has one coefficient per input)", path="--samples")
         self.metric.check(self.scenario, "--metric")
+        if self.baseline is not None:
+            try:
+                self.metric.check(self.baseline, "--metric")
+            except ScenarioError as exc:
+                raise ScenarioError(f"the baseline {self.baseline.name!r} has no such result to subtract: "
+                                    f"{exc.message}", path="--metric") from None
+
+    def shared(self) -> tuple[Factor, ...]:
+        """The inputs the baseline has too: they are set in the baseline as well."""
+        if self.baseline is None:
+            return ()
+        keys = shared_keys(self.baseline, [f.key for f in self.factors])
+        return tuple(f for f in self.factors if f.key in keys)
 
     @property
     def seed_value(self) -> int:
@@ -126,6 +146,9 @@ class SensitivityDesign:
         table = pd.DataFrame(rows)
         table.insert(0, "point", range(len(table)))
         table.insert(1, "scenario", [f"{self.scenario.name}__s{i}" for i in range(len(table))])
+        if self.baseline is not None:  # each point's baseline run: one per set of values of the shared inputs
+            table["baseline"] = baseline_names(self.baseline, [f.key for f in self.shared()],
+                                               table.to_dict("records"))
         return table
 
     def scenarios(self, points: pd.DataFrame) -> list[Scenario]:
@@ -138,6 +161,21 @@ class SensitivityDesign:
             out.append(derive(self.scenario, changes, values["scenario"],
                               f"{self.scenario.display_label} ({values['kind']})", context=f"with {where}"))
         return out
+
+    def baseline_runs(self, points: pd.DataFrame) -> pd.DataFrame:
+        """One row per baseline run: its scenario name and the values of the shared inputs it is run with."""
+        shared = [f.key for f in self.shared()]
+        if self.baseline is None:
+            return pd.DataFrame(columns=["scenario", *shared])
+        runs = points.drop_duplicates("baseline")[["baseline", *shared]].rename(columns={"baseline": "scenario"})
+        return runs.reset_index(drop=True)
+
+    def baseline_scenarios(self, points: pd.DataFrame) -> list[Scenario]:
+        """The baseline as run beside the points (validated like them), with the shared inputs set."""
+        if self.baseline is None:
+            return []
+        return baseline_scenarios(self.baseline, [f.key for f in self.shared()], points.to_dict("records"),
+                                  list(points["baseline"]))
 
 
 @dataclass
@@ -157,16 +195,30 @@ class SensitivityResult:
         self.coefficients, self.r_squared = coefficients(self.design, self.samples, self.experiment.summary)
 
 
+def response_values(points: pd.DataFrame, summary: pd.DataFrame, metric: MetricRef) -> pd.DataFrame:
+    """scenario (a point), replication, value: the metric in each replication of each point, or, when the points
+    have a baseline column, the metric minus its baseline run's value in the same replication (paired)."""
+    values = metric.values(summary)[["scenario", "replication", "value"]]
+    if "baseline" not in points:
+        return values[values["scenario"].isin(points["scenario"])].reset_index(drop=True)
+    return paired_values(values, points)
+
+
 def point_means(points: pd.DataFrame, summary: pd.DataFrame, metric: MetricRef) -> pd.DataFrame:
-    """samples.csv: each point's inputs and the metric's mean and 95% CI over replications."""
-    values = metric.values(summary)
+    """samples.csv: each point's inputs and the mean and 95% CI over replications of what is explained: the metric,
+    or with a baseline the paired difference from it (then also `level` and `baseline_level`, the two means)."""
+    response = response_values(points, summary, metric)
     stats_rows = []
     for name in points["scenario"]:
-        mean, sd, lo, hi, n = t_interval(values.loc[values["scenario"] == name, "value"].to_numpy())
+        mean, sd, lo, hi, n = t_interval(response.loc[response["scenario"] == name, "value"].to_numpy())
         stats_rows.append((mean, lo, hi, n))
     out = points.copy()
     out[["mean", "ci_low", "ci_high", "n"]] = pd.DataFrame(stats_rows, index=out.index)
     out.insert(2, "metric", str(metric))
+    if "baseline" in points:
+        levels = metric.values(summary).groupby("scenario")["value"].mean()
+        out["level"] = out["scenario"].map(levels)
+        out["baseline_level"] = out["baseline"].map(levels)
     return out
 
 
@@ -225,7 +277,7 @@ def coefficients(design: SensitivityDesign, samples: pd.DataFrame, summary: pd.D
         col = boot[:, j][np.isfinite(boot[:, j])]
         return (float(np.quantile(col, 0.025)), float(np.quantile(col, 0.975))) if len(col) else (math.nan, math.nan)
 
-    values = design.metric.values(summary)
+    values = response_values(samples, summary, design.metric)  # per replication: the metric, or its difference
     base_value = float(samples.loc[samples["kind"] == "base", "mean"].iloc[0])
     rows = []
     for j, f in enumerate(design.factors):
@@ -263,7 +315,7 @@ def run_sensitivity(design: SensitivityDesign, workers: int = 1, scheduler: str 
     """Run the base, one-at-a-time and Latin hypercube points with common random numbers."""
     design.check()
     points = design.points()
-    scenarios = design.scenarios(points)
+    scenarios = design.scenarios(points) + design.baseline_scenarios(points)
     # the design writes no per-call table, so the workers drop it (memory and transfer)
     experiment = run_experiment(scenarios, replications=design.replications, seed=design.seed, days=design.days,
                                 warmup_days=design.warmup_days, workers=workers, scheduler=scheduler, on_done=on_done,
@@ -272,4 +324,9 @@ def run_sensitivity(design: SensitivityDesign, workers: int = 1, scheduler: str 
 
 
 def total_jobs(design: SensitivityDesign) -> int:
-    return (1 + 2 * len(design.factors) + design.samples) * design.replications
+    return runs(design) * design.replications
+
+
+def runs(design: SensitivityDesign) -> int:
+    """Scenarios the design runs: the base, low and high per input, the samples, and the baseline runs."""
+    return len(design.points()) + len(design.baseline_runs(design.points()))

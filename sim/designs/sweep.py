@@ -3,6 +3,10 @@
 A sweep file names a scenario and the key paths to vary. Every point of the sweep is a
 derived scenario, validated like any scenario before anything runs; all points run in one
 experiment, so replication r of every point sees the same calls when demand is not varied.
+
+With `baseline:` (another scenario file) the baseline runs beside the points in the same
+replications, and `differences.csv` holds each point's paired difference from it (against.py):
+what the scenario changes, at each setting, against, say, police only.
 """
 
 from __future__ import annotations
@@ -22,13 +26,16 @@ from ..errors import ScenarioError, ScenarioErrors
 from ..scenario.bounds import check_magnitudes
 from ..scenario.loading import (
     format_validation_errors,
+    get_key_path,
     load_raw,
+    load_scenario,
     parse_key_path,
     read_yaml,
     validate_scenario,
 )
 from ..scenario.schema import Scenario
 from ..scenario.variants import derive, short_value
+from .against import baseline_names, baseline_scenarios, paired_values, shared_keys
 from .executors import DASK_TIMEOUT_S
 from .experiment import Experiment, run_experiment
 
@@ -58,6 +65,9 @@ class SweepSpec(BaseModel):
     target: str | None = Field(None, description='A line on the charts, e.g. "response_min_p90<=20".')
     metrics: list[str] | None = Field(None, min_length=1, description="Metrics to chart, e.g. utilization[peer_team].")
     labels: dict[str, str] = Field(default_factory=dict, description="Plain words for a varied key on chart axes.")
+    baseline: str | None = Field(None, description="A scenario file to compare every point with (paired, in the "
+                                 "same replications), e.g. ../police_only.yaml; a relative path is relative to the "
+                                 "sweep file. Varied keys it has too are set in it as well.")
 
     @field_validator("vary")
     @classmethod
@@ -87,6 +97,8 @@ class Sweep:
     target: Target | None
     metrics: list[MetricRef]
     file: str | None = None
+    baseline: Scenario | None = None
+    baseline_runs: tuple[Scenario, ...] = ()
 
     @property
     def name(self) -> str:
@@ -99,11 +111,51 @@ class Sweep:
     def key_label(self, key: str) -> str:
         return self.spec.labels.get(key) or describe_key(key, self.base)
 
+    @property
+    def compared(self) -> list[MetricRef]:
+        """The charted metrics the baseline has too (a team only the scenario has cannot be compared)."""
+        if self.baseline is None:
+            return []
+        out = []
+        for ref in self.metrics:
+            try:
+                ref.check(self.baseline, "baseline")
+            except ScenarioError:
+                continue
+            out.append(ref)
+        return out
+
+    @property
+    def shared(self) -> list[str]:
+        """The varied keys the baseline has too (set in it as well)."""
+        return shared_keys(self.baseline, self.keys) if self.baseline is not None else []
+
+    def baseline_names(self) -> list[str]:
+        """Per point, the baseline run beside it (empty without a baseline)."""
+        if self.baseline is None:
+            return []
+        return baseline_names(self.baseline, self.shared, [p.values for p in self.points])
+
+    def base_values(self) -> dict[str, Any]:
+        """Each varied key's value in the scenario as it is (None where the scenario does not set it)."""
+        raw = self.base.to_dict()
+        out = {}
+        for key in self.keys:
+            try:
+                out[key] = cell(get_key_path(raw, key))
+            except ScenarioError:
+                out[key] = None
+        return out
+
     def table(self) -> pd.DataFrame:
-        """points.csv: one row per point with its scenario name and one column per varied key."""
+        """points.csv: one row per point with its scenario name and one column per varied key (and, with a
+        baseline, the baseline run it is compared with)."""
         rows = [{"point": p.index, "scenario": p.scenario.name, **{k: cell(v) for k, v in p.values.items()}}
                 for p in self.points]
-        return pd.DataFrame(rows, columns=["point", "scenario", *self.keys])
+        table = pd.DataFrame(rows, columns=["point", "scenario", *self.keys])
+        if self.baseline is not None:
+            table["baseline"] = self.baseline_names()
+        return table
 
 
 def cell(value: Any) -> Any:
@@ -113,10 +165,13 @@ def cell(value: Any) -> Any:
     return json.dumps(value, sort_keys=True)
 
 
+# plain words for the parts of a key path (charts and tables show these; the raw key stays in the CSVs)
 _KEY_WORDS = {
     "on_scene_min": "time on scene", "response_min": "travel time", "duration_min": "visit time",
     "mean": "(mean, min)", "sd": "(sd, min)", "probability": "chance", "max_wait_min": "max wait (min)",
-    "cost_per_unit_hour": "cost per unit-hour",
+    "cost_per_unit_hour": "cost per unit-hour", "units": "units on shift", "start": "shift starts at",
+    "end": "shift ends at", "probability_by_risk": "chance by risk:", "crisis_calls_per_day": "crisis calls a day",
+    "share": "share", "fixed_per_year": "fixed cost a year",
 }
 
 
@@ -169,7 +224,8 @@ def _combinations(spec: SweepSpec, file: str | None) -> list[dict[str, Any]]:
     return [dict(zip(keys, c)) for c in combos]
 
 
-def expand(spec: SweepSpec, base_raw: dict, file: str | None = None, scenario_file: str | None = None) -> Sweep:
+def expand(spec: SweepSpec, base_raw: dict, file: str | None = None, scenario_file: str | None = None,
+           baseline: Scenario | None = None) -> Sweep:
     """Validate the sweep and build every point's scenario (raises ScenarioError before anything runs)."""
     base = validate_scenario(base_raw, file=scenario_file)
     for key in spec.vary:
@@ -210,7 +266,15 @@ def expand(spec: SweepSpec, base_raw: dict, file: str | None = None, scenario_fi
     for key in spec.labels:
         if key not in spec.vary:
             raise ScenarioError(f"labels names {key!r}, which is not a varied key", file=file, path=f"labels.{key}")
-    return Sweep(spec=spec, base=base, points=points, target=target, metrics=refs, file=file)
+    sweep = Sweep(spec=spec, base=base, points=points, target=target, metrics=refs, file=file, baseline=baseline)
+    if baseline is None:
+        return sweep
+    try:
+        runs = baseline_scenarios(baseline, sweep.shared, [p.values for p in points], sweep.baseline_names())
+    except ScenarioErrors as exc:
+        raise ScenarioErrors([ScenarioError(e.message, file=file, path="baseline") for e in exc.errors]) from None
+    return Sweep(spec=spec, base=base, points=points, target=target, metrics=refs, file=file, baseline=baseline,
+                 baseline_runs=tuple(runs))
 
 
 def load_sweep(path: str | Path) -> Sweep:
@@ -227,18 +291,30 @@ def load_sweep(path: str | Path) -> Sweep:
     if not scenario_path.exists():
         raise ScenarioError(f"scenario file {spec.scenario!r} not found (looked in {path.parent})", file=str(path),
                             path="scenario")
-    return expand(spec, load_raw(scenario_path), file=str(path), scenario_file=str(scenario_path))
+    baseline = None
+    if spec.baseline is not None:
+        baseline_path = path.parent / spec.baseline
+        if not baseline_path.is_file():
+            raise ScenarioError(f"baseline scenario file {spec.baseline!r} not found (looked in {path.parent})",
+                                file=str(path), path="baseline")
+        baseline = load_scenario(baseline_path)
+    return expand(spec, load_raw(scenario_path), file=str(path), scenario_file=str(scenario_path), baseline=baseline)
 
 
-def make_sweep(scenario: str | Path | Scenario, vary: dict[str, list[Any]], **options) -> Sweep:
-    """A sweep from Python (notebooks): a scenario or its file, the keys to vary, and SweepSpec options."""
+def make_sweep(scenario: str | Path | Scenario, vary: dict[str, list[Any]], baseline: str | Path | Scenario | None = None,
+               **options) -> Sweep:
+    """A sweep from Python (notebooks): a scenario or its file, the keys to vary, optionally a baseline scenario
+    (or its file) to compare every point with, and SweepSpec options."""
+    against = load_scenario(baseline) if isinstance(baseline, (str, Path)) else baseline
+    if against is not None:
+        options["baseline"] = str(baseline) if isinstance(baseline, (str, Path)) else against.name
     if isinstance(scenario, Scenario):
         raw, file = scenario.to_dict(), None
         spec = SweepSpec(scenario=scenario.name, vary=vary, **options)
     else:
         raw, file = load_raw(scenario), str(scenario)
         spec = SweepSpec(scenario=str(scenario), vary=vary, **options)
-    return expand(spec, raw, scenario_file=file)
+    return expand(spec, raw, scenario_file=file, baseline=against)
 
 
 @dataclass
@@ -252,14 +328,38 @@ class SweepResult:
     summary: pd.DataFrame = field(init=False)
     metrics: pd.DataFrame = field(init=False)
 
+    differences: pd.DataFrame | None = field(init=False)
+
     def __post_init__(self):
         self.summary = with_keys(self.experiment.summary, self.sweep)
         self.metrics = with_keys(self.experiment.metrics, self.sweep)
+        self.differences = differences(self.sweep, self.experiment.summary) if self.sweep.baseline else None
+
+
+def differences(sweep: Sweep, summary: pd.DataFrame) -> pd.DataFrame:
+    """differences.csv: per point and charted metric, the paired difference from its baseline run over replications
+    (mean, 95% t interval of the per-replication differences, p value) and the two levels."""
+    from ..analysis.stats import paired_difference
+
+    pairs = sweep.table()
+    rows = []
+    for ref in sweep.compared:
+        values = ref.values(summary)[["scenario", "replication", "value"]]
+        diffs = paired_values(values, pairs)
+        levels = values.groupby("scenario")["value"].mean()
+        for point in pairs.itertuples(index=False):
+            d = diffs.loc[diffs["scenario"] == point.scenario, "value"].to_numpy()
+            mean, lo, hi, p = paired_difference(d, [0.0] * len(d))
+            rows.append({**{k: v for k, v in zip(pairs.columns, point) if k != "point"}, "metric": ref.metric,
+                         "team": ref.team, "diff_mean": mean, "ci_low": lo, "ci_high": hi, "p_value": p,
+                         "level": levels.get(point.scenario), "baseline_level": levels.get(point.baseline),
+                         "n": len(d)})
+    return pd.DataFrame(rows)
 
 
 def with_keys(table: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
-    """The table with one column per varied key, right after the scenario column."""
-    points = sweep.table().drop(columns="point")
+    """The table with one column per varied key, right after the scenario column (baseline runs: no keys)."""
+    points = sweep.table().drop(columns=["point", "baseline"], errors="ignore")
     out = table.merge(points, on="scenario", how="left", sort=False)
     cols = ["scenario", *sweep.keys] + [c for c in table.columns if c != "scenario"]
     return out[cols]
@@ -271,7 +371,8 @@ def run_sweep(sweep: Sweep, workers: int = 1, scheduler: str | None = None,
     """Run every point of the sweep for the same replications (common random numbers); `keep_calls=False`
     drops the per-call table (calls.parquet) in the workers."""
     spec = sweep.spec
-    experiment = run_experiment([p.scenario for p in sweep.points], replications=spec.replications, seed=spec.seed,
+    experiment = run_experiment([p.scenario for p in sweep.points] + list(sweep.baseline_runs),
+                                replications=spec.replications, seed=spec.seed,
                                 days=spec.days, warmup_days=spec.warmup_days, workers=workers, scheduler=scheduler,
                                 on_done=on_done, dask_timeout_s=dask_timeout_s, keep_calls=keep_calls)
     return SweepResult(sweep, experiment)
@@ -279,4 +380,4 @@ def run_sweep(sweep: Sweep, workers: int = 1, scheduler: str | None = None,
 
 def total_jobs(sweep: Sweep) -> int:
     """Replications the sweep will run (for a progress bar)."""
-    return len(sweep.points) * (sweep.spec.replications or sweep.base.run.replications)
+    return (len(sweep.points) + len(sweep.baseline_runs)) * (sweep.spec.replications or sweep.base.run.replications)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -17,8 +18,8 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from ..analysis import catalogue
 from ..analysis.targets import MetricRef, parse_metric, parse_target
-from .formatting import axis_number, chart_value
-from .style import Style, caption_line, drawing, finish, get_style, new_figure, wrap
+from .formatting import MINUS, axis_number, change_words, chart_value, directions
+from .style import Style, caption_line, drawing, figure_legend, finish, get_style, new_figure, wrap
 
 # verdict colours (Okabe-Ito green, vermilion, orange)
 MET, NOT_MET, UNDECIDED = "#009E73", "#D55E00", "#E69F00"
@@ -66,17 +67,24 @@ def _open(folder: str | Path, style: str, out: str | Path | None) -> tuple[Style
 
 
 def draw_sweep(folder: str | Path, style: str = "talk", out: str | Path | None = None) -> list[Path]:
-    """All charts of a sweep results folder: a staffing curve per metric, and heatmaps for two keys."""
+    """All charts of a sweep results folder: a staffing curve per metric, heatmaps for two keys, and with a
+    baseline the paired difference from it per metric."""
     st, folder, figures, info = _open(folder, style, out)
     sweep = info["sweep"]
     metrics = pd.read_csv(folder / "metrics.csv")
     metrics["team"] = metrics["team"].fillna("").astype(str)
     if "zone" in metrics:  # the curves are for the whole city
         metrics = metrics[metrics["zone"].isna() | (metrics["zone"] == "")]
+    points = pd.read_csv(folder / "points.csv")
+    baseline_rows = metrics[metrics["scenario"].isin(points["baseline"])] if "baseline" in points else metrics.iloc[0:0]
+    metrics = metrics[metrics["scenario"].isin(points["scenario"])]
+    diffs = (pd.read_csv(folder / "differences.csv", dtype={"team": str}).fillna({"team": ""})
+             if (folder / "differences.csv").exists() else None)
     team_labels = sweep.get("team_labels", {})
     target = parse_target(sweep["target"]) if sweep.get("target") else None
     keys, key_labels = sweep["keys"], sweep["key_labels"]
     caption = caption_line(info["replications"], info["days"])
+    reference = Reference(sweep.get("base_values", {}).get(keys[0]), sweep.get("baseline_label"))
     paths: list[Path] = []
     for text in sweep["metrics"]:
         ref = parse_metric(text)
@@ -84,12 +92,23 @@ def draw_sweep(folder: str | Path, style: str = "talk", out: str | Path | None =
         if rows.empty:
             continue
         stem = f"sweep_{ref.metric}" + (f"_{ref.team}" if ref.team else "")
+        base_rows = baseline_rows[(baseline_rows["metric"] == ref.metric) & (baseline_rows["team"] == ref.team)]
         with drawing(st):
             paths += staffing_curve(st, rows, keys, key_labels, ref, target, figures, stem, caption, team_labels,
-                                    sweep.get("label"), days=float(info["days"]))
+                                    sweep.get("label"), days=float(info["days"]),
+                                    reference=reference._replace(levels=base_rows["mean"].tolist()))
             if len(keys) == 2 and sweep["mode"] == "grid":
                 paths += heatmap(st, rows, keys, key_labels, ref, target, figures,
                                  f"heatmap_{stem.removeprefix('sweep_')}", caption, team_labels)
+            mine = diffs[(diffs["metric"] == ref.metric) & (diffs["team"] == ref.team)] if diffs is not None else None
+            if mine is not None and not mine.empty:
+                words = (f" Differences from {reference.baseline} in the same replications (common random numbers), "
+                         "paired 95% CIs.")
+                shared = [key_labels.get(k, k).lower() for k in sweep.get("shared_keys") or []]
+                words += f" {reference.baseline} is run with the same {', '.join(shared)}." if shared else ""
+                paths += difference_curve(st, mine, keys, key_labels, ref, figures,
+                                          f"sweep_diff_{stem.removeprefix('sweep_')}", caption + words, team_labels,
+                                          reference, days=float(info["days"]))
     return paths
 
 
@@ -97,10 +116,32 @@ def _numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series)
 
 
+class Reference(NamedTuple):
+    """What a sweep curve is read against: the scenario's own setting of the first varied key (a vertical line),
+    and the baseline scenario's value of the metric (a horizontal line; one per baseline run)."""
+
+    setting: object = None
+    baseline: str | None = None
+    levels: list = []
+
+
+def _setting_line(ax, st: Style, reference: Reference | None, numeric_x: bool, xs) -> None:
+    """A dotted vertical line at the scenario's own setting of the varied key, when it is among the values drawn."""
+    if reference is None or reference.setting is None or not numeric_x:
+        return
+    try:
+        x = float(reference.setting)
+    except (TypeError, ValueError):
+        return
+    if min(xs) <= x <= max(xs):
+        ax.axvline(x, color=st.ink, linestyle=":", linewidth=2.2, zorder=1, label=f"As in the scenario: {x:g}")
+
+
 def staffing_curve(st: Style, rows: pd.DataFrame, keys: list[str], key_labels: dict, ref: MetricRef, target, figures: Path,
                    stem: str, caption: str, team_labels: dict, title: str | None = None,
-                   days: float | None = None) -> list[Path]:
-    """The metric against the first varied key, a line (with its 95% CI band) per value of the others."""
+                   days: float | None = None, reference: Reference | None = None) -> list[Path]:
+    """The metric against the first varied key, a line (with its 95% CI band) per value of the others; a dotted
+    line at the scenario's own setting and, with a baseline, a dashed line at the baseline's value."""
     x_key, others = keys[0], keys[1:]
     fig, ax = new_figure(st)
     groups = [((), rows)] if not others else list(rows.groupby(others, sort=True))
@@ -122,6 +163,12 @@ def staffing_curve(st: Style, rows: pd.DataFrame, keys: list[str], key_labels: d
             ax.set_xticklabels([str(v) for v in grp[x_key]])
     if numeric_x:
         _integer_ticks(ax, rows[x_key].tolist())
+        _setting_line(ax, st, reference, numeric_x, rows[x_key].astype(float).tolist())
+    if reference is not None and reference.baseline and reference.levels:
+        levels = [v for v in reference.levels if math.isfinite(v)]
+        if levels and max(levels) - min(levels) <= 1e-9 * max(1.0, abs(max(levels))):  # one baseline run
+            ax.axhline(levels[0], color="#777777", linestyle="--", linewidth=2.6, zorder=1,
+                       label=f"{reference.baseline}: {chart_value(levels[0], ref.metric)}")
     _target_line(ax, target, ref)
     _percent_axis(ax, ref)
     if is_share(ref):
@@ -133,12 +180,68 @@ def staffing_curve(st: Style, rows: pd.DataFrame, keys: list[str], key_labels: d
     if entry.unit in ("count", "hours", "money"):  # amounts are read against zero, not against the lowest point
         ax.set_ylim(bottom=0)
     period = f" per {days:g} days" if entry.per_period and days else ""
-    ax.set_ylabel(wrap(metric_label(MetricRef(ref.metric)) + period, 40))
+    ax.set_ylabel(wrap(metric_label(MetricRef(ref.metric)) + period, 28))
     handles, labels = ax.get_legend_handles_labels()
-    if len(labels) > 1:
-        ax.legend(loc="best", frameon=False)
+    if len(labels) > 1:  # in a band under the title, never over a curve
+        figure_legend(fig, handles, 3)
     heading = f"{metric_label(ref, team_labels)}" + (f" ({title})" if title else "")
     return finish(fig, st, wrap(heading, 70), caption, figures, stem)
+
+
+def difference_curve(st: Style, rows: pd.DataFrame, keys: list[str], key_labels: dict, ref: MetricRef, figures: Path,
+                     stem: str, caption: str, team_labels: dict, reference: Reference,
+                     days: float | None = None) -> list[Path]:
+    """Each point's paired difference from the baseline (differences.csv) against the first varied key, a line with
+    its 95% CI band per value of the others, a line at zero ("the same as the baseline") and plain words at the
+    scenario's own setting ("At 5: 329 fewer arrests")."""
+    x_key, others = keys[0], keys[1:]
+    numeric_x = _numeric(rows[x_key])
+    fig, ax = new_figure(st)
+    groups = [((), rows)] if not others else list(rows.groupby(others, sort=True))
+    said = None
+    for i, (gkey, grp) in enumerate(groups):
+        grp = grp.sort_values(x_key) if numeric_x else grp
+        x = grp[x_key].to_numpy(float) if numeric_x else np.arange(len(grp))
+        color = st.palette[i % len(st.palette)]
+        gkey = gkey if isinstance(gkey, tuple) else (gkey,)
+        label = ", ".join(f"{key_labels.get(k, k)}: {v:g}" if isinstance(v, (int, float)) else f"{key_labels.get(k, k)}: {v}"
+                          for k, v in zip(others, gkey)) or "Difference"
+        lo, hi = grp["ci_low"].to_numpy(float), grp["ci_high"].to_numpy(float)
+        finite_ = np.isfinite(lo) & np.isfinite(hi)
+        ax.fill_between(x[finite_], lo[finite_], hi[finite_], color=color, alpha=0.2, linewidth=0,
+                        label="95% CI of the paired difference" if i == 0 else None)
+        ax.plot(x, grp["diff_mean"], marker="o", markersize=9, linewidth=3, color=color, label=label)
+        if not numeric_x:
+            ax.set_xticks(x)
+            ax.set_xticklabels([str(v) for v in grp[x_key]])
+        if said is None and numeric_x and reference.setting is not None:
+            at = grp[np.isclose(x, float(reference.setting))] if isinstance(reference.setting, (int, float)) else grp.iloc[0:0]
+            if len(at):
+                said = at.iloc[0]
+    ax.axhline(0, color="#777777", linestyle="--", linewidth=2.6, zorder=1, label=f"Same as {reference.baseline}")
+    if numeric_x:
+        _integer_ticks(ax, rows[x_key].tolist())
+        _setting_line(ax, st, reference, numeric_x, rows[x_key].astype(float).tolist())
+    if is_share(ref):  # a difference of shares, in percentage points
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v * 100:.0f}".replace("-", MINUS) + " pts"))
+    else:
+        _percent_axis(ax, ref)
+    entry = catalogue.metric(ref.metric)
+    period = f" per {days:g} days" if entry.per_period and days else ""
+    down, up = directions(ref.metric)
+    ax.set_xlabel(key_labels.get(x_key, x_key))
+    ax.set_ylabel(f"Change{period}\n← {down}   {up} →")
+    if said is not None:  # the scenario as it is, in words
+        d, lo, hi = said["diff_mean"], said["ci_low"], said["ci_high"]
+        sure = "" if not (math.isfinite(lo) and math.isfinite(hi)) or lo > 0 or hi < 0 else " (not clear: the CI spans 0)"
+        text = f"As in the scenario ({float(reference.setting):g}): {change_words(d, ref.metric, named=False)}{sure}"
+        ax.annotate(wrap(text, 40), (float(reference.setting), d), xytext=(14, 14), textcoords="offset points",
+                    ha="left", va="bottom", fontsize=st.annotation_pt, color=st.ink,
+                    arrowprops={"arrowstyle": "-", "color": st.ink, "linewidth": 1.2})
+    handles, labels = ax.get_legend_handles_labels()
+    figure_legend(fig, handles, 3)
+    heading = f"{metric_label(ref, team_labels)}: the change against {reference.baseline}"
+    return finish(fig, st, wrap(heading, 58), caption, figures, stem)
 
 
 def heatmap(st: Style, rows: pd.DataFrame, keys: list[str], key_labels: dict, ref: MetricRef, target, figures: Path, stem: str,
@@ -273,23 +376,34 @@ def draw_sensitivity(folder: str | Path, style: str = "talk", out: str | Path | 
     samples = pd.read_csv(folder / "samples.csv")
     team_labels = sens.get("team_labels", {})
     caption = caption_line(info["replications"], info["days"])
+    against = sens.get("baseline_label") if sens.get("baseline") else None
+    if against:
+        labels = {i["key"]: i["label"] for i in sens["inputs"]}
+        shared = [labels.get(k, k).lower() for k in sens.get("shared_inputs") or []]
+        caption += (f" Differences from {against} in the same replications (common random numbers), paired 95% CIs."
+                    + (f" {against} is run with the same {', '.join(shared)}." if shared else ""))
     with drawing(st):
-        paths = tornado(st, coef, samples, ref, team_labels, figures, caption)
+        paths = tornado(st, coef, samples, ref, team_labels, figures, caption, against=against,
+                        days=float(info["days"]))
         paths += coefficient_bars(st, coef, ref, team_labels, figures,
                               caption + f"; {sens['samples']} Latin hypercube samples, R² of the linear fit "
                               + (f"{sens['r_squared']:.2f}" if sens["r_squared"] is not None
-                                 and math.isfinite(sens["r_squared"]) else "n/a"))
+                                 and math.isfinite(sens["r_squared"]) else "n/a"), against=against)
     return paths
 
 
 def tornado(st: Style, coef: pd.DataFrame, samples: pd.DataFrame, ref: MetricRef, team_labels: dict, figures: Path,
-            caption: str) -> list[Path]:
-    """Bars from the base result to the result with each input at its low and high value (95% CI), widest on top."""
+            caption: str, against: str | None = None, days: float | None = None) -> list[Path]:
+    """Bars from the base result to the result with each input at its low and high value (95% CI), widest on top.
+
+    With `against` (the baseline's label) the result is the paired difference from the baseline: a line at zero
+    marks "the same as the baseline", and the words say which way ("329 fewer arrests")."""
     coef = coef.assign(width=(coef["metric_at_high"] - coef["metric_at_low"]).abs()).sort_values("width")
     fig, ax = new_figure(st)
     base = float(coef["metric_at_base"].iloc[0])
     y = np.arange(len(coef))
     for i, r in enumerate(coef.itertuples()):
+        same = chart_value(r.metric_at_low, ref.metric) == chart_value(r.metric_at_high, ref.metric)
         for kind, value, x_in, color, name in (
                 ("low", r.metric_at_low, r.low, st.palette[0], "Input at its low value"),
                 ("high", r.metric_at_high, r.high, st.palette[1], "Input at its high value")):
@@ -299,23 +413,38 @@ def tornado(st: Style, coef: pd.DataFrame, samples: pd.DataFrame, ref: MetricRef
                 ax.errorbar([value], [i], xerr=[[value - end["ci_low"]], [end["ci_high"] - value]], fmt="none",
                             ecolor="#000000", elinewidth=2, capsize=6, label="95% CI" if i == 0 and kind == "low" else None)
                 value = end["ci_high"] if value >= base else end["ci_low"]
-            ax.annotate(_input_value(x_in), (value, i), xytext=(8 if value >= base else -8, 0),
+            if same and kind == "high":  # both ends give the same result: one label for both, not two on top
+                continue
+            text = f"{_input_value(r.low)} or {_input_value(r.high)}" if same else _input_value(x_in)
+            ax.annotate(text, (value, i), xytext=(8 if value >= base else -8, 0),
                         textcoords="offset points", ha="left" if value >= base else "right", va="center",
                         fontsize=st.annotation_pt, fontweight="bold")
-    ax.axvline(base, color="#000000", linewidth=2, label=f"As in the scenario: {chart_value(base, ref.metric)}")
+    entry = catalogue.metric(ref.metric)
+    period = f" per {days:g} days" if entry.per_period and days else ""
+    if against is None:
+        ax.axvline(base, color="#000000", linewidth=2, label=f"As in the scenario: {chart_value(base, ref.metric)}")
+        ax.set_xlabel(metric_label(ref, team_labels) + period)
+        title = f"What moves {metric_label(ref, team_labels).lower()}?"
+    else:
+        ax.axvline(base, color="#000000", linewidth=2,
+                   label=f"As in the scenario: {change_words(base, ref.metric)}{period}")
+        ax.axvline(0, color="#777777", linewidth=2, linestyle=":", label=f"Same as {against}")
+        down, up = directions(ref.metric)
+        ax.set_xlabel(wrap(f"Difference from {against}{period}", 60) + f"\n← {down}   {up} →")
+        title = f"What moves the difference in {metric_label(ref, team_labels).lower()} against {against}?"
     ax.set_yticks(y)
     ax.set_yticklabels([wrap(label, 28) for label in coef["label"]])
-    ax.set_xlabel(metric_label(ref, team_labels))
     _percent_axis(ax, ref, axis="x")
     ax.margins(x=0.15)
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right", frameon=False)
-    title = f"What moves {metric_label(ref, team_labels).lower()}?"
-    return finish(fig, st, wrap(title, 70), caption + " Each input alone at the ends of its range (numbers at bar ends).",
+    handles, labels = ax.get_legend_handles_labels()  # in a band under the title: never over the bars
+    figure_legend(fig, handles, 3 if len(handles) <= 3 else 2)
+    return finish(fig, st, wrap(title, 58), caption + " Each input alone at the ends of its range (numbers at bar ends).",
                   figures, "tornado")
 
 
-def coefficient_bars(st: Style, coef: pd.DataFrame, ref: MetricRef, team_labels: dict, figures: Path, caption: str) -> list[Path]:
+def coefficient_bars(st: Style, coef: pd.DataFrame, ref: MetricRef, team_labels: dict, figures: Path, caption: str,
+                     against: str | None = None) -> list[Path]:
     """Standardised regression coefficients and rank correlations per input, strongest on top."""
     coef = coef.assign(strength=coef["src"].abs()).sort_values("strength")
     fig, ax = new_figure(st)
@@ -329,7 +458,8 @@ def coefficient_bars(st: Style, coef: pd.DataFrame, ref: MetricRef, team_labels:
     ax.set_xlabel("Effect on the result (−1 to 1; 0 = no effect)")
     ax.grid(axis="y", visible=False)
     ax.legend(loc="best", frameon=False)
-    title = f"Which assumption drives {metric_label(ref, team_labels).lower()}?"
+    title = f"Which assumption drives {metric_label(ref, team_labels).lower()}" + (
+        f" against {against}?" if against else "?")
     return finish(fig, st, wrap(title, 70), caption, figures, "sensitivity_coefficients")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import pandas as pd
 import yaml
 
 from .results import (
@@ -39,6 +40,8 @@ def _write_sweep(result, folder: Path, command: str | None) -> None:
     result.summary.to_csv(folder / "summary.csv", index=False)
     result.metrics.to_csv(folder / "metrics.csv", index=False)
     sweep.table().to_csv(folder / "points.csv", index=False)
+    if result.differences is not None:
+        result.differences.to_csv(folder / "differences.csv", index=False)
     (folder / "sweep.yaml").write_text(yaml.safe_dump(sweep.spec.model_dump(exclude_none=True), sort_keys=False,
                                                       allow_unicode=True))
     write_manifest(folder, _experiment_manifest(
@@ -48,6 +51,10 @@ def _write_sweep(result, folder: Path, command: str | None) -> None:
             "mode": sweep.spec.mode, "keys": sweep.keys, "key_labels": {k: sweep.key_label(k) for k in sweep.keys},
             "team_labels": {k: t.label or k for k, t in sweep.base.teams.items()},
             "target": str(sweep.target) if sweep.target else None, "metrics": [str(m) for m in sweep.metrics],
+            "base_values": sweep.base_values(),
+            "baseline": sweep.baseline.name if sweep.baseline else None,
+            "baseline_label": sweep.baseline.display_label if sweep.baseline else None,
+            "shared_keys": sweep.shared, "compared": [str(m) for m in sweep.compared],
         }))
 
 
@@ -91,7 +98,9 @@ def _write_sensitivity(result, folder: Path, command: str | None) -> None:
 
     d, experiment = result.design, result.experiment
     write_scenarios(folder, experiment.scenarios)
-    keys = result.points.drop(columns="point")
+    keys = result.points.drop(columns=["point", "baseline"], errors="ignore")
+    if d.baseline is not None:  # the baseline runs: kind "baseline", with the shared inputs they ran at
+        keys = pd.concat([keys, d.baseline_runs(result.points).assign(kind="baseline", factor="")], ignore_index=True)
     for name, table in (("summary", experiment.summary), ("metrics", experiment.metrics)):
         merged = table.merge(keys, on="scenario", how="left")
         merged[["scenario", "kind", "factor", *[f.key for f in d.factors]]
@@ -106,6 +115,10 @@ def _write_sensitivity(result, folder: Path, command: str | None) -> None:
             "samples": d.samples, "r_squared": result.r_squared,
             "inputs": [{"key": f.key, "label": describe_key(f.key, d.scenario), "low": f.low, "high": f.high,
                         "base": f.base} for f in d.factors],
+            # with a baseline, samples.csv and coefficients.csv explain the paired difference scenario − baseline
+            "baseline": None if d.baseline is None else d.baseline.name,
+            "baseline_label": None if d.baseline is None else d.baseline.display_label,
+            "shared_inputs": [f.key for f in d.shared()],
         }))
 
 

@@ -110,6 +110,37 @@ def chart_value(value: float, metric_or_unit: str) -> str:
     return text.replace("-", MINUS) if float(text.replace(",", "")) != 0 else text.lstrip("-")
 
 
+_DIRECTIONS = {"count": ("fewer", "more"), "hours": ("fewer", "more"), "money": ("less", "more"),
+               "minutes": ("shorter", "longer"), "share": ("lower", "higher")}
+
+
+def directions(metric_or_unit: str) -> tuple[str, str]:
+    """The words for down and up in a metric's unit: ("fewer", "more") for counts, ("lower", "higher") for shares."""
+    return _DIRECTIONS[_unit(metric_or_unit)]
+
+
+def change_words(value: float, metric_name: str, noun: str | None = None, named: bool = True) -> str:
+    """A difference in plain words: "329 fewer arrests", "calls with police on scene: 4.1 pts lower",
+    "no change"; `noun` defaults to the metric's label in lower case (the unit in brackets dropped).
+    `named=False` leaves out the name of a metric that is not a count ("4.1 pts lower"), for a chart whose
+    title already says what."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    down, up = directions(metric_name)
+    text = fmt(abs(value), metric_name, diff=True).lstrip("+")
+    if float(text.rstrip(" pts%").replace(",", "")) == 0:
+        return "no change"
+    word = down if value < 0 else up
+    if noun is None:
+        label = metric(metric_name).label
+        noun = (label.split(" (")[0] if label.endswith(")") else label).lower()
+    unit = _unit(metric_name)
+    if unit in ("count", "hours"):
+        return f"{text} {word} {noun}"
+    amount = f"{text}{' min' if unit == 'minutes' else ''} {word}"
+    return f"{noun}: {amount}" if named else amount
+
+
 def distinct_labels(labels: dict[str, str]) -> dict[str, str]:
     """Scenario labels that tell scenarios apart: a label shared by several (a variant that
     inherited its parent's label through `extends`) gets the scenario's name added."""
