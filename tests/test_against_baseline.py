@@ -15,21 +15,16 @@ from sim.analysis.targets import parse_metric
 from sim.cli import app
 from sim.designs.sensitivity import SensitivityDesign, parse_vary, run_sensitivity
 from sim.scenario.loading import validate_scenario
+from test_sensitivity import city_with_idle_team
 
 
 def program() -> dict:
-    """Calls go to `crew`; `idle_team` is staffed but never sent a call."""
-    return {
-        "name": "program",
-        "label": "Program",
-        "run": {"days": 4, "warmup_days": 1, "replications": 3, "seed": 11},
-        "demand": {"crisis_calls_per_day": 40, "call_types": {"mental_health": {"share": 1.0}}},
-        "teams": {
-            "crew": {"kind": "civilian", "units": 3, "on_scene_min": {"dist": "lognormal", "mean": 60, "sd": 30}},
-            "idle_team": {"kind": "civilian", "units": 2, "on_scene_min": {"dist": "lognormal", "mean": 60, "sd": 30}},
-        },
-        "routing": [{"match": {}, "send": ["crew"]}],
-    }
+    """Calls go to `crew`; `idle_team` is staffed but never sent a call (test_sensitivity's city)."""
+    data = city_with_idle_team()
+    data.update(name="program", label="Program")
+    data["run"].update(days=4, replications=3, seed=11)
+    data["teams"]["crew"]["units"] = 3
+    return data
 
 
 def baseline() -> dict:

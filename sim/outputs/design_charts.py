@@ -93,15 +93,18 @@ def draw_sweep(folder: str | Path, style: str = "talk", out: str | Path | None =
             continue
         stem = f"sweep_{ref.metric}" + (f"_{ref.team}" if ref.team else "")
         base_rows = baseline_rows[(baseline_rows["metric"] == ref.metric) & (baseline_rows["team"] == ref.team)]
+        mine = diffs[(diffs["metric"] == ref.metric) & (diffs["team"] == ref.team)] if diffs is not None else None
+        paired = mine is not None and not mine.empty
+        level_caption = caption + (f" The change against {reference.baseline} with paired 95% CIs: "
+                                   f"sweep_diff_{stem.removeprefix('sweep_')}." if paired else "")
         with drawing(st):
-            paths += staffing_curve(st, rows, keys, key_labels, ref, target, figures, stem, caption, team_labels,
+            paths += staffing_curve(st, rows, keys, key_labels, ref, target, figures, stem, level_caption, team_labels,
                                     sweep.get("label"), days=float(info["days"]),
                                     reference=reference._replace(levels=base_rows["mean"].tolist()))
             if len(keys) == 2 and sweep["mode"] == "grid":
                 paths += heatmap(st, rows, keys, key_labels, ref, target, figures,
                                  f"heatmap_{stem.removeprefix('sweep_')}", caption, team_labels)
-            mine = diffs[(diffs["metric"] == ref.metric) & (diffs["team"] == ref.team)] if diffs is not None else None
-            if mine is not None and not mine.empty:
+            if paired:
                 words = (f" Differences from {reference.baseline} in the same replications (common random numbers), "
                          "paired 95% CIs.")
                 shared = [key_labels.get(k, k).lower() for k in sweep.get("shared_keys") or []]
@@ -137,32 +140,42 @@ def _setting_line(ax, st: Style, reference: Reference | None, numeric_x: bool, x
         ax.axvline(x, color=st.ink, linestyle=":", linewidth=2.2, zorder=1, label=f"As in the scenario: {x:g}")
 
 
-def staffing_curve(st: Style, rows: pd.DataFrame, keys: list[str], key_labels: dict, ref: MetricRef, target, figures: Path,
-                   stem: str, caption: str, team_labels: dict, title: str | None = None,
-                   days: float | None = None, reference: Reference | None = None) -> list[Path]:
-    """The metric against the first varied key, a line (with its 95% CI band) per value of the others; a dotted
-    line at the scenario's own setting and, with a baseline, a dashed line at the baseline's value."""
+def _curves(ax, st: Style, rows: pd.DataFrame, keys: list[str], key_labels: dict, value: str, band: str,
+            alone: str) -> bool:
+    """`value` against the first varied key, a line with its 95% CI band (ci_low, ci_high) per value of the other
+    keys (`alone` names the line when there are none); returns whether the x axis is numeric."""
     x_key, others = keys[0], keys[1:]
-    fig, ax = new_figure(st)
     groups = [((), rows)] if not others else list(rows.groupby(others, sort=True))
     numeric_x = _numeric(rows[x_key])
     for i, (gkey, grp) in enumerate(groups):
         grp = grp.sort_values(x_key) if numeric_x else grp
-        x = grp[x_key].to_numpy() if numeric_x else np.arange(len(grp))
+        x = grp[x_key].to_numpy(float) if numeric_x else np.arange(len(grp))
         color = st.palette[i % len(st.palette)]
         gkey = gkey if isinstance(gkey, tuple) else (gkey,)
         label = ", ".join(f"{key_labels.get(k, k)}: {v:g}" if isinstance(v, (int, float)) else f"{key_labels.get(k, k)}: {v}"
-                          for k, v in zip(others, gkey)) or "Mean"
+                          for k, v in zip(others, gkey)) or alone
         lo, hi = grp["ci_low"].to_numpy(float), grp["ci_high"].to_numpy(float)
         finite = np.isfinite(lo) & np.isfinite(hi)
         ax.fill_between(x[finite], lo[finite], hi[finite], color=color, alpha=0.2, linewidth=0,
-                        label="95% confidence interval" if i == 0 else None)
-        ax.plot(x, grp["mean"], marker="o", markersize=9, linewidth=3, color=color, label=label)
+                        label=band if i == 0 else None)
+        ax.plot(x, grp[value], marker="o", markersize=9, linewidth=3, color=color, label=label)
         if not numeric_x:
             ax.set_xticks(x)
             ax.set_xticklabels([str(v) for v in grp[x_key]])
     if numeric_x:
         _integer_ticks(ax, rows[x_key].tolist())
+    return numeric_x
+
+
+def staffing_curve(st: Style, rows: pd.DataFrame, keys: list[str], key_labels: dict, ref: MetricRef, target, figures: Path,
+                   stem: str, caption: str, team_labels: dict, title: str | None = None,
+                   days: float | None = None, reference: Reference | None = None) -> list[Path]:
+    """The metric against the first varied key, a line (with its 95% CI band) per value of the others; a dotted
+    line at the scenario's own setting and, with a baseline, a dashed line at the baseline's value."""
+    x_key = keys[0]
+    fig, ax = new_figure(st)
+    numeric_x = _curves(ax, st, rows, keys, key_labels, "mean", "95% confidence interval", "Mean")
+    if numeric_x:
         _setting_line(ax, st, reference, numeric_x, rows[x_key].astype(float).tolist())
     if reference is not None and reference.baseline and reference.levels:
         levels = [v for v in reference.levels if math.isfinite(v)]
@@ -195,32 +208,15 @@ def difference_curve(st: Style, rows: pd.DataFrame, keys: list[str], key_labels:
     its 95% CI band per value of the others, a line at zero ("the same as the baseline") and plain words at the
     scenario's own setting ("At 5: 329 fewer arrests")."""
     x_key, others = keys[0], keys[1:]
-    numeric_x = _numeric(rows[x_key])
     fig, ax = new_figure(st)
-    groups = [((), rows)] if not others else list(rows.groupby(others, sort=True))
-    said = None
-    for i, (gkey, grp) in enumerate(groups):
-        grp = grp.sort_values(x_key) if numeric_x else grp
-        x = grp[x_key].to_numpy(float) if numeric_x else np.arange(len(grp))
-        color = st.palette[i % len(st.palette)]
-        gkey = gkey if isinstance(gkey, tuple) else (gkey,)
-        label = ", ".join(f"{key_labels.get(k, k)}: {v:g}" if isinstance(v, (int, float)) else f"{key_labels.get(k, k)}: {v}"
-                          for k, v in zip(others, gkey)) or "Difference"
-        lo, hi = grp["ci_low"].to_numpy(float), grp["ci_high"].to_numpy(float)
-        finite_ = np.isfinite(lo) & np.isfinite(hi)
-        ax.fill_between(x[finite_], lo[finite_], hi[finite_], color=color, alpha=0.2, linewidth=0,
-                        label="95% CI of the paired difference" if i == 0 else None)
-        ax.plot(x, grp["diff_mean"], marker="o", markersize=9, linewidth=3, color=color, label=label)
-        if not numeric_x:
-            ax.set_xticks(x)
-            ax.set_xticklabels([str(v) for v in grp[x_key]])
-        if said is None and numeric_x and reference.setting is not None:
-            at = grp[np.isclose(x, float(reference.setting))] if isinstance(reference.setting, (int, float)) else grp.iloc[0:0]
-            if len(at):
-                said = at.iloc[0]
+    numeric_x = _curves(ax, st, rows, keys, key_labels, "diff_mean", "95% CI of the paired difference", "Difference")
+    said = None  # the scenario as it is: the first line's point at its own setting
+    if numeric_x and isinstance(reference.setting, (int, float)):
+        first = rows if not others else next(iter(rows.groupby(others, sort=True)))[1]
+        at = first[np.isclose(first[x_key].to_numpy(float), float(reference.setting))]
+        said = at.iloc[0] if len(at) else None
     ax.axhline(0, color="#777777", linestyle="--", linewidth=2.6, zorder=1, label=f"Same as {reference.baseline}")
     if numeric_x:
-        _integer_ticks(ax, rows[x_key].tolist())
         _setting_line(ax, st, reference, numeric_x, rows[x_key].astype(float).tolist())
     if is_share(ref):  # a difference of shares, in percentage points
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v * 100:.0f}".replace("-", MINUS) + " pts"))
