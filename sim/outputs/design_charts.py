@@ -321,30 +321,34 @@ def _staffing_search(folder: Path, style: Style, figures: Path) -> list[Path]:
             handle = ax.errorbar([r.units], [r.mean], yerr=[[r.mean - lo], [hi - r.mean]], fmt="o", markersize=13,
                                  color=colors[verdict], capsize=8, elinewidth=3, capthick=3, zorder=3)
             legend.setdefault(words[verdict], handle)
-            note = f"#{first_step[r.units]}" + ("" if same_reps else f" ({int(reps[r.units])} reps)")
-            ax.annotate(note, (r.units, r.mean), textcoords="offset points", xytext=(12, 6), ha="left",
-                        va="bottom", fontsize=style.annotation_pt * 0.85, color="#333333")
+            # the replications only where a level got more than the others (the caption gives the range)
+            note = f"#{first_step[r.units]}" + ("" if reps[r.units] == reps.min() else f", {int(reps[r.units])} reps")
+            right_half = r.units > (st["min_units"] + st["max_units"]) / 2  # the note on the side with room
+            ax.annotate(note, (r.units, r.mean), textcoords="offset points", xytext=(-12 if right_half else 12, 6),
+                        ha="right" if right_half else "left", va="bottom", fontsize=style.annotation_pt * 0.85,
+                        color="#333333")
         word = "at most" if target.op == "<=" else "at least"
         shown = chart_value(target.value, ref.metric) if is_share(ref) else f"{target.value:g}"
         line = ax.axhline(target.value, color="#000000", linestyle="--", linewidth=2.2, zorder=1)
         legend.setdefault("Target", line)
-        ax.annotate(f"target: {word} {shown}", (1, target.value), xycoords=("axes fraction", "data"),
-                    xytext=(0, 6), textcoords="offset points", ha="right", va="bottom", fontsize=style.annotation_pt)
         if answer is not None:
             legend.setdefault(f"Answer: {answer} units",
                               ax.axvline(answer, color=MET, linewidth=10, alpha=0.25, zorder=0))
         _percent_axis(ax, ref)
-        ax.set_title(wrap(metric_label(ref, team_labels), 45 if len(targets) == 1 else 32), fontsize=style.base_pt,
-                     fontweight="normal", loc="left")
+        ax.set_title(wrap(f"{metric_label(ref, team_labels)} (target: {word} {shown})",
+                          45 if len(targets) == 1 else 32), fontsize=style.base_pt, fontweight="normal", loc="left")
         ax.set_xlabel(wrap(st["staffing"][:1].upper() + st["staffing"][1:], 40))
         low = min(rows["units"].min(), st["min_units"])
         ax.set_xlim(low - 0.7, st["max_units"] + 0.7)
-        step = max(1, int(np.ceil((st["max_units"] - low + 1) / 16)))
+        step = max(1, int(np.ceil((st["max_units"] - low + 1) / (16 // len(targets)))))
         ax.set_xticks(range(int(low), st["max_units"] + 1, step))
         ax.margins(y=0.2)
         ax.set_ylim(bottom=0)
-    fig.legend(list(legend.values()), list(legend.keys()), loc="upper right", ncol=len(legend), frameon=False,
-               fontsize=style.tick_pt, bbox_to_anchor=(0.99, 0.90))
+    handles = []
+    for label, handle in legend.items():  # in a band under the title, never over a panel's title
+        handle.set_label(label)
+        handles.append(handle)
+    figure_legend(fig, handles, min(len(handles), 4))
     what = "both targets" if len(targets) == 2 else "every target" if len(targets) > 2 else "the target"
     if answer is None:
         title = f"No staffing up to {st['max_units']} units meets {what}"
@@ -352,7 +356,7 @@ def _staffing_search(folder: Path, style: Style, figures: Path) -> list[Path]:
         title = f"{answer} units is the smallest staffing that meets {what}"
     reps_text = f"{reps.min()}" if same_reps else f"{reps.min()}–{reps.max()}"
     caption = (f"Simulated, not a forecast: {reps_text} replications per staffing level × {info['days']:g} days, 95% CI. "
-               "#k = k-th staffing level tried")
+               "#k = k-th staffing level tried" + ("" if same_reps else f" (with its replications where more than {reps.min()})"))
     return finish(fig, style, wrap(title, 70), caption, figures, "staffing_search")
 
 
