@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from .errors import Interrupted, OutputError, RunFailed, ScenarioError
 
@@ -655,7 +656,7 @@ def sweep(
         table = Table(title=f"{plan.name}: mean [95% CI] over {result.experiment.replications} replications × "
                             f"{result.experiment.days:g} days (simulated)")
         for key in plan.keys:  # plain words, the key path below them
-            table.add_column(f"{escape(plan.key_label(key))}\n[dim]{escape(key)}[/]")
+            table.add_column(Text.assemble(plan.key_label(key), "\n", (key, "dim")))
         refs = plan.metrics
         for ref in refs:  # short words from the catalogue, the team on its own line: never cut off
             header = catalogue_metric(ref.metric).short_label + (f"\n[{ref.team}]" if ref.team else "")
@@ -934,7 +935,7 @@ def sensitivity(
         for col in ("rank", "input", "range", "SRC [95% CI]", "rank SRC [95% CI]", "Spearman", "at low", "at high"):
             table.add_column(col, justify="right" if col != "input" else "left", overflow="fold")
         for r in result.coefficients.itertuples():
-            table.add_row(str(r.rank), f"{escape(r.label)}\n[dim]{escape(r.input)}[/]", f"{r.low:g}–{r.high:g}",
+            table.add_row(str(r.rank), Text.assemble(r.label, "\n", (r.input, "dim")), f"{r.low:g}–{r.high:g}",
                           f"{r.src:+.2f} [{r.src_ci_low:+.2f}, {r.src_ci_high:+.2f}]",
                           f"{r.srrc:+.2f} [{r.srrc_ci_low:+.2f}, {r.srrc_ci_high:+.2f}]", f"{r.spearman:+.2f}",
                           fmt(r.metric_at_low, design.metric.metric, diff=against is not None),
@@ -1050,7 +1051,6 @@ def backtest(
     style: str = typer.Option("talk", "--style", help=STYLE_HELP),
 ) -> None:
     """Simulate a fitted scenario and set the export against it: 95% bands, a verdict per measure, charts."""
-    from rich.text import Text
 
     from .citydata.cad import load_map, read_cad
     from .designs.backtest import run_backtest

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from ..analysis import catalogue
 from ..analysis.targets import MetricRef, parse_metric, parse_target
@@ -39,6 +39,16 @@ def _percent_axis(ax, ref: MetricRef, axis: str = "y") -> None:
         (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
     elif catalogue.metric(ref.metric).unit in ("money", "hours", "count"):
         (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(axis_number))
+
+
+def _difference_axis(ax, ref: MetricRef, axis: str) -> None:
+    """An axis of differences: of shares in percentage points ("12 pts"), of amounts as their own numbers."""
+    if is_share(ref):
+        which = ax.yaxis if axis == "y" else ax.xaxis
+        which.set_major_formatter(FuncFormatter(lambda v, _p: f"{v * 100:.0f}".replace("-", MINUS) + " pts"))
+        which.set_major_locator(MaxNLocator(6))
+    else:
+        _percent_axis(ax, ref, axis)
 
 
 def _target_line(ax, target, ref: MetricRef) -> None:
@@ -218,10 +228,7 @@ def difference_curve(st: Style, rows: pd.DataFrame, keys: list[str], key_labels:
     ax.axhline(0, color="#777777", linestyle="--", linewidth=2.6, zorder=1, label=f"Same as {reference.baseline}")
     if numeric_x:
         _setting_line(ax, st, reference, numeric_x, rows[x_key].astype(float).tolist())
-    if is_share(ref):  # a difference of shares, in percentage points
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v * 100:.0f}".replace("-", MINUS) + " pts"))
-    else:
-        _percent_axis(ax, ref)
+    _difference_axis(ax, ref, "y")
     entry = catalogue.metric(ref.metric)
     period = f" per {days:g} days" if entry.per_period and days else ""
     down, up = directions(ref.metric)
@@ -427,14 +434,17 @@ def tornado(st: Style, coef: pd.DataFrame, samples: pd.DataFrame, ref: MetricRef
         title = f"What moves {metric_label(ref, team_labels).lower()}?"
     else:
         ax.axvline(base, color="#000000", linewidth=2,
-                   label=f"As in the scenario: {change_words(base, ref.metric)}{period}")
+                   label=f"As in the scenario: {change_words(base, ref.metric, named=False)}{period}")
         ax.axvline(0, color="#777777", linewidth=2, linestyle=":", label=f"Same as {against}")
         down, up = directions(ref.metric)
         ax.set_xlabel(wrap(f"Difference from {against}{period}", 60) + f"\n← {down}   {up} →")
         title = f"What moves the difference in {metric_label(ref, team_labels).lower()} against {against}?"
     ax.set_yticks(y)
     ax.set_yticklabels([wrap(label, 28) for label in coef["label"]])
-    _percent_axis(ax, ref, axis="x")
+    if against:
+        _difference_axis(ax, ref, "x")
+    else:
+        _percent_axis(ax, ref, axis="x")
     ax.margins(x=0.15)
     ax.grid(axis="y", visible=False)
     handles, labels = ax.get_legend_handles_labels()  # in a band under the title: never over the bars
