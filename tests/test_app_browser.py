@@ -13,13 +13,13 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from helpers import ROOT, SCENARIOS
 from sim.analysis import catalogue
+from sim.app.health import wait_until_serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -63,16 +63,10 @@ def server(tmp_path):
                             stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            assert proc.poll() is None, (tmp_path / "server.log").read_text()
-            assert time.time() < deadline, "the page did not start within 90 s"
-            time.sleep(0.5)
+        try:
+            wait_until_serving(url, proc, 90)
+        except RuntimeError as exc:
+            pytest.fail(f"{exc}\n{(tmp_path / 'server.log').read_text()}")
         yield url, tmp_path
     finally:
         proc.send_signal(signal.SIGTERM)

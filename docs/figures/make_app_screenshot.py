@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from selenium import webdriver
@@ -28,6 +27,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
+
+from sim.app.health import wait_until_serving
 
 OUT = Path(__file__).resolve().parent / "app_compare.png"
 
@@ -66,16 +67,7 @@ def main() -> None:
         options.add_argument(flag)
     driver = None
     try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise SystemExit("the page did not start")
-            time.sleep(0.5)
+        wait_until_serving(url, server, 120)
         driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
         driver.get(url)
         wait = WebDriverWait(driver, 120)
