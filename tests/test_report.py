@@ -166,3 +166,38 @@ def test_plan_report_renders_in_headless_chromium(plan_report, tmp_path):
     dom = chromium("--dump-dom", url, profile=tmp_path / "profile-2").stdout
     assert 'id="candidates-table"' in dom and 'id="stations-table"' in dom
     assert len(re.findall(r"<img ", dom)) == len(PLAN_CHART_STEMS)
+
+
+def test_report_says_which_differences_are_inputs_and_what_the_model_finds(report):
+    html = report.read_text(encoding="utf-8")
+    section = html[html.index('id="givens"'):html.index("</section>", html.index('id="givens"'))]
+    assert "Inputs, not findings" in section
+    # the fixture's teams state their own chances: the report names them as given, per scenario and team
+    co = section[section.index("Co-responder teams, Co-responder team:"):]
+    assert co.startswith("Co-responder teams, Co-responder team: its own chances instead of police&#39;s (")
+    assert "arrests 4%" in co.split("</li>")[0] and "linkage to services 25%" in co.split("</li>")[0]
+    peer = section[section.index("Peer-embedded teams, Peer team:"):].split("</li>")[0]
+    assert "ED transports 5%" in peer and "linkage to services 35%" in peer
+    assert "Police only," not in section  # police are the reference, not an input of this kind
+    assert "which calls each team gets" in section and "--draws" in section
+
+
+def test_givens_name_effect_ratios_and_role_effects():
+    import yaml
+
+    from sim.outputs.givens import givens
+    from helpers import SCENARIOS
+    from sim.scenario.loading import load_scenario
+
+    class Saved:  # the two attributes givens reads from a results folder
+        scenarios = {"peer_embedded": yaml.safe_load(yaml.safe_dump(
+            load_scenario(SCENARIOS / "peer_embedded.yaml").to_dict()))}
+
+        @staticmethod
+        def label(name):
+            return "Peer-embedded teams"
+
+    lines = givens(Saved, ["peer_embedded"])["inputs"]
+    peer = next(line for line in lines if "Peer + clinician team" in line)
+    assert "involuntary holds ×0.5" in peer and "linkage to services ×8" in peer
+    assert "the Peer support specialist's" in peer and "linkage to services ×1.25" in peer

@@ -15,14 +15,14 @@ import yaml
 
 from ..analysis import catalogue
 from ..analysis.catalogue import HEADLINE_METRICS
-from .formatting import MINUS, fmt, interval
 from ..scenario.outcomes import mix_average
 from ..scenario.schema import Scenario, Team
 from . import adds_chart
-from .plots import CHARTS, DAYS_PER_YEAR, EXTRA_CHARTS, ZONE_CHARTS, draw_all, get_style
+from .formatting import MINUS, fmt, interval
+from .givens import givens
 from .pages import REPORT_FILE, png_src, render_page, write_page  # noqa: F401 (REPORT_FILE: the app reads it from here)
+from .plots import CHARTS, DAYS_PER_YEAR, EXTRA_CHARTS, ZONE_CHARTS, draw_all, get_style
 from .results import SavedResults, load_results
-
 
 KIND_WORDS = {
     "police": "police unit",
@@ -287,6 +287,7 @@ def render_report(results: SavedResults) -> str:
         question=question(results, names),
         scenarios=scenario_summaries(results, names),
         headline=headline_rows(results, names),
+        givens=givens(results, names),
         has_comparison=results.comparison is not None,
         charts=_embedded_charts(results.folder),
         unpaired=[results.label(n) for n in names if not paired.get(n, True)],
