@@ -299,11 +299,14 @@ def child_replication(fraction: float | None) -> dict:
     scenario = peer_scenario() if fraction is None else scaled_scenario(fraction)
     replication(scenario, 0, days=7)  # warm caches and imports so the peak is the run's own
     base = _reset_peak()
+    load = os.getloadavg()[0]
+    cpu = time.process_time()
     wall, (n_calls, tables) = timed(replication, scenario, 0)
+    cpu = time.process_time() - cpu
     peak = _hwm_mb()
     days = scenario.run.days + scenario.run.warmup_days
-    return {"calls": n_calls, "crisis_calls_in_window": len(tables["calls"]), "wall_s": wall,
-            "peak_rss_mb": peak, "peak_increase_mb": peak - base, "calls_per_day": n_calls / days}
+    return {"calls": n_calls, "crisis_calls_in_window": len(tables["calls"]), "wall_s": wall, "cpu_s": cpu,
+            "load_avg_1min": load, "peak_rss_mb": peak, "peak_increase_mb": peak - base, "calls_per_day": n_calls / days}
 
 
 def child_event_log(days: float) -> dict:
@@ -611,7 +614,7 @@ def measure_scale(fractions=SCALE_FRACTIONS) -> dict:
         row["cost_vs_smallest"] = row["us_per_call"] / (base["wall_s"] / base["calls"] * 1e6)
     big = rows[-1]
     return {"scale": rows, "big_city_wall_s": big["wall_s"], "big_city_peak_mb": big["peak_rss_mb"],
-            "big_city_calls": big["calls"]}
+            "big_city_calls": big["calls"], "big_city_cpu_s": big["cpu_s"], "big_city_load_avg_1min": big["load_avg_1min"]}
 
 
 # --- (k) time to an answer, (l) memory of the whole command, capability costs, (n) scale-out ---------
@@ -1018,6 +1021,9 @@ def report(r: dict) -> None:
         print(f"big city: {r['big_city_calls']:,} calls in {r['big_city_wall_s']:.1f} s   "
               f"{verdict('big_city_wall_s', r['big_city_wall_s'])}; peak RSS {r['big_city_peak_mb']:.0f} MB   "
               f"{verdict('big_city_peak_mb', r['big_city_peak_mb'])}")
+        if "big_city_cpu_s" in r:
+            print(f"    CPU {r['big_city_cpu_s']:.1f} s (model, tables and metrics in one process; on a shared machine "
+                  f"the wall time also waits for a core), load average {r['big_city_load_avg_1min']:.1f}")
     if "n_dask_draws_per_s" in r:
         d, small, pool = r["n_dask_full"], r["n_dask_small"], r["n_pool"]
         length = "year" if r["n_days"] is None else f"{r['n_days']:g} days (+{r['n_warmup_days'] or 0:g} warm-up)"

@@ -184,8 +184,8 @@ class EventLog:
         for name, dtype in _RECORDS.items():
             rows = getattr(self, name)
             if len(rows) >= min_rows:
-                records = np.array(rows, dtype=dtype)
-                chunk = {c: np.ascontiguousarray(records[c]) for c in dtype.names}
+                chunk = {c: np.fromiter(values, dtype=dtype[c], count=len(rows))
+                         for c, values in zip(dtype.names, zip(*rows))}
                 self._packed.setdefault(name, []).append((len(rows), chunk))
                 rows.clear()
 
@@ -208,8 +208,8 @@ class EventLog:
             table = {}
             for c in columns:  # column by column, each column's chunks let go once joined: one copy at a time
                 table[c] = np.concatenate([chunk.pop(c) for _, chunk in chunks], dtype=_COLUMN_DTYPES[name][c])
-                give_back()
             chunks[:] = [(n, table)]  # the columns replace the chunks
+            give_back()
         else:
             table = {c: np.asarray(v) for c, v in zip(columns, zip(*getattr(self, name)))}
         for column in table.values():

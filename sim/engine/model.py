@@ -12,9 +12,11 @@ import gc
 import math
 from array import array
 from bisect import bisect_left, bisect_right
+from heapq import heappush
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
 from .calls import MIN_PER_DAY, CallBook, OtherCalls, make_call_book, make_other_calls
 from .dispatch import make_pool
@@ -31,6 +33,12 @@ from ..scenario.schema import DISPOSITIONS, RISKS, Scenario
 from .teams import Job, UnitPool, shift_changes
 
 LINKED = DISPOSITIONS.index("linked_to_services")
+NAN = float("nan")
+# The busiest rows are made from all their values at once (no keyword handling of the row type's own
+# __new__); a column added to CallRow or JobRow must be added to those calls too, which this says.
+_new_row = tuple.__new__
+if len(CallRow._fields) != 11 or len(JobRow._fields) != 13:
+    raise ImportError("CallRow or JobRow changed: update the _new_row(...) calls in sim/engine/model.py")
 
 
 def _listed(draws):
@@ -54,6 +62,13 @@ def _listed(draws):
 
 def _floats(values: np.ndarray) -> array:
     return array("d", np.ascontiguousarray(values, dtype=np.float64).tobytes())
+
+
+class _Due:
+    """A scheduled callback as SimPy's `Environment.step` processes it (see Model._at)."""
+
+    __slots__ = ("callbacks",)
+    _ok = True
 
 
 class Call:
@@ -97,6 +112,7 @@ class Model:
         self.horizon_min = (warmup + days) * MIN_PER_DAY
         self.team_names = list(scenario.teams)
         self.env = simpy.Environment()
+        self._queue, self._eid = self.env._queue, self.env._eid  # see _at
         self.log = EventLog(self.horizon_min, self.warmup_min, self.team_names, list(scenario.demand.call_types))
         self.routing = RoutingTable(scenario)
         self.book: CallBook = make_call_book(scenario, self.seed, replication, self.horizon_min)
@@ -121,7 +137,7 @@ class Model:
         self._other_draws = None
         self.repeat = scenario.demand.repeat
         self.people = People(self.repeat, self.seed, replication, self.book.n_primary)
-        self._chance_max = None
+        self._chance_max = _floats(self.people.chance_max())
         self.follow_ups = FollowUps(self)
         # per team: resolved outcomes by call type and true risk; backup (team index, chance by true risk);
         # units per call by call type and coded risk
@@ -137,7 +153,14 @@ class Model:
     # --- scheduling helpers ---------------------------------------------------------
 
     def _at(self, delay: float, fn, *args) -> None:
-        self.env.timeout(delay).callbacks.append(lambda _ev: fn(*args))
+        """Call fn(*args) `delay` minutes from now: an event on SimPy's queue, ordered exactly as a
+        timeout made now (time, then normal priority, then SimPy's own event counter), with the
+        least an event needs (its callbacks, and that it succeeded) instead of a Timeout object."""
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
+        due = _Due()
+        due.callbacks = [lambda _ev: fn(*args)]
+        heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid), due))
 
     def _generation(self, gen: int):
         """The draws of repeat generation `gen`, drawn on first use.
@@ -146,9 +169,7 @@ class Model:
         so its memory follows the repeats, not the first crises; `persons` lists them in order.
         """
         while len(self.draws) <= gen:
-            if self._chance_max is None:
-                self._chance_max = self.people.chance_max()
-            self.draws.append(_listed(self.book.next_generation(self._chance_max)))
+            self.draws.append(_listed(self.book.next_generation(np.frombuffer(self._chance_max, dtype=np.float64))))
         return self.draws[gen]
 
     # --- run --------------------------------------------------------------------------
@@ -245,9 +266,11 @@ class Model:
         phone = g.phone[call.row]
         if g.places is not None:
             call.zone = g.places.zone[call.row]
-        self.log.calls.append(CallRow(call.id, call.person, call.gen, call.arrival, call.type, call.risk,
-                                      call.route.first_choice, phone, call.coded, g.recognised[call.row], call.zone))
-        if self.repeat is not None:
+        self.log.calls.append(_new_row(CallRow, (call.id, call.person, call.gen, call.arrival, call.type, call.risk,
+                                                 call.route.first_choice, phone, call.coded, g.recognised[call.row],
+                                                 call.zone)))
+        if self.repeat is not None and g.u_repeat[call.row] < self._chance_max[call.person]:
+            # a repeat uniform at or above the person's highest chance never makes a repeat: no check needed
             self._at(g.repeat_delay_min[call.row], self._repeat_check, call)
         if phone:
             self.follow_ups.after_phone(call)
@@ -299,9 +322,9 @@ class Model:
         clear_at = on_scene_at + draws.on_scene_min[r] + (transport[r] if transport is not None else 0.0)
         if disposition >= len(DISPOSITIONS):
             disposition = NO_DISPOSITION
-        self.log.jobs.append(JobRow(PRIMARY, call.id, pool.index, unit, call.arrival, now, on_scene_at, clear_at,
-                                    disposition, g.u_force[r] < cell.use_of_force, g.u_injury[r] < cell.injury,
-                                    call.priority, travel))
+        self.log.jobs.append(_new_row(JobRow, (PRIMARY, call.id, pool.index, unit, call.arrival, now, on_scene_at,
+                                               clear_at, disposition, g.u_force[r] < cell.use_of_force,
+                                               g.u_injury[r] < cell.injury, call.priority, travel)))
         if disposition == LINKED:
             self._link(call.person, clear_at)
         for _ in range(self.units_per_call[pool.index][call.type][call.coded] - 1):
@@ -363,12 +386,39 @@ class Model:
             self._at(self.other_arrivals[i + 1] - self.env.now, self._other_arrival, i + 1)
         if i >= self._other_hi:
             lo, draws = self.other.next_draws()
-            self._other_lo, self._other_hi, self._other_draws = lo, lo + len(draws.busy_min), _listed(draws)
-        d, k = self._other_draws, i - self._other_lo
-        # the job carries the call's own draws: (row, busy, travel, zone, travel factor, turnout)
-        ref = ((i, d.busy_min[k], d.travel_min[k], -1, 1.0, 0.0) if d.zone is None else
-               (i, d.busy_min[k], d.travel_min[k], d.zone[k], d.travel_factor[k], d.turnout_min[k]))
-        self._request(self.pools[self.other_team], Job(OTHER, ref, d.priority[k]))
+            n = len(draws.busy_min)
+            d = _listed(draws)
+            # each call's own draws as the job carries them: (row, busy, travel, zone, travel factor, turnout)
+            if d.zone is None:
+                refs = zip(range(lo, lo + n), d.busy_min, d.travel_min, [-1] * n, [1.0] * n, [0.0] * n)
+            else:
+                refs = zip(range(lo, lo + n), d.busy_min, d.travel_min, d.zone, d.travel_factor, d.turnout_min)
+            self._other_lo, self._other_hi = lo, lo + n
+            self._other_refs, self._other_priority = list(refs), d.priority
+        k = i - self._other_lo
+        ref = self._other_refs[k]
+        pool = self.pools[self.other_team]
+        unit = pool.take_free(ref[3])
+        if unit is None:
+            pool.enqueue(Job(OTHER, ref, self._other_priority[k]))
+        else:
+            self._start_other(ref, self._other_priority[k], pool, unit)
+
+    def _start_other(self, ref, priority: int, pool: UnitPool, unit: int) -> None:
+        """A unit takes another police call now."""
+        now = self.env.now
+        i, busy, travel, zone, factor, turnout = ref
+        if self.city is None:
+            clear_at = now + busy
+            on_scene_at = now + travel
+            travel = NAN
+        else:
+            travel = pool.travel_min(unit, zone, factor)
+            on_scene_at = now + turnout + travel
+            clear_at = on_scene_at + busy
+        self.log.jobs.append(_new_row(JobRow, (OTHER, i, pool.index, unit, self.other_arrivals[i], now, on_scene_at,
+                                               clear_at, NO_DISPOSITION, False, False, priority, travel)))
+        self._at(clear_at - now, self._release, pool, unit)
 
     # --- units --------------------------------------------------------------------------
 
@@ -390,17 +440,8 @@ class Model:
             return True
         now = self.env.now
         if kind == OTHER:
-            i, busy, travel, zone, factor, turnout = job.ref
-            if self.city is None:
-                clear_at = now + busy
-                self.log.jobs.append(JobRow(OTHER, i, pool.index, unit, self.other_arrivals[i], now,
-                                            now + travel, clear_at, priority=job.priority))
-            else:
-                travel = pool.travel_min(unit, zone, factor)
-                on_scene_at = now + turnout + travel
-                clear_at = on_scene_at + busy
-                self.log.jobs.append(JobRow(OTHER, i, pool.index, unit, self.other_arrivals[i], now, on_scene_at,
-                                            clear_at, priority=job.priority, travel_min=travel))
+            self._start_other(job.ref, job.priority, pool, unit)
+            return True
         elif kind in (BACKUP, EXTRA):
             call: Call = job.ref
             g = self.draws[call.gen]
