@@ -21,7 +21,7 @@ from test_sensitivity import city_with_idle_team
 def program() -> dict:
     """Calls go to `crew`; `idle_team` is staffed but never sent a call (test_sensitivity's city)."""
     data = city_with_idle_team()
-    data.update(name="program", label="Program")
+    data.update(name="program", label="Program", city="Testville (synthetic)")
     data["run"].update(days=4, replications=3, seed=11)
     data["teams"]["crew"]["units"] = 3
     return data
@@ -91,7 +91,7 @@ def test_cli_draws_the_difference_against_a_baseline(tmp_path):
     info = json.loads((out / "manifest.json").read_text())["sensitivity"]
     assert info["baseline"] == "status_quo" and info["shared_inputs"] == ["teams.crew.on_scene_min.mean"]
     svg = (out / "figures" / "tornado.svg").read_text()
-    for words in ("Same as Status quo", "Difference from Status quo", "shorter", "paired 95% CIs"):
+    for words in ("Same as Status quo", "Difference from Status quo", "shorter", "paired 95% CIs", "Testville"):
         assert words in svg, words
 
 
@@ -137,6 +137,7 @@ def test_a_sweep_against_a_baseline_charts_the_paired_difference_and_reference_l
     level_svg = (figures / "sweep_wait_min_mean.svg").read_text()
     assert "Status quo:" in level_svg  # the baseline's level as a line
     assert "As in the scenario: 2" in level_svg  # the scenario's own setting of the varied key
+    assert "Testville (synthetic). Simulated, not a forecast" in " ".join(level_svg.split())  # the place
     assert not (figures / "sweep_diff_utilization_idle_team.png").exists()
     points = pd.read_csv(folder / "points.csv")
     assert set(points["baseline"]) == {"status_quo__b0"}

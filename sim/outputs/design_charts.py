@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+import yaml
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from ..analysis import catalogue
 from ..analysis.targets import MetricRef, parse_metric, parse_target
+from .captions import place
 from .formatting import MINUS, axis_number, change_words, chart_value, directions
 from .style import Style, caption_line, drawing, figure_legend, finish, get_style, new_figure, wrap
 
@@ -66,6 +68,17 @@ def _integer_ticks(ax, values) -> None:
         ax.set_xticklabels([f"{v:g}" for v in sorted({float(v) for v in vals})])
 
 
+def design_place(folder: Path, info: dict) -> str:
+    """Where a design's scenario is set (its `city`, else its description's first sentence), for the caption:
+    read from the first scenario the folder ran (every point of a design shares the place)."""
+    for entry in info.get("scenarios", []):
+        path = folder / "scenarios" / f"{entry['name']}.yaml"
+        if path.is_file():
+            spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            return place({entry["name"]: spec}, entry["name"])
+    return ""
+
+
 def _open(folder: str | Path, style: str, out: str | Path | None) -> tuple[Style, Path, Path, dict]:
     """The style, the folder, where its charts go, and its manifest."""
     folder = Path(folder)
@@ -93,7 +106,7 @@ def draw_sweep(folder: str | Path, style: str = "talk", out: str | Path | None =
     team_labels = sweep.get("team_labels", {})
     target = parse_target(sweep["target"]) if sweep.get("target") else None
     keys, key_labels = sweep["keys"], sweep["key_labels"]
-    caption = caption_line(info["replications"], info["days"])
+    caption = caption_line(info["replications"], info["days"], place=design_place(folder, info))
     reference = Reference(sweep.get("base_values", {}).get(keys[0]), sweep.get("baseline_label"))
     paths: list[Path] = []
     for text in sweep["metrics"]:
@@ -362,8 +375,11 @@ def _staffing_search(folder: Path, style: Style, figures: Path) -> list[Path]:
     else:
         title = f"{answer} units is the smallest staffing that meets {what}"
     reps_text = f"{reps.min()}" if same_reps else f"{reps.min()}–{reps.max()}"
-    caption = (f"Simulated, not a forecast: {reps_text} replications per staffing level × {info['days']:g} days, 95% CI. "
-               "#k = k-th staffing level tried" + ("" if same_reps else f" (with its replications where more than {reps.min()})"))
+    where = design_place(folder, info)
+    caption = ((f"{where.rstrip('.')}. " if where else "")
+               + f"Simulated, not a forecast: {reps_text} replications per staffing level × {info['days']:g} days, "
+               "95% CI. #k = k-th staffing level tried"
+               + ("" if same_reps else f" (with its replications where more than {reps.min()})"))
     return finish(fig, style, wrap(title, 70), caption, figures, "staffing_search")
 
 
@@ -382,7 +398,7 @@ def draw_sensitivity(folder: str | Path, style: str = "talk", out: str | Path | 
     coef = pd.read_csv(folder / "coefficients.csv")
     samples = pd.read_csv(folder / "samples.csv")
     team_labels = sens.get("team_labels", {})
-    caption = caption_line(info["replications"], info["days"])
+    caption = caption_line(info["replications"], info["days"], place=design_place(folder, info))
     against = sens.get("baseline_label") if sens.get("baseline") else None
     if against:
         labels = {i["key"]: i["label"] for i in sens["inputs"]}
@@ -502,5 +518,6 @@ def draw_warmup(folder: str | Path, style: str = "talk", out: str | Path | None 
         axes[0, 0].legend(loc="lower right", ncols=2, frameon=False, fontsize=st.tick_pt * 0.8)
         axes[0, 0].set_ylim(top=axes[0, 0].get_ylim()[1] * 1.05)
         title = wrap(f"Warm-up: {w['label']} settles after {w['recommended_days']} days", 60)
-        return finish(fig, st, title, caption_line(info["replications"], info["days"], intervals=False),
+        return finish(fig, st, title, caption_line(info["replications"], info["days"], intervals=False,
+                                                   place=design_place(folder, info)),
                       figures, "warmup")
