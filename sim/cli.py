@@ -265,9 +265,11 @@ def _run(scenarios, baseline, replications, days, warmup_days, seed, out, worker
             raise ScenarioError("--calls-per-draw goes with --draws")
         first = loaded[0].run
         n_workers = workers or default_workers()
-        fit_or_refuse(loaded, replications or first.replications, first.days if days is None else days,
-                      first.warmup_days if warmup_days is None else warmup_days, 1 if scheduler else n_workers, out,
-                      keep_calls=not no_calls)
+        est = fit_or_refuse(loaded, replications or first.replications, first.days if days is None else days,
+                            first.warmup_days if warmup_days is None else warmup_days, 1 if scheduler else n_workers,
+                            out, keep_calls=not no_calls)
+        if helpers:
+            helpers.keep_for(est.calls)  # a long run draws its charts here, not in helpers holding memory
         differ = [s.name for s in loaded[1:] if s.run != loaded[0].run]
         if differ:
             err_console.print(f"note: every scenario runs with the `run:` settings of {loaded[0].name} (and the "

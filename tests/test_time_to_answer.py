@@ -145,3 +145,33 @@ def test_a_repeat_generation_keeps_the_rows_that_can_be_calls_with_the_numbers_o
             assert kept.dtype == values.dtype and np.array_equal(kept, values[compact.persons]), f"generation {j}{path}"
             checked += 1
         assert checked >= 15
+
+KEEP_FOR = """
+import sys
+from sim.outputs.chart_workers import HELPERS_UP_TO_CALLS, ChartHelpers
+
+small, large = ChartHelpers(2, only_with_a_spare_core=False), ChartHelpers(2, only_with_a_spare_core=False)
+if not small:
+    print("none")
+    sys.exit()
+procs = [p for p, _ in large._helpers]
+small.keep_for(HELPERS_UP_TO_CALLS)
+large.keep_for(HELPERS_UP_TO_CALLS + 1)
+print(bool(small), bool(large))
+large.close()
+small.close()
+print(all(not p.is_alive() for p in procs))
+"""
+
+
+def test_a_long_run_lets_its_chart_helpers_go_and_a_short_one_keeps_them():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = subprocess.run([sys.executable, "-c", KEEP_FOR], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.returncode == 0, out.stderr[-2000:]
+    if out.stdout.startswith("none"):
+        pytest.skip("no fork or one core: no chart helpers here")
+    assert out.stdout.split() == ["True", "False", "True"]

@@ -47,12 +47,12 @@ def other_call_rows(log: EventLog, scenario: Scenario, jobs: dict, kind: np.ndar
     other = kind == OTHER
     if not other.any():
         return []
+    other &= jobs["requested_min"] >= log.warmup_min  # the same rows as [other][keep], one selection
     requested = jobs["requested_min"][other]
-    keep = requested >= log.warmup_min
-    requested = requested[keep]
-    wait = jobs["assigned_min"][other][keep] - requested
-    response = jobs["on_scene_min"][other][keep] - requested
-    priority = jobs["priority"][other][keep].astype(np.int64)
+    wait = jobs["assigned_min"][other] - requested
+    response = jobs["on_scene_min"][other] - requested
+    priority = np.asarray(jobs["priority"][other], dtype=np.int64)
+    del other
     waiting = log.table("waiting")
     w_other = (waiting["kind"] == OTHER) & (waiting["requested_min"] >= log.warmup_min) if len(
         waiting["kind"]) else np.zeros(0, bool)
@@ -83,7 +83,9 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
     rows: list[tuple[str, str, float]] = []
     add = lambda metric, value, team="": rows.append((metric, team, float(value)))  # noqa: E731
 
-    dispatched = calls[calls["team"] != ""]
+    # the columns the metrics below read, for the calls a unit took (not a copy of the whole table)
+    dispatched = calls.loc[calls["team"] != "", ["team", "first_choice", "response_min", "wait_min", "police_on_scene",
+                                                 "units", "backup", "backup_response_min"]]
     n_calls = len(calls)
     add("calls", n_calls)
     add("resolved_by_phone", int((calls["disposition"] == "resolved_by_phone").sum()))
@@ -142,7 +144,10 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
     ot_team = overtime["team"].astype(np.int64) if len(overtime["team"]) else np.zeros(0, np.int64)
     for i, name in enumerate(team_names):
         mine = job_team == i
-        busy_cum = busy_integral(assigned[mine], np.maximum(cleared[mine], assigned[mine]), grid)
+        starts, ends = assigned[mine], cleared[mine]
+        np.maximum(ends, starts, out=ends)
+        busy_cum = busy_integral(starts, ends, grid)
+        del starts, ends
         sel = st_team == i
         staffed_cum = staffed_integral(staffing["time_min"][sel], staffing["on_shift"][sel], grid)
         busy_h = (busy_cum[-1] - busy_cum[0]) / 60
@@ -151,7 +156,7 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
         ot_h = float(np.sum(np.clip(overtime["end_min"][o], lo, hi) - np.clip(overtime["start_min"][o], lo, hi))) / 60
         handled = dispatched[dispatched["team"] == name]
         team_hours[name] = TeamHours(staffed_h, ot_h, len(handled))
-        eligible = calls[(calls["first_choice"] == name) & (calls["disposition"] != "resolved_by_phone")]
+        eligible = calls.loc[(calls["first_choice"] == name) & (calls["disposition"] != "resolved_by_phone"), ["team"]]
         team_rows += [
             ("handled", name, float(len(handled))),
             ("handled_share", name, len(handled) / len(dispatched) if len(dispatched) else np.nan),
@@ -191,6 +196,7 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
     hourly = pd.DataFrame(hourly_rows, columns=["team", "hour", "busy_hours", "staffed_hours"])
     hourly.insert(0, "replication", replication)
     hourly.insert(0, "scenario", scenario.name)
+    del cleared, crisis_job, in_window_call, police_crisis, specialist  # the jobs-long temporaries, before units
     units = units_table(log, scenario, replication, busy_cutoff=(lo, hi))
     return {"calls": calls, "summary": summary, "hourly": hourly, "units": units}
 
@@ -199,7 +205,7 @@ def zone_rows(calls: pd.DataFrame, zone_names: list[str]) -> pd.DataFrame:
     """Per-zone summary rows (team empty): calls, response time mean, median and p90, police on scene, fallback."""
     rows = []
     for zone in zone_names:
-        mine = calls[calls["zone"] == zone]
+        mine = calls.loc[calls["zone"] == zone, ["team", "first_choice", "response_min", "police_on_scene"]]
         sent = mine[mine["team"] != ""]
         response = sent["response_min"].to_numpy()
         rows += [
@@ -224,12 +230,17 @@ def units_table(log: EventLog, scenario: Scenario, replication: int, busy_cutoff
         on = duty["team"] == t if len(duty["team"]) else np.zeros(0, bool)
         mine = jobs["team"] == t if len(jobs["team"]) else np.zeros(0, bool)
         d_unit = duty["unit"][on].astype(np.int64) if on.any() else np.zeros(0, np.int64)
-        j_unit = jobs["unit"][mine].astype(np.int64) if mine.any() else np.zeros(0, np.int64)
+        j_unit = np.asarray(jobs["unit"][mine], dtype=np.int64) if mine.any() else np.zeros(0, np.int64)
         n = int(max(d_unit.max(initial=-1), j_unit.max(initial=-1)) + 1)
         staffed = np.bincount(d_unit, weights=np.clip(duty["end_min"][on], lo, hi) - np.clip(duty["start_min"][on], lo, hi),
                               minlength=n) / 60 if n else np.zeros(0)
-        busy = np.bincount(j_unit, weights=np.clip(jobs["clear_min"][mine], lo, hi)
-                           - np.clip(jobs["assigned_min"][mine], lo, hi), minlength=n) / 60 if n else np.zeros(0)
+        if n:
+            busy_min = np.clip(jobs["clear_min"][mine], lo, hi)
+            busy_min -= np.clip(jobs["assigned_min"][mine], lo, hi)  # in place: one array less
+            busy = np.bincount(j_unit, weights=busy_min, minlength=n) / 60
+            del busy_min
+        else:
+            busy = np.zeros(0)
         started = np.bincount(j_unit[jobs["assigned_min"][mine] >= lo], minlength=n) if n else np.zeros(0, np.int64)
         bases = log.unit_bases[t] if log.unit_bases else []
         for u in range(n):

@@ -131,6 +131,7 @@ def calls_table(log: EventLog, scenario: Scenario, replication: int) -> pd.DataF
             "travel_min": travel,
         },
         columns=list(CALL_TABLE_COLUMNS),
+        copy=False,  # the columns were made here: no second copy of them
     )
 
 
@@ -158,7 +159,9 @@ def _started_minutes(times: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Sum over the given times of max(0, t - time), at each t (one sorted copy of `times` at a time)."""
     s = np.sort(times)
     n = np.searchsorted(s, t, side="right")
-    cs = np.concatenate([[0.0], np.cumsum(s)])
+    cs = np.empty(len(s) + 1)
+    cs[0] = 0.0
+    np.cumsum(s, out=cs[1:])
     del s
     return t * n - cs[n]
 

@@ -5,6 +5,10 @@ reuse instead of returning it: after the model lets go of its draws, or the even
 packed chunks, the process stays as large as before and the arrays made next (tables,
 metrics) come on top. `give_back()` asks glibc's `malloc_trim` to return the free pages now.
 It changes no number; where the C library is not glibc it does nothing.
+
+pandas keeps its strings in pyarrow, whose own allocator (mimalloc or jemalloc) keeps freed
+memory too; `arrow_uses_malloc()` points pyarrow at the C library's allocator, so that
+memory is given back alike (about 20 MB of a 2,700-day replication's tables).
 """
 
 from __future__ import annotations
@@ -26,3 +30,19 @@ def give_back() -> None:
     """Return the allocator's free memory to the operating system (glibc; elsewhere a no-op)."""
     if _trim is not None:
         _trim(0)
+
+
+def arrow_uses_malloc() -> None:
+    """Let pyarrow allocate with the C library's malloc (see the module's docstring); once per process."""
+    global _arrow_done
+    if _arrow_done:
+        return
+    _arrow_done = True
+    try:
+        import pyarrow
+    except ImportError:  # pandas without pyarrow keeps its strings as Python objects
+        return
+    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
+
+
+_arrow_done = False

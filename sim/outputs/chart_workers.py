@@ -8,7 +8,8 @@ chart code; once the tables are written each draws its share of the charts, side
 The charts are the same files as drawn in one process (each chart is drawn whole by one
 helper), and the folder is still written whole or not at all: `save` waits for both, and a
 chart that fails fails the save with its error. Otherwise the charts are drawn in this
-process, as before.
+process, as before; so are a long run's (more than HELPERS_UP_TO_CALLS calls simulated), whose
+helpers are let go once its size is known.
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ import signal
 import threading
 import traceback
 from pathlib import Path
+
+
+HELPERS_UP_TO_CALLS = 500_000
+"""Beyond this many simulated calls (the run's estimate), the helpers are let go as soon as it is
+known: the run then takes several seconds or more, so drawing side by side would save a few per
+cent of the wait, while the helpers' own imports of pandas and matplotlib hold ~150 MB for the
+whole run (they would come on top of the tables at its end)."""
 
 
 def _helper(conn, k: int, n: int) -> None:
@@ -46,6 +54,7 @@ class ChartHelpers:
 
     def __init__(self, processes: int = 2, only_with_a_spare_core: bool = True):
         self._helpers: list = []
+        self._leaving: list = []
         cores = os.cpu_count() or 1
         if (processes < 2 or cores < 2 or threading.active_count() != 1
                 or "fork" not in multiprocessing.get_all_start_methods()
@@ -81,8 +90,21 @@ class ChartHelpers:
             raise RuntimeError(f"drawing the charts failed: {failure[1]}\n{failure[2]}")
         return paths
 
+    def keep_for(self, calls: int) -> None:
+        """Let the helpers go at once when the run simulates more than HELPERS_UP_TO_CALLS calls: its
+        charts are then drawn in this process, after its tables (see HELPERS_UP_TO_CALLS)."""
+        if calls > HELPERS_UP_TO_CALLS:
+            for proc, conn in self._helpers:
+                proc.terminate()  # still importing the chart code, or waiting: nothing is lost
+                conn.close()
+                self._leaving.append(proc)
+            self._helpers = []
+
     def close(self) -> None:
         """End the helpers (idempotent): those still waiting get nothing to draw."""
+        for proc in self._leaving:
+            proc.join(timeout=5)
+        self._leaving = []
         for proc, conn in self._helpers:
             try:
                 conn.send(None)

@@ -14,6 +14,7 @@ from typing import Callable
 import pandas as pd
 import yaml
 
+from ..engine.memory import give_back
 from .results import (
     default_out_dir, manifest, results_kind, write_atomically, write_manifest, write_scenarios, write_tables,
 )
@@ -220,6 +221,7 @@ def save(result, out: str | Path | None = None, command: str | None = None, char
 
     def fill(folder: Path) -> None:
         WRITERS[result.kind](result, folder, command)
+        give_back()  # what writing the tables freed, before the charts are drawn (here or in the helpers)
         if charts and helpers and result.kind == "run":
             helpers.draw(folder, style=style)
         elif charts:
