@@ -7,13 +7,14 @@ exits with code 2, writing nothing. Anything else that fails exits with code 1.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import shlex
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated, Iterator, List, Optional
+from typing import Annotated, Callable, Iterator, List, Optional
 
 import typer
 from rich.console import Console
@@ -76,6 +77,43 @@ def fit_or_refuse(scenarios, replications: int, days: float, warmup_days: float,
     check_fits(est, what)
     check_out_dir(out, est.disk_bytes)
     return est
+
+
+@dataclasses.dataclass(frozen=True)
+class Execution:
+    """How a command's replications run: worker processes or a Dask scheduler, its timeout, a progress bar.
+
+    Every command that runs the model estimates first (`refuse_unless_fits`), then runs its design
+    under one progress bar (`run`), then saves (`save`)."""
+
+    workers: int | None = None
+    scheduler: str | None = None
+    dask_timeout: float = 60.0
+    quiet: bool = False
+
+    @property
+    def pool(self) -> int:
+        return self.workers or default_workers()
+
+    def refuse_unless_fits(self, scenarios, replications: int, days: float, warmup_days: float, out,
+                           keep_calls: bool = True, what: str = "this run"):
+        """`fit_or_refuse` with this execution's workers (one per replication in memory; a Dask run keeps one)."""
+        return fit_or_refuse(scenarios, replications, days, warmup_days, 1 if self.scheduler else self.pool, out,
+                             keep_calls=keep_calls, what=what)
+
+    def run(self, design: Callable, *args, total: int, description: str = "replications", **kwargs):
+        """`design(*args, workers=, scheduler=, on_done=, dask_timeout_s=, **kwargs)` under a progress bar."""
+        context, advance = progress_counter(total, self.quiet, description)
+        with context:
+            return design(*args, workers=self.pool, scheduler=self.scheduler, on_done=advance,
+                          dask_timeout_s=self.dask_timeout, **kwargs)
+
+
+def save_folder(result, out, no_charts: bool = False, style: str = "talk", **kwargs) -> Path:
+    """Write a design's results folder (sim.outputs.folders.save) with the command line that made it."""
+    from .outputs.folders import save
+
+    return save(result, out, command=command_line(), charts=not no_charts, style=style, **kwargs)
 
 
 @contextlib.contextmanager
@@ -466,22 +504,22 @@ def warmup(
     out: OutOption = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    dask_timeout: DaskTimeoutOption = 60.0,
     quiet: QuietOption = False,
     no_charts: NoChartsOption = False,
     style: StyleOption = "talk",
 ) -> None:
     """How long a warm-up the scenario needs: MSER-5 on daily series and a Welch plot."""
     from .designs.warmup import run_warmup
-    from .outputs.folders import save
     from .scenario.loading import load_scenario
 
+    ex = Execution(workers, scheduler, dask_timeout, quiet)
     with user_errors():
         loaded = load_scenario(scenario)
-        context, advance = progress_counter(replications, quiet)
-        with context:
-            result = run_warmup(loaded, replications, days, seed, workers=workers or default_workers(),
-                                scheduler=scheduler, on_done=advance)
-        folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
+        # the replications keep daily series only, no calls table
+        ex.refuse_unless_fits([loaded], replications, days, 0.0, out, keep_calls=False, what="this warm-up study")
+        result = ex.run(run_warmup, loaded, replications, days, seed, total=replications)
+        folder = save_folder(result, out, no_charts, style)
     if not quiet:
         table = Table(title=f"Warm-up of {loaded.display_label}: MSER-5 on daily series, {replications} replications "
                             f"× {days:g} days from an empty start")
@@ -507,7 +545,6 @@ def rerun(
 ) -> None:
     """Run a results folder again from its manifest and resolved scenarios; say whether every table is identical."""
     from .designs.experiment import run_experiment
-    from .outputs.folders import save
     from .outputs.results import load_results, package_hash, same_bytes
     from .scenario.loading import load_scenario
 
@@ -523,17 +560,14 @@ def rerun(
             raise ScenarioError(f"{results_dir}: cannot rerun without the resolved scenarios "
                                 f"(missing scenarios/{missing[0] if missing else '<name>'}.yaml)")
         loaded = [load_scenario(Path(results_dir) / "scenarios" / f"{n}.yaml") for n in names]
-        fit_or_refuse(loaded, int(man["replications"]), float(man["days"]), float(man["warmup_days"]),
-                      1 if scheduler else workers or default_workers(), out,
-                      keep_calls=not man.get("no_calls", False), what="this rerun")
-        context, advance = progress_counter(len(loaded) * int(man["replications"]), quiet)
-        with context:
-            experiment = run_experiment(loaded, replications=int(man["replications"]), seed=int(man["seed"]),
-                                        days=float(man["days"]), warmup_days=float(man["warmup_days"]),
-                                        workers=workers or default_workers(), scheduler=scheduler,
-                                        baseline=man.get("baseline"), on_done=advance,
-                                        keep_calls=not man.get("no_calls", False), dask_timeout_s=dask_timeout)
-        folder = save(experiment, out, command=command_line(), charts=False)
+        ex = Execution(workers, scheduler, dask_timeout, quiet)
+        keep_calls = not man.get("no_calls", False)
+        ex.refuse_unless_fits(loaded, int(man["replications"]), float(man["days"]), float(man["warmup_days"]), out,
+                              keep_calls=keep_calls, what="this rerun")
+        experiment = ex.run(run_experiment, loaded, total=len(loaded) * int(man["replications"]),
+                            replications=int(man["replications"]), seed=int(man["seed"]), days=float(man["days"]),
+                            warmup_days=float(man["warmup_days"]), baseline=man.get("baseline"), keep_calls=keep_calls)
+        folder = save_folder(experiment, out, no_charts=True)
     same = same_bytes(results_dir, folder)
     for name, equal in same.items():
         if equal is not None:
@@ -638,21 +672,17 @@ def sweep(
     """Run a scenario at every point of a sweep (common random numbers) and chart the staffing curve."""
     from .analysis.catalogue import metric as catalogue_metric
     from .designs.sweep import load_sweep, run_sweep, total_jobs
-    from .outputs.folders import save
 
     with user_errors():
         plan = load_sweep(sweep_file)
         spec, base = plan.spec, plan.base.run
-        fit_or_refuse([p.scenario for p in plan.points] + list(plan.baseline_runs), spec.replications or base.replications,
-                      base.days if spec.days is None else spec.days,
-                      base.warmup_days if spec.warmup_days is None else spec.warmup_days,
-                      1 if scheduler else workers or default_workers(), out, keep_calls=not no_calls,
-                      what="this sweep")
-        context, advance = progress_counter(total_jobs(plan), quiet)
-        with context:
-            result = run_sweep(plan, workers=workers or default_workers(), scheduler=scheduler, on_done=advance,
-                               dask_timeout_s=dask_timeout, keep_calls=not no_calls)
-        folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
+        ex = Execution(workers, scheduler, dask_timeout, quiet)
+        ex.refuse_unless_fits([p.scenario for p in plan.points] + list(plan.baseline_runs),
+                              spec.replications or base.replications, base.days if spec.days is None else spec.days,
+                              base.warmup_days if spec.warmup_days is None else spec.warmup_days, out,
+                              keep_calls=not no_calls, what="this sweep")
+        result = ex.run(run_sweep, plan, total=total_jobs(plan), keep_calls=not no_calls)
+        folder = save_folder(result, out, no_charts, style)
     if not quiet:
         m = result.metrics
         table = Table(title=f"{plan.name}: mean [95% CI] over {result.experiment.replications} replications × "
@@ -703,7 +733,6 @@ def staff(
 
     from .analysis.targets import CLAIM, parse_target
     from .designs.staffing import StaffingQuestion, find_staffing
-    from .outputs.folders import save
     from .scenario.loading import load_scenario
 
     with user_errors():
@@ -716,23 +745,17 @@ def staff(
         question.check()
         levels = math.ceil(math.log2(max(max_units - min_units + 1, 1))) + 1
         # the search runs one level at a time; its calls table gathers every level it tries
-        fit_or_refuse([loaded] * levels, r, loaded.run.days if days is None else days,
-                      loaded.run.warmup_days if warmup_days is None else warmup_days,
-                      1 if scheduler else workers or default_workers(), out, keep_calls=False,
-                      what="this staffing search")
-        context, advance = progress_counter(levels * r, quiet, "staffing search")
-        with context:
-            result = find_staffing(question, workers=workers or default_workers(), scheduler=scheduler,
-                                   on_done=advance, dask_timeout_s=dask_timeout)
+        ex = Execution(workers, scheduler, dask_timeout, quiet)
+        ex.refuse_unless_fits([loaded] * levels, r, loaded.run.days if days is None else days,
+                              loaded.run.warmup_days if warmup_days is None else warmup_days, out, keep_calls=False,
+                              what="this staffing search")
+        result = ex.run(find_staffing, question, total=levels * r, description="staffing search")
         if not no_confirm:
             from .designs.confirm import confirm_staffing
 
-            context, advance = progress_counter(2 * question.max_replications, quiet, "confirmation")
-            with context:
-                result.confirmation = confirm_staffing(result, workers=workers or default_workers(),
-                                                       scheduler=scheduler, on_done=advance,
-                                                       dask_timeout_s=dask_timeout)
-        folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
+            result.confirmation = ex.run(confirm_staffing, result, total=2 * question.max_replications,
+                                         description="confirmation")
+        folder = save_folder(result, out, no_charts, style)
     if not quiet:
         table = Table(title="Staffing levels tried (mean [95% CI] over replications, simulated)")
         for col in ("#", "units", "team cost a year", "replications", *[str(t) for t in question.targets], "verdict"):
@@ -809,7 +832,6 @@ def plan(
     """The cheapest weekly shift schedule that meets the targets (or the best within a budget), confirmed by simulation."""
     from .analysis.targets import parse_target
     from .designs.plan import PlanQuestion, plan_shifts
-    from .outputs.folders import save
     from .scenario.loading import load_scenario
 
     with user_errors():
@@ -826,15 +848,15 @@ def plan(
             warmup_days=warmup_days, seed=seed)
         question.check()
         # candidates run one at a time and keep no calls table
-        fit_or_refuse([loaded] * 6, r, loaded.run.days if sim_days is None else sim_days,
-                      loaded.run.warmup_days if warmup_days is None else warmup_days,
-                      1 if scheduler else workers or default_workers(), out, keep_calls=False, what="this plan")
-        context, advance = progress_counter(4 * r + (0 if no_confirm else question.max_replications), quiet,
-                                            "simulating schedules")
-        with context:
-            result = plan_shifts(question, workers=workers or default_workers(), scheduler=scheduler, on_done=advance,
-                                 confirm_fresh=not no_confirm, dask_timeout_s=dask_timeout)
-        folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
+        ex = Execution(workers, scheduler, dask_timeout, quiet)
+        ex.refuse_unless_fits([loaded] * 6, r, loaded.run.days if sim_days is None else sim_days,
+                              loaded.run.warmup_days if warmup_days is None else warmup_days, out, keep_calls=False,
+                              what="this plan")
+        # a first estimate: a candidate, the stations' check, the curve's points, the fresh confirmation
+        expected = 2 * r + curve_points * curve_replications + (0 if no_confirm else question.max_replications)
+        result = ex.run(plan_shifts, question, total=expected, description="simulating schedules",
+                        confirm_fresh=not no_confirm)
+        folder = save_folder(result, out, no_charts, style)
     if not quiet:
         table = Table(title="Candidate schedules (simulated: mean [95% CI] over replications)")
         for col in ("#", "cost a year", "unit-hours/week", "replications",
@@ -902,7 +924,6 @@ def sensitivity(
     one-at-a-time tornado chart."""
     from .analysis.targets import parse_metric
     from .designs.sensitivity import R2_WARN, SensitivityDesign, parse_vary, run_sensitivity, runs, total_jobs
-    from .outputs.folders import save
     from .outputs.formatting import fmt
     from .scenario.loading import load_scenario
 
@@ -920,16 +941,12 @@ def sensitivity(
         design.check()
         design.scenarios(design.points())
         design.baseline_scenarios(design.points())
-        fit_or_refuse([loaded] * runs(design), replications,
-                      loaded.run.days if days is None else days,
-                      loaded.run.warmup_days if warmup_days is None else warmup_days,
-                      1 if scheduler else workers or default_workers(), out, keep_calls=False,
-                      what="this sensitivity design")
-        context, advance = progress_counter(total_jobs(design), quiet)
-        with context:
-            result = run_sensitivity(design, workers=workers or default_workers(), scheduler=scheduler,
-                                     on_done=advance, dask_timeout_s=dask_timeout)
-        folder = save(result, out, command=command_line(), charts=not no_charts, style=style)
+        ex = Execution(workers, scheduler, dask_timeout, quiet)
+        ex.refuse_unless_fits([loaded] * runs(design), replications, loaded.run.days if days is None else days,
+                              loaded.run.warmup_days if warmup_days is None else warmup_days, out, keep_calls=False,
+                              what="this sensitivity design")
+        result = ex.run(run_sensitivity, design, total=total_jobs(design))
+        folder = save_folder(result, out, no_charts, style)
     if not quiet:
         what = str(design.metric) if against is None else f"the difference in {design.metric} from {against.name}"
         table = Table(title=f"What drives {what}? ({samples} Latin hypercube samples × {replications} "

@@ -32,7 +32,7 @@ def _refused(result, out) -> None:
     assert not out.exists()
 
 
-def test_plan_draws_and_rerun_are_refused_before_any_work(tmp_path, city, monkeypatch):
+def test_plan_draws_rerun_and_warmup_are_refused_before_any_work(tmp_path, city, monkeypatch):
     first = tmp_path / "first"
     assert CliRunner().invoke(app, ["run", str(city), "--out", str(first), "--workers", "1", "--quiet",
                                     "--no-charts"]).exit_code == 0
@@ -41,7 +41,8 @@ def test_plan_draws_and_rerun_are_refused_before_any_work(tmp_path, city, monkey
     for args in (["plan", str(city), "--team", "peer_team", "--target", "eligible_reached_share[peer_team]>=0.5",
                   "--shift-lengths", "12", "--starts", "08:00"],
                  ["run", str(city), "--draws", "3"],
-                 ["rerun", str(first)]):
+                 ["rerun", str(first)],
+                 ["warmup", str(city), "-r", "2", "--days", "30"]):
         _refused(CliRunner().invoke(app, [*args, "--out", str(out), "--workers", "1", "--quiet"]), out)
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from ..analysis.warmup import daily_series, recommend
 from ..engine.model import simulate
 from ..scenario.schema import Scenario
-from .executors import describe, run_jobs
+from .executors import DASK_TIMEOUT_S, describe, run_jobs
 
 
 @dataclass(frozen=True)
@@ -55,12 +55,13 @@ class WarmupResult:
 
 def run_warmup(scenario: Scenario, replications: int = 10, days: float = 730, seed: int | None = None,
                workers: int = 1, scheduler: str | None = None,
-               on_done: Callable[[int], None] | None = None) -> WarmupResult:
+               on_done: Callable[[int], None] | None = None, dask_timeout_s: float = DASK_TIMEOUT_S) -> WarmupResult:
     """Simulate `replications` runs of `days` from an empty start and recommend a warm-up."""
     seed = scenario.run.seed if seed is None else seed
     jobs = [WarmupJob(scenario, r, seed, days) for r in range(replications)]
     started = time.perf_counter()
-    daily = pd.concat(run_jobs(warmup_replication, jobs, workers=workers, scheduler=scheduler, on_done=on_done),
+    daily = pd.concat(run_jobs(warmup_replication, jobs, workers=workers, scheduler=scheduler, on_done=on_done,
+                                dask_timeout_s=dask_timeout_s),
                       ignore_index=True)
     return WarmupResult(scenario, daily, recommend(daily), replications, days, seed, describe(workers, scheduler),
                         time.perf_counter() - started)
