@@ -120,3 +120,11 @@ def test_follow_up_attempts_load_the_team_that_makes_them_while_on_shift():
     assert loads["peers"].load[on] == pytest.approx(126 / 40)
     assert np.isnan(loads["peers"].load[~on]).all()
     assert loads["team"].load == pytest.approx(np.full(168, 30 / 60 / 2))
+
+
+def test_repeat_groups_add_their_own_chains_to_the_load():
+    # 10% of people repeat with chance 0.6, the rest with 0.2: p / (1 - p) repeats per first crisis, by group
+    repeat = {"probability": 0.2, "within_days": 30, "groups": {"frequent": {"share": 0.1, "probability": 0.6}}}
+    sc = validate_scenario(merge(one_team(units=3, calls_per_day=48, mean_min=60), {"demand": {"repeat": repeat}}))
+    chains = 1 + 0.1 * 0.6 / 0.4 + 0.9 * 0.2 / 0.8
+    assert offered_load(sc)["team"].load == pytest.approx(np.full(168, 48 / 24 * chains / 3))

@@ -6,7 +6,8 @@ queues (the first run of a new city often shows a team 100% busy every evening);
 under 10% is mostly idle. The estimate follows each call's first choice (a team with no unit
 on shift passes its calls to the next team in `send`, as the model does); calls moving on
 after `max_wait_min` are not followed, so a first choice's load is its offered load. Repeat
-crises are added at their largest rate, p / (1 - p) per first crisis (linkage lowers it).
+crises are added at their largest rate, p / (1 - p) per first crisis over the repeat groups
+(`repeats_per_first_crisis`; linkage lowers it).
 With triage, routing reads the coded risk (and calls not recognised go to
 `unrecognised_send`) while outcomes follow the true risk, as in the model; a call sending
 several units (`units_per_call`) keeps the extra units for their travel and time on scene.
@@ -17,6 +18,7 @@ that makes the follow-ups, spread over the hours it is on shift (due follow-ups 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,15 +64,30 @@ def rule_shares(scenario: Scenario, call_type: str, risk: str) -> list[tuple[int
     return out
 
 
-def busy_min(scenario: Scenario, team_name: str, call_type: str, risk: str) -> float:
-    """Mean minutes a unit of the team is busy with one crisis call: travel, scene, transport."""
+def busy_min(scenario: Scenario, team_name: str, call_type: str, risk: str, coded_risk: str | None = None,
+             travel_min: float | None = None) -> float:
+    """Mean unit-minutes the team gives one crisis call: travel, scene and transport for the unit that
+    handles it, plus travel and scene for the extra units it sends (`units_per_call`, by the coded risk).
+    Travel is `sim.analysis.travel.mean_travel_min` (free units) unless `travel_min` is given."""
     from ..scenario.outcomes import team_outcomes
 
     team = scenario.teams[team_name]
     scene = team.on_scene_min_by_type.get(call_type, team.on_scene_min).mean
+    travel = mean_travel_min(scenario, team_name) if travel_min is None else travel_min
     chances = team_outcomes(scenario, team_name)[call_type][risk].dispositions()
     transport = sum(p * team.transport_min[d].mean for d, p in zip(DISPOSITIONS, chances) if d in team.transport_min)
-    return mean_travel_min(scenario, team_name) + scene + transport
+    extra_units = team.units_for(call_type, coded_risk or risk) - 1
+    return travel + scene + transport + extra_units * (travel + scene)
+
+
+def repeats_per_first_crisis(repeat) -> float:
+    """Expected repeat crises after a first one: a chain with each person's repeat chance, p / (1 - p),
+    over the repeat groups and the people in none (linkage, which lowers it, is left out: an upper bound)."""
+    if repeat is None:
+        return 0.0
+    groups = [(g.share, g.probability) for g in repeat.groups.values()]
+    rest = 1 - sum(share for share, _p in groups)
+    return sum(share * p / (1 - p) if p < 1 else math.inf for share, p in [*groups, (rest, repeat.probability)])
 
 
 def follow_up_hours(scenario: Scenario, program, by: str, call_type: str) -> float:
@@ -122,9 +139,8 @@ class TeamLoad:
 def offered_load(scenario: Scenario) -> dict[str, TeamLoad]:
     """Offered load of every team, hour by hour of the week."""
     d = scenario.demand
-    repeat = 1.0
-    if d.repeat is not None and d.repeat.probability < 1:
-        repeat = 1 / (1 - d.repeat.probability)
+    repeats = repeats_per_first_crisis(d.repeat)
+    repeat = 1 + repeats if math.isfinite(repeats) else 1.0  # a person certain to repeat: not estimated
     crisis = _profile_per_hour(scenario, d.crisis_calls_per_day * repeat)
     units = {n: units_by_hour(t) for n, t in scenario.teams.items()}
     busy = {n: np.zeros(HOURS_PER_WEEK) for n in scenario.teams}
@@ -141,9 +157,7 @@ def offered_load(scenario: Scenario) -> dict[str, TeamLoad]:
                 for k, team_name in enumerate(send):
                     takes = remaining & ((units[team_name] > 0) | (k == len(send) - 1))
                     team = scenario.teams[team_name]
-                    scene = team.on_scene_min_by_type.get(ct, team.on_scene_min).mean
-                    minutes = busy_min(scenario, team_name, ct, risk)
-                    minutes += (team.units_for(ct, coded) - 1) * (mean_travel_min(scenario, team_name) + scene)
+                    minutes = busy_min(scenario, team_name, ct, risk, coded)
                     busy[team_name] += np.where(takes, rate * minutes / 60, 0.0)
                     if team.follow_up is not None:
                         by = team.follow_up.by or team_name

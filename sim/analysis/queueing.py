@@ -189,15 +189,6 @@ def _expected(dist) -> float:
     return float(dist.mean)
 
 
-def _repeats_per_first_crisis(repeat) -> float:
-    """Expected repeat crises after a first one: a chain with each person's repeat chance, p / (1 - p)."""
-    if repeat is None:
-        return 0.0
-    groups = [(g.share, g.probability) for g in getattr(repeat, "groups", {}).values()]
-    rest = 1 - sum(share for share, _p in groups)
-    return sum(share * p / (1 - p) if p < 1 else math.inf for share, p in [*groups, (rest, repeat.probability)])
-
-
 def hourly_load(scenario: Scenario, team: str, travel_min: float | None = None) -> HourlyLoad:
     """The team's first-choice calls and busy time by hour of the week, from the scenario's inputs.
 
@@ -215,22 +206,20 @@ def hourly_load(scenario: Scenario, team: str, travel_min: float | None = None) 
     Travel (assignment to arrival) is `travel_min` when given (the planner's estimate with
     busy units and planned bases), else `sim.analysis.travel.mean_travel_min` (free units).
     """
-    from .load import busy_min, first_choice_rules, follow_up_hours
+    from .load import busy_min, first_choice_rules, follow_up_hours, repeats_per_first_crisis
 
-    free_travel = mean_travel_min(scenario, team)
-    travel = free_travel if travel_min is None else float(travel_min)
+    travel = mean_travel_min(scenario, team) if travel_min is None else float(travel_min)
     d = scenario.demand
     hourly = _normalised(d.hourly_profile, 24)
     weekday = _normalised(d.weekday_profile, 7)
     per_hour = d.crisis_calls_per_day / 24 * np.repeat(weekday, 24) * np.tile(hourly, 7)
-    per_hour = per_hour + d.crisis_calls_per_day / 24 * _repeats_per_first_crisis(d.repeat)
+    per_hour = per_hour + d.crisis_calls_per_day / 24 * repeats_per_first_crisis(d.repeat)
     t = scenario.teams[team]
     program = t.follow_up
     own_follow_up = program is not None and program.by in (None, team)  # another team's follow-ups are its work
     eligible, dispatched, busy, follow_hours, wait_limits = 0.0, 0.0, 0.0, 0.0, []
     for call_type, ct in d.call_types.items():
         phone = d.phone_resolution.get(call_type, 0.0)
-        on_scene = _expected(t.on_scene_min_by_type.get(call_type, t.on_scene_min))
         for risk, r_share in zip(RISKS, ct.risk_shares()):
             p = ct.share * r_share * (1 - phone)
             if p <= 0:
@@ -242,9 +231,7 @@ def hourly_load(scenario: Scenario, team: str, travel_min: float | None = None) 
                 w = p * chance
                 eligible += w
                 wait_limits.append(None if rule is None else scenario.routing[rule].max_wait_min)
-                minutes = busy_min(scenario, team, call_type, risk) - free_travel + travel
-                minutes += (t.units_for(call_type, coded) - 1) * (travel + on_scene)
-                busy += w * minutes
+                busy += w * busy_min(scenario, team, call_type, risk, coded, travel)
                 if own_follow_up:
                     follow_hours += w * follow_up_hours(scenario, program, team, call_type)
     service = busy / eligible if eligible > 0 else _expected(t.on_scene_min)
