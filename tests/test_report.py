@@ -74,18 +74,23 @@ def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=180)
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium "
-                                                   "(`apt-get install chromium`; .ci/run installs it)")
-def test_report_renders_in_headless_chromium(report, tmp_path):
-    url = report.resolve().as_uri()
-    shot = tmp_path / "report.png"
+def screenshot_has_ink(page: Path, tmp_path: Path) -> str:
+    """Screenshot a page at 1280 x 2000 in headless Chromium, check it is not blank, return its URL."""
+    url = page.resolve().as_uri()
+    shot = tmp_path / f"{page.stem}.png"
     done = chromium(f"--screenshot={shot}", "--window-size=1280,2000", url, profile=tmp_path / "profile-1")
     assert shot.exists(), done.stderr[-2000:]
     with Image.open(shot) as image:
         assert image.size == (1280, 2000)
-        gray = image.convert("L")
-        dark = sum(gray.histogram()[:160])
+        dark = sum(image.convert("L").histogram()[:160])
         assert dark > 0.005 * 1280 * 2000, "the screenshot is (almost) blank"
+    return url
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium "
+                                                   "(`apt-get install chromium`; .ci/run installs it)")
+def test_report_renders_in_headless_chromium(report, tmp_path):
+    url = screenshot_has_ink(report, tmp_path)
 
     dom = chromium("--dump-dom", url, profile=tmp_path / "profile-2").stdout
     assert 'id="headline-table"' in dom
@@ -156,13 +161,7 @@ def test_plan_report_has_the_answer_candidates_stations_and_charts(plan_report):
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium")
 def test_plan_report_renders_in_headless_chromium(plan_report, tmp_path):
-    url = plan_report.resolve().as_uri()
-    shot = tmp_path / "plan.png"
-    done = chromium(f"--screenshot={shot}", "--window-size=1280,2000", url, profile=tmp_path / "profile-1")
-    assert shot.exists(), done.stderr[-2000:]
-    with Image.open(shot) as image:
-        dark = sum(image.convert("L").histogram()[:160])
-        assert dark > 0.005 * 1280 * 2000, "the screenshot is (almost) blank"
+    url = screenshot_has_ink(plan_report, tmp_path)
     dom = chromium("--dump-dom", url, profile=tmp_path / "profile-2").stdout
     assert 'id="candidates-table"' in dom and 'id="stations-table"' in dom
     assert len(re.findall(r"<img ", dom)) == len(PLAN_CHART_STEMS)

@@ -485,9 +485,7 @@ class PlanResult:
         curve = self.budget_curve
         if not len(curve):
             return 0
-        simulated = curve[curve["replications"] > 0]
-        if "simulated_schedule" in simulated:
-            simulated = simulated.drop_duplicates("simulated_schedule")
+        simulated = curve[curve["replications"] > 0].drop_duplicates("simulated_schedule")
         return int(simulated["replications"].sum())
 
     def answer_schedule(self) -> Schedule | None:

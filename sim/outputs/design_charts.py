@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-import yaml
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
@@ -21,6 +20,7 @@ from ..analysis import catalogue
 from ..analysis.targets import MetricRef, parse_metric, parse_target
 from .captions import place
 from .formatting import MINUS, axis_number, change_words, chart_value, directions
+from .results import saved_scenarios
 from .style import Style, caption_line, drawing, figure_legend, finish, get_style, new_figure, wrap
 
 # verdict colours (Okabe-Ito green, vermilion, orange)
@@ -71,12 +71,9 @@ def _integer_ticks(ax, values) -> None:
 def design_place(folder: Path, info: dict) -> str:
     """Where a design's scenario is set (its `city`, else its description's first sentence), for the caption:
     read from the first scenario the folder ran (every point of a design shares the place)."""
-    for entry in info.get("scenarios", []):
-        path = folder / "scenarios" / f"{entry['name']}.yaml"
-        if path.is_file():
-            spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            return place({entry["name"]: spec}, entry["name"])
-    return ""
+    specs = saved_scenarios(folder, info)
+    first = next(iter(specs), None)
+    return place(specs, first) if first is not None else ""
 
 
 def _open(folder: str | Path, style: str, out: str | Path | None) -> tuple[Style, Path, Path, dict]:

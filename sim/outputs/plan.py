@@ -15,9 +15,10 @@ from matplotlib.ticker import PercentFormatter
 from ..analysis.catalogue import metric
 from ..analysis.targets import parse_metric
 from ..designs.plan import shifts_text
-from .captions import currency, place
+from .captions import currency
+from .design_charts import design_place
 from .formatting import money
-from .results import manifest, write_manifest, write_scenarios
+from .results import manifest, saved_scenarios, write_manifest, write_scenarios
 from .style import caption_line, drawing, finish, get_style, legend_above, new_figure
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -81,17 +82,11 @@ def draw_plan(folder: str | Path, style: str = "talk", out: str | Path | None = 
 
 
 def _setting(folder: Path) -> tuple[str, str | None]:
-    """(where the planned scenario is set, its currency) from the scenario files the folder keeps."""
-    import yaml
-
-    specs = {}
-    for path in sorted((folder / "scenarios").glob("*.yaml")):
-        try:
-            specs[path.stem] = yaml.safe_load(path.read_text()) or {}
-        except (OSError, yaml.YAMLError):
-            continue
+    """(where the planned scenario is set, its currency) from the scenario the folder keeps."""
+    info = json.loads((folder / "manifest.json").read_text())
+    specs = saved_scenarios(folder, info)
     first = next(iter(specs), None)
-    return place(specs, first), currency(specs, first)
+    return design_place(folder, info), currency(specs, first)
 
 
 def _screen_caption(where: str, text: str) -> str:

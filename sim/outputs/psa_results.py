@@ -12,10 +12,17 @@ from pathlib import Path
 from typing import Callable
 
 import pandas as pd
-import yaml
 
 from ..designs.sweep import describe_key
-from .results import default_out_dir, read_manifest, manifest, write_atomically, write_manifest, write_scenarios
+from .results import (
+    default_out_dir,
+    manifest,
+    read_manifest,
+    saved_scenarios,
+    write_atomically,
+    write_manifest,
+    write_scenarios,
+)
 
 PSA_FILES = ("draws.csv", "psa.csv", "psa_comparison.csv", "psa_metrics.csv", "drivers.csv")
 
@@ -103,10 +110,7 @@ def load_psa(folder: str | Path) -> dict:
     """A PSA results folder read back: manifest, scenarios (plain data) and its tables."""
     folder = Path(folder)
     man = read_manifest(folder)
-    scenarios = {}
-    for entry in man.get("scenarios", []):
-        path = folder / "scenarios" / f"{entry['name']}.yaml"
-        scenarios[entry["name"]] = yaml.safe_load(path.read_text()) if path.exists() else {"name": entry["name"]}
+    scenarios = saved_scenarios(folder, man)
 
     def read(name: str) -> pd.DataFrame:
         df = pd.read_csv(folder / name)

@@ -384,10 +384,10 @@ class SavedResults:
         return distinct_labels(plain).get(name, plain.get(name, name))
 
 
-def load_results(folder: str | Path) -> SavedResults:
-    """Read a results folder written by `crisis-sim run` (or raise ScenarioError naming what is missing)."""
+def saved_scenarios(folder: str | Path, man: dict) -> dict[str, dict]:
+    """The resolved scenarios a results folder keeps (`scenarios/<name>.yaml`), as plain data, in the
+    manifest's order; a missing file gives {"name": name}, a damaged one a ScenarioError naming it."""
     folder = Path(folder)
-    man = read_manifest(folder)
     scenarios = {}
     for entry in man.get("scenarios", []):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
@@ -397,6 +397,14 @@ def load_results(folder: str | Path) -> SavedResults:
             scenarios[entry["name"]] = (yaml.safe_load(path.read_text()) if path.exists() else None) or {"name": entry["name"]}
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             raise ScenarioError(f"{path} is damaged; rerun the command that made the folder") from None
+    return scenarios
+
+
+def load_results(folder: str | Path) -> SavedResults:
+    """Read a results folder written by `crisis-sim run` (or raise ScenarioError naming what is missing)."""
+    folder = Path(folder)
+    man = read_manifest(folder)
+    scenarios = saved_scenarios(folder, man)
 
     def read(name: str) -> pd.DataFrame:
         try:
