@@ -128,3 +128,17 @@ def test_repeat_groups_add_their_own_chains_to_the_load():
     sc = validate_scenario(merge(one_team(units=3, calls_per_day=48, mean_min=60), {"demand": {"repeat": repeat}}))
     chains = 1 + 0.1 * 0.6 / 0.4 + 0.9 * 0.2 / 0.8
     assert offered_load(sc)["team"].load == pytest.approx(np.full(168, 48 / 24 * chains / 3))
+
+
+def test_sole_team_load_splits_calls_between_rules_as_the_routing_draw_does():
+    from sim.scenario.sanity import sole_team_load
+
+    # rules with shares 0.3 and 0.6 then the rest: one draw u takes rule 1 when u < 0.3, rule 2 when u < 0.6
+    data = one_team(units=50, calls_per_day=100, mean_min=60)
+    data["teams"]["other"] = {**data["teams"]["team"]}
+    data["teams"]["third"] = {**data["teams"]["team"]}
+    data["routing"] = [{"match": {}, "send": ["team"], "share": 0.3}, {"match": {}, "send": ["other"], "share": 0.6},
+                       {"match": {}, "send": ["third"]}]
+    load = sole_team_load(validate_scenario(data))
+    per_call = load["team"] / 0.3  # unit-minutes a day if the rule took every call
+    assert load["other"] == pytest.approx(0.3 * per_call) and load["third"] == pytest.approx(0.4 * per_call)

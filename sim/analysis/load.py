@@ -49,19 +49,8 @@ def units_by_hour(team) -> np.ndarray:
 
 
 def rule_shares(scenario: Scenario, call_type: str, risk: str) -> list[tuple[int, float]]:
-    """(rule index, chance the rule takes the call) for a call type and risk: one routing draw u
-    decides, the first matching rule with u < share wins (as Scenario.rule_for)."""
-    out, taken = [], 0.0
-    for i, rule in enumerate(scenario.routing):
-        if not rule.matches(call_type, risk):
-            continue
-        top = 1.0 if rule.share == 1.0 else rule.share
-        if top > taken:
-            out.append((i, top - taken))
-            taken = top
-        if taken >= 1.0:
-            break
-    return out
+    """(rule index, chance the rule takes the call): `Scenario.rule_shares`."""
+    return scenario.rule_shares(call_type, risk)
 
 
 def busy_min(scenario: Scenario, team_name: str, call_type: str, risk: str, coded_risk: str | None = None,

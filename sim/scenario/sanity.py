@@ -25,14 +25,8 @@ def sole_team_load(scenario: Scenario) -> dict[str, float]:
     for ct, spec in d.call_types.items():
         dispatched = d.crisis_calls_per_day * spec.share * (1 - d.phone_resolution.get(ct, 0.0))
         for risk, risk_share in zip(RISKS, spec.risk_shares()):
-            remaining = 1.0
-            for rule in scenario.routing:
-                if remaining <= 0:
-                    break
-                if not rule.matches(ct, risk):
-                    continue
-                taken = remaining * rule.share
-                remaining -= taken
+            for i, taken in scenario.rule_shares(ct, risk):  # as the model routes: one draw, first rule above it
+                rule = scenario.routing[i]
                 if len(rule.send) == 1:
                     team = rule.send[0]
                     load[team] += dispatched * risk_share * taken * _busy_min(scenario, team, ct)

@@ -622,6 +622,21 @@ class Scenario(Strict):
                 return i
         return None
 
+    def rule_shares(self, call_type: str, risk: str) -> list[tuple[int, float]]:
+        """(rule index, chance the rule takes the call) for a call type and risk: one routing draw u
+        decides, the first matching rule with u < share wins (as `rule_for`)."""
+        out, taken = [], 0.0
+        for i, rule in enumerate(self.routing):
+            if not rule.matches(call_type, risk):
+                continue
+            top = 1.0 if rule.share == 1.0 else rule.share
+            if top > taken:
+                out.append((i, top - taken))
+                taken = top
+            if taken >= 1.0:
+                break
+        return out
+
     def police_team(self) -> str | None:
         """The first team of kind police."""
         return next((n for n, t in self.teams.items() if t.kind == "police"), None)
