@@ -663,13 +663,29 @@ def _tree_rss_mb(pid: int) -> tuple[float, float]:
     return own, total
 
 
-def run_process(cmd: list[str], sample_s: float = 0.05, cwd=ROOT) -> dict:
+def run_process(cmd: list[str], sample_s: float = 0.05, cwd=ROOT, mark: str | None = None) -> dict:
     """Run a command to the end: wall time, CPU (it and its children), its own process's peak RSS
-    (VmHWM) and the peak of its process tree's memory (summed Pss, sampled every `sample_s`)."""
+    (VmHWM) and the peak of its process tree's memory (summed Pss, sampled every `sample_s`).
+    With `mark`, also the seconds until a line of its output first holds `mark` (`mark_s`; output
+    unbuffered, as on a terminal)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     load = os.getloadavg()[0]
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = dict(os.environ, PYTHONUNBUFFERED="1") if mark else None
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    marked = None
+    if mark:
+        lines = []
+
+        def read_out():
+            nonlocal marked
+            for line in proc.stdout:
+                if marked is None and mark in line:
+                    marked = time.perf_counter() - started
+                lines.append(line)
+
+        reader = threading.Thread(target=read_out, daemon=True)
+        reader.start()
     peak_tree = peak_main = 0.0
     done = threading.Event()
 
@@ -682,15 +698,23 @@ def run_process(cmd: list[str], sample_s: float = 0.05, cwd=ROOT) -> dict:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    out, err = proc.communicate()
-    wall = time.perf_counter() - started
+    if mark:
+        err = proc.stderr.read()
+        proc.wait()
+        wall = time.perf_counter() - started
+        reader.join()
+        out = "".join(lines)
+    else:
+        out, err = proc.communicate()
+        wall = time.perf_counter() - started
     done.set()
     sampler.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-2000:]}")
     return {"wall_s": wall, "cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
-            "peak_main_mb": peak_main, "peak_tree_mb": peak_tree, "load_avg_1min": load, "stdout": out}
+            "peak_main_mb": peak_main, "peak_tree_mb": peak_tree, "load_avg_1min": load, "stdout": out,
+            "mark_s": marked}
 
 
 def measure_k(repeats: int) -> dict:
@@ -701,12 +725,16 @@ def measure_k(repeats: int) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-k-"))
     try:
         (tmp / "mmc.yaml").write_text(MMC_YAML)
-        bare, cs, cs_cpu, bare_cpu, help_s, loads = [], [], [], [], [], []
+        bare, cs, cs_cpu, bare_cpu, help_s, loads, headline, no_charts = [], [], [], [], [], [], [], []
         calls = None
         for i in range(repeats):
             b = run_process([sys.executable, str(ROOT / "benchmarks" / "bare_mmc.py"), str(MMC_CUSTOMERS), str(SEED)])
             out = tmp / f"run{i}"
-            c = run_process(_cli() + ["run", str(tmp / "mmc.yaml"), "-r", "1", "--workers", "1", "--out", str(out)])
+            c = run_process(_cli() + ["run", str(tmp / "mmc.yaml"), "-r", "1", "--workers", "1", "--out", str(out)],
+                            mark="Headline metrics")
+            headline.append(c["mark_s"])
+            no_charts.append(run_process(_cli() + ["run", str(tmp / "mmc.yaml"), "-r", "1", "--workers", "1", "--out",
+                                                   str(tmp / f"bare-folder{i}"), "--no-charts"])["wall_s"])
             if calls is None:
                 import pandas as pd
 
@@ -724,7 +752,9 @@ def measure_k(repeats: int) -> dict:
                 "k_bare_walls_s": bare, "k_run_walls_s": cs, "k_bare_cpu_s": median(bare_cpu),
                 "k_run_cpu_s": median(cs_cpu), "k_answer_ratio": cs_rate / bare_rate,
                 "k_answer_ratio_cpu": (calls / median(cs_cpu)) / (MMC_CUSTOMERS / median(bare_cpu)),
-                "k_help_s": median(help_s), "k_load_avg_1min": loads}
+                "k_help_s": median(help_s), "k_load_avg_1min": loads,
+                "k_headline_s": median(headline), "k_headline_ratio": (calls / median(headline)) / bare_rate,
+                "k_no_charts_wall_s": median(no_charts), "k_no_charts_ratio": (calls / median(no_charts)) / bare_rate}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -1008,6 +1038,9 @@ def report(r: dict) -> None:
               f"processes) vs the bare SimPy script {r['k_bare_wall_s']:.2f} s (CPU {r['k_bare_cpu_s']:.2f} s): "
               f"ratio {r['k_answer_ratio']:.2f}   {verdict('k_answer_ratio', r['k_answer_ratio'])} "
               f"(goal {GOALS['k_answer_ratio']:g}); by CPU {r['k_answer_ratio_cpu']:.2f}")
+        print(f"    the headline printed after {r['k_headline_s']:.2f} s (ratio {r['k_headline_ratio']:.2f}; the folder is "
+              f"written after it); with --no-charts the whole process {r['k_no_charts_wall_s']:.2f} s (ratio "
+              f"{r['k_no_charts_ratio']:.2f})")
         print(f"    `crisis-sim --help` {r['k_help_s']:.2f} s   {verdict('k_help_s', r['k_help_s'])}; 1-min load average "
               f"{min(r['k_load_avg_1min']):.1f}-{max(r['k_load_avg_1min']):.1f}")
     if "l_command_mb_per_million" in r:

@@ -205,6 +205,10 @@ def print_headline(experiment) -> None:
                                                          c.iloc[0]["ci_high"], metric, diff=True))
             table.add_row(*cells, end_section=i == len(experiment.scenarios) - 1)
     console.print(table)
+    if experiment.replications == 1:
+        console.print("With one replication the spread between replications is unknown, so the 95% CIs of averages "
+                      "are unbounded ([-∞, ∞]); counts of rare events keep exact Poisson bounds. Run -r 2 or more "
+                      "for intervals.", highlight=False)
     unpaired = [labels[s.name] for s in experiment.scenarios if not experiment.paired.get(s.name, True)]
     if unpaired:
         console.print(f"Not paired by common random numbers (demand differs from the baseline): {', '.join(unpaired)}; "
@@ -319,12 +323,16 @@ def _run(scenarios, baseline, replications, days, warmup_days, seed, out, worker
                                         warmup_days=warmup_days, workers=n_workers,
                                         scheduler=scheduler, baseline=baseline, on_done=advance,
                                         keep_calls=not no_calls, dask_timeout_s=dask_timeout)
-        folder = save(experiment, out, command=command_line(), charts=not no_charts, style=style, helpers=helpers)
-    if not quiet:
-        print_headline(experiment)
-        print_precision(experiment)
-        print_unresolved(experiment)
-    print_warnings(experiment.warnings())
+        # the answer first: the headline is read while the tables are written and the charts drawn
+        if not quiet:
+            print_headline(experiment)
+            print_precision(experiment)
+            print_unresolved(experiment)
+        print_warnings(experiment.warnings())
+        status = err_console.status("Writing the results folder…") if not quiet and err_console.is_terminal \
+            else contextlib.nullcontext()
+        with status:
+            folder = save(experiment, out, command=command_line(), charts=not no_charts, style=style, helpers=helpers)
     console.print(f"Results: {folder}", highlight=False)
 
 

@@ -51,6 +51,15 @@ def test_run_writes_the_results_folder(tmp_path):
     comparison = pd.read_csv(out / "comparison.csv")
     assert set(comparison["scenario"]) == {"more_peers"} and set(comparison["baseline"]) == {"small_city"}
     assert not list(tmp_path.glob(".*partial*"))
+    assert "spread between replications is unknown" not in result.output
+
+
+def test_one_replication_says_why_its_intervals_are_unbounded(tmp_path):
+    a = write_yaml(tmp_path / "a.yaml", small_city())
+    result = CliRunner().invoke(app, ["run", str(a), "-r", "1", "--days", "2", "--out", str(tmp_path / "out"),
+                                      "--workers", "1", "--no-charts"])
+    assert result.exit_code == 0, result.output
+    assert "[-∞, ∞]" in result.output and "spread between replications is unknown" in result.output
 
 
 def test_default_folder_names_never_collide(tmp_path):

@@ -123,11 +123,16 @@ def responder_shares(results: SavedResults) -> pd.DataFrame:
         name: {team: (spec or {}).get("kind", "police") for team, spec in (results.scenarios[name].get("teams") or {}).items()}
         for name in results.scenarios
     }
-    kind = np.array([kinds.get(s, {}).get(t, "police") for s, t in zip(calls["scenario"], calls["team"])], dtype=object)
-    kind = np.where((kind == "civilian") & calls["police_on_scene"].to_numpy(bool), "civilian_backup", kind)
-    category = np.where(calls["disposition"] == "resolved_by_phone", "phone",
-                        np.where(calls["team"] == "", "unserved", kind))
-    counts = calls.assign(category=category).groupby(["scenario", "replication", "category"]).size()
+    # count the calls of each (scenario, replication, team, by phone, police on scene) first, then name the
+    # category of those few groups: the same counts as naming every call, without a Python loop over calls
+    phone = (calls["disposition"] == "resolved_by_phone").rename("phone")
+    groups = calls.groupby(["scenario", "replication", "team", phone, calls["police_on_scene"].astype(bool)],
+                           observed=True, sort=False).size().reset_index(name="n")
+    kind = np.array([kinds.get(s, {}).get(t, "police") for s, t in zip(groups["scenario"], groups["team"])],
+                    dtype=object)
+    kind = np.where((kind == "civilian") & groups["police_on_scene"].to_numpy(bool), "civilian_backup", kind)
+    category = np.where(groups["phone"].to_numpy(bool), "phone", np.where(groups["team"] == "", "unserved", kind))
+    counts = groups.assign(category=category).groupby(["scenario", "replication", "category"])["n"].sum()
     shares = counts / counts.groupby(level=["scenario", "replication"]).transform("sum")
     table = shares.groupby(level=["scenario", "category"]).mean().unstack(fill_value=0.0)
     return table.reindex(columns=list(RESPONDERS), fill_value=0.0)

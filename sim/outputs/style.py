@@ -309,6 +309,8 @@ def finish(fig: Figure, style: Style, title: str, caption: str, out_dir: Path, s
     for path in paths:
         fig.savefig(path, dpi=DPI, metadata={"Date": None} if path.suffix == ".svg" else None,
                     transparent=style.theme == "transparent")
+        # the layout is done: the SVG keeps the PNG's positions instead of running it again
+        fig.set_layout_engine("none")
     return paths
 
 
