@@ -214,10 +214,10 @@ def save(result, out: str | Path | None = None, command: str | None = None, char
     is False; a run's charts by `helpers` (`chart_workers.ChartHelpers`, started before the run)
     when given, else in this process.
     """
-    if charts:
+    if charts and not helpers:  # (helpers were started by a command that checked the style's name itself)
         from .style import get_style
 
-        get_style(style)  # a bad style is bad input before anything is written
+        get_style(style)  # a bad style is bad input before anything is written; imports the chart code
 
     def fill(folder: Path) -> None:
         WRITERS[result.kind](result, folder, command)
