@@ -175,3 +175,36 @@ def test_a_long_run_lets_its_chart_helpers_go_and_a_short_one_keeps_them():
     if out.stdout.startswith("none"):
         pytest.skip("no fork or one core: no chart helpers here")
     assert out.stdout.split() == ["True", "False", "True"]
+
+
+BUSY = """
+import os, sys
+from sim.outputs import chart_workers
+
+cores = os.cpu_count() or 1
+if cores < 2:
+    print("none")
+    sys.exit()
+chart_workers.busy_elsewhere = lambda: cores - 1   # every other core taken: drawing here is cheaper
+busy = chart_workers.ChartHelpers(2)
+chart_workers.busy_elsewhere = lambda: 0           # an idle machine, whatever the load average says
+idle = chart_workers.ChartHelpers(2)
+print(bool(busy), bool(idle))
+idle.close()
+"""
+
+
+def test_chart_helpers_start_only_with_a_core_to_spare_now():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from sim.outputs.chart_workers import busy_elsewhere
+
+    assert 0 <= busy_elsewhere() < 10_000
+    out = subprocess.run([sys.executable, "-c", BUSY], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.returncode == 0, out.stderr[-2000:]
+    if out.stdout.startswith("none"):
+        pytest.skip("one core: no chart helpers here")
+    assert out.stdout.split() == ["False", "True"]

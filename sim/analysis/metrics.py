@@ -41,6 +41,11 @@ def _quantile(x: np.ndarray, q: float) -> float:
     return float(np.quantile(x, q)) if len(x) else float("nan")
 
 
+def _job_hours(assigned, cleared, mask) -> float:
+    """Hours the jobs selected by `mask` took, from assignment to clearing (clipped to the window)."""
+    return float(np.sum(cleared[mask] - assigned[mask])) / 60
+
+
 def other_call_rows(log: EventLog, scenario: Scenario, jobs: dict, kind: np.ndarray) -> list[tuple[str, str, float]]:
     """Other police calls arriving after the warm-up: waits and response times (all, and by priority)
     of those a unit took, and those still waiting at the horizon."""
@@ -126,10 +131,9 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
     # patrol (teams of kind police) and specialist (co-responder officers) hours; police_hours_crisis is their sum
     specialist_team = np.array([scenario.teams[t].kind == "co_responder" for t in team_names], dtype=bool)
     specialist = police_crisis & specialist_team[job_team] if len(kind) else np.zeros(0, bool)
-    hours = lambda mask: float(np.sum(cleared[mask] - assigned[mask])) / 60  # noqa: E731
-    add("police_hours_crisis", hours(police_crisis))
-    add("patrol_hours_crisis", hours(police_crisis & ~specialist))
-    add("specialist_hours_crisis", hours(specialist))
+    add("police_hours_crisis", _job_hours(assigned, cleared, police_crisis))
+    add("patrol_hours_crisis", _job_hours(assigned, cleared, police_crisis & ~specialist))
+    add("specialist_hours_crisis", _job_hours(assigned, cleared, specialist))
     add("units_per_call_mean", _mean(dispatched["units"].to_numpy()))
     add("backup_share", dispatched["backup"].mean() if len(dispatched) else np.nan)
     add("backup_response_min_mean", _mean(dispatched["backup_response_min"].dropna().to_numpy()))

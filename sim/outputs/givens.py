@@ -25,7 +25,8 @@ FOUND = ("which calls each team gets (triage, routing rules, a team busy past it
          "hours and events every cost multiplies")
 
 
-def _ratios(effects: dict | None) -> list[str]:
+def ratio_words(effects: dict | None) -> list[str]:
+    """`linkage to services ×1.25`, one per ratio set (the report's words for risk ratios)."""
     return [f"{EFFECT_WORDS.get(k, k)} ×{v:g}" for k, v in (effects or {}).items() if v is not None]
 
 
@@ -39,16 +40,16 @@ def _team_givens(sc: dict, team_id: str, team: dict) -> list[str]:
         parts.append(f"its own chances instead of police's ({chances})")
     if any(table.get(level) for level in ("by_risk", "by_type", "by_type_risk")):
         parts.append("its own chances by risk or call type")
-    ratios = _ratios(team.get("effects"))
+    ratios = ratio_words(team.get("effects"))
     if ratios:
         parts.append("ratios to police " + ", ".join(ratios))
     for call_type, effects in (team.get("effects_by_type") or {}).items():
-        if _ratios(effects):
-            parts.append(f"on {call_type.replace('_', ' ')} calls " + ", ".join(_ratios(effects)))
+        if ratio_words(effects):
+            parts.append(f"on {call_type.replace('_', ' ')} calls " + ", ".join(ratio_words(effects)))
     roles = sc.get("roles") or {}
     for member in team.get("members") or []:
         role = roles.get(member) or {}
-        ratios = _ratios(role.get("effects"))
+        ratios = ratio_words(role.get("effects"))
         if ratios:
             parts.append(f"the {role.get('label') or member}'s " + ", ".join(ratios))
     return parts

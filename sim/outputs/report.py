@@ -19,7 +19,7 @@ from ..scenario.outcomes import mix_average
 from ..scenario.schema import Scenario, Team
 from . import adds_chart
 from .formatting import MINUS, fmt, interval
-from .givens import givens
+from .givens import givens, ratio_words
 from .pages import REPORT_FILE, png_src, render_page, write_page  # noqa: F401 (REPORT_FILE: the app reads it from here)
 from .plots import CHARTS, DAYS_PER_YEAR, EXTRA_CHARTS, ZONE_CHARTS, draw_all, get_style
 from .results import SavedResults, load_results
@@ -178,11 +178,11 @@ def assumptions(sc: dict) -> list[tuple[str, str]]:
     if sc.get("follow_up_phone"):
         rows.append(("Calls resolved by phone: follow-up", follow_up_words(sc, sc["follow_up_phone"])))
     for role_id, role in sc.get("roles", {}).items():
-        effects = {**{k: v for k, v in role.get("effects", {}).items()},
-                   **{f"{k} on {t} calls": v for t, e in role.get("effects_by_type", {}).items() for k, v in e.items()}}
-        if effects:
-            rows.append((f"{role.get('label') or role_id}: effects (risk ratios)",
-                         ", ".join(f"{k.replace('_', ' ')} ×{v:g}" for k, v in effects.items())))
+        words = ratio_words(role.get("effects")) + [
+            f"{w} on {t.replace('_', ' ')} calls" for t, e in (role.get("effects_by_type") or {}).items()
+            for w in ratio_words(e)]
+        if words:
+            rows.append((f"{role.get('label') or role_id}: effects (risk ratios)", ", ".join(words)))
     rows.append(("Downstream cost per event (payer)", _costs_words(sc.get("costs", {}))))
     return rows
 
