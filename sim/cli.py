@@ -284,45 +284,36 @@ def run(
 def _run(scenarios, baseline, replications, days, warmup_days, seed, out, workers, scheduler, dask_timeout, quiet,
          no_charts, style, no_calls, draws, calls_per_draw, helpers) -> None:
     from .designs.experiment import run_experiment
-    from .outputs.folders import save
     from .scenario.loading import load_scenario
 
+    ex = Execution(workers, scheduler, dask_timeout, quiet)
     with user_errors():
         if style not in ("talk", "paper"):
             raise ScenarioError(f"--style must be talk or paper, got {style!r}")
         loaded = [load_scenario(p) for p in scenarios]
+        first = loaded[0].run
+        days_, warmup_ = first.days if days is None else days, first.warmup_days if warmup_days is None else warmup_days
         if draws is not None:
             # memory is bounded by one chunk of draws, whatever N: estimate one draw's replications
-            first = loaded[0].run
-            fit_or_refuse(loaded, replications or 1, first.days if days is None else days,
-                          first.warmup_days if warmup_days is None else warmup_days,
-                          1 if scheduler else (workers or default_workers()), out, keep_calls=calls_per_draw,
-                          what="each draw")
-            _run_draws(loaded, draws, baseline=baseline, replications=replications, days=days,
-                       warmup_days=warmup_days, seed=seed, out=out, workers=workers, scheduler=scheduler,
-                       quiet=quiet, charts=not no_charts, style=style, calls=calls_per_draw,
-                       dask_timeout=dask_timeout)
+            ex.refuse_unless_fits(loaded, replications or 1, days_, warmup_, out, keep_calls=calls_per_draw,
+                                  what="each draw")
+            _run_draws(ex, loaded, draws, baseline=baseline, replications=replications, days=days,
+                       warmup_days=warmup_days, seed=seed, out=out, charts=not no_charts, style=style,
+                       calls=calls_per_draw)
             return
         if calls_per_draw:
             raise ScenarioError("--calls-per-draw goes with --draws")
-        first = loaded[0].run
-        n_workers = workers or default_workers()
-        est = fit_or_refuse(loaded, replications or first.replications, first.days if days is None else days,
-                            first.warmup_days if warmup_days is None else warmup_days, 1 if scheduler else n_workers,
-                            out, keep_calls=not no_calls)
+        est = ex.refuse_unless_fits(loaded, replications or first.replications, days_, warmup_, out,
+                                    keep_calls=not no_calls)
         if helpers:
             helpers.keep_for(est.calls)  # a long run draws its charts here, not in helpers holding memory
         differ = [s.name for s in loaded[1:] if s.run != loaded[0].run]
         if differ:
             err_console.print(f"note: every scenario runs with the `run:` settings of {loaded[0].name} (and the "
                               f"command line); {', '.join(differ)} set others", highlight=False)
-        total = len(loaded) * (replications or loaded[0].run.replications)
-        context, advance = progress_counter(total, quiet)
-        with context:
-            experiment = run_experiment(loaded, replications=replications, seed=seed, days=days,
-                                        warmup_days=warmup_days, workers=n_workers,
-                                        scheduler=scheduler, baseline=baseline, on_done=advance,
-                                        keep_calls=not no_calls, dask_timeout_s=dask_timeout)
+        experiment = ex.run(run_experiment, loaded, total=len(loaded) * (replications or first.replications),
+                            replications=replications, seed=seed, days=days, warmup_days=warmup_days,
+                            baseline=baseline, keep_calls=not no_calls)
         # the answer first: the headline is read while the tables are written and the charts drawn
         if not quiet:
             print_headline(experiment)
@@ -332,12 +323,12 @@ def _run(scenarios, baseline, replications, days, warmup_days, seed, out, worker
         status = err_console.status("Writing the results folder…") if not quiet and err_console.is_terminal \
             else contextlib.nullcontext()
         with status:
-            folder = save(experiment, out, command=command_line(), charts=not no_charts, style=style, helpers=helpers)
+            folder = save_folder(experiment, out, no_charts, style, helpers=helpers)
     console.print(f"Results: {folder}", highlight=False)
 
 
-def _run_draws(loaded, draws: int, *, baseline, replications, days, warmup_days, seed, out, workers, scheduler,
-               quiet: bool, charts: bool, style: str, calls: bool, dask_timeout: float = 60.0) -> None:
+def _run_draws(ex: Execution, loaded, draws: int, *, baseline, replications, days, warmup_days, seed, out,
+               charts: bool, style: str, calls: bool) -> None:
     """`run --draws N`: the probabilistic sensitivity analysis, streamed into its results folder."""
     from .designs.psa import PsaDesign, run_psa
     from .outputs.psa_results import load_psa, save_psa
@@ -345,13 +336,9 @@ def _run_draws(loaded, draws: int, *, baseline, replications, days, warmup_days,
     design = PsaDesign(tuple(loaded), draws, replications=replications or 1, seed=seed, days=days,
                        warmup_days=warmup_days, baseline=baseline, keep_calls=calls)
     design.check()
-    n_workers = workers or default_workers()
-    context, advance = progress_counter(draws, quiet, "draws")
-    with context:
-        folder, result = save_psa(lambda sink: run_psa(design, workers=n_workers, scheduler=scheduler,
-                                                       on_done=advance, sink=sink, dask_timeout_s=dask_timeout),
-                                  design.names, out, command=command_line(), charts=charts, style=style)
-    if not quiet:
+    folder, result = save_psa(lambda sink: ex.run(run_psa, design, total=draws, description="draws", sink=sink),
+                              design.names, out, command=command_line(), charts=charts, style=style)
+    if not ex.quiet:
         print_how_sure(load_psa(folder))
     console.print(f"Results: {folder}", highlight=False)
 
