@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..engine.memory import give_back
 from ..engine.eventlog import CRISIS_JOB_KINDS, OTHER, EventLog
 from ..scenario.schema import Scenario
 from .catalogue import HEADLINE_METRICS, SYSTEM_METRICS, TEAM_METRICS  # noqa: F401  (re-exported)
@@ -53,16 +54,20 @@ def other_call_rows(log: EventLog, scenario: Scenario, jobs: dict, kind: np.ndar
     if not other.any():
         return []
     other &= jobs["requested_min"] >= log.warmup_min  # the same rows as [other][keep], one selection
+    # one jobs-long array at a time: the selections are new arrays, so subtracting in place changes no value
     requested = jobs["requested_min"][other]
-    wait = jobs["assigned_min"][other] - requested
-    response = jobs["on_scene_min"][other] - requested
-    priority = np.asarray(jobs["priority"][other], dtype=np.int64)
-    del other
+    wait = jobs["assigned_min"][other]
+    wait -= requested
+    response = jobs["on_scene_min"][other]
+    response -= requested
+    served = len(requested)
+    priority = jobs["priority"][other]  # narrow (int8): compared only
+    del other, requested
     waiting = log.table("waiting")
     w_other = (waiting["kind"] == OTHER) & (waiting["requested_min"] >= log.warmup_min) if len(
         waiting["kind"]) else np.zeros(0, bool)
     w_priority = waiting["priority"][w_other].astype(np.int64) if w_other.any() else np.zeros(0, np.int64)
-    out = [("other_calls", "", float(len(requested) + w_other.sum())), ("other_unserved", "", float(w_other.sum())),
+    out = [("other_calls", "", float(served + w_other.sum())), ("other_unserved", "", float(w_other.sum())),
            ("other_wait_min_mean", "", _mean(wait)), ("other_wait_min_p90", "", _quantile(wait, 0.9)),
            ("other_response_min_mean", "", _mean(response)), ("other_response_min_p90", "", _quantile(response, 0.9))]
     levels = list(scenario.demand.other_police_calls.priority_shares())
@@ -117,8 +122,8 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
     add("repeat_calls", int(calls["is_repeat"].sum()))
 
     # the log's own columns where their type is already right (no copy of the whole jobs table)
-    kind = np.asarray(jobs["kind"], dtype=np.int64) if len(jobs["kind"]) else np.zeros(0, np.int64)
-    job_team = np.asarray(jobs["team"], dtype=np.int64) if len(kind) else np.zeros(0, np.int64)
+    kind = jobs["kind"] if len(jobs["kind"]) else np.zeros(0, np.int8)  # narrow: compared and indexed with only
+    job_team = jobs["team"] if len(kind) else np.zeros(0, np.int16)
     assigned = np.asarray(jobs["assigned_min"], dtype=float) if len(kind) else np.zeros(0)
     cleared = np.minimum(np.asarray(jobs["clear_min"], dtype=float), hi) if len(kind) else np.zeros(0)
     team_names = log.team_names
@@ -201,6 +206,7 @@ def replication_tables(log: EventLog, scenario: Scenario, replication: int) -> d
     hourly.insert(0, "replication", replication)
     hourly.insert(0, "scenario", scenario.name)
     del cleared, crisis_job, in_window_call, police_crisis, specialist  # the jobs-long temporaries, before units
+    give_back()  # what they held, before the units' arrays (the peak of a long replication is here)
     units = units_table(log, scenario, replication, busy_cutoff=(lo, hi))
     return {"calls": calls, "summary": summary, "hourly": hourly, "units": units}
 

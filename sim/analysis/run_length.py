@@ -79,7 +79,9 @@ def run_length_bias(calls: pd.DataFrame, summary: pd.DataFrame, metrics: pd.Data
     summary = summary[summary["zone"] == ""] if "zone" in summary else summary
     metrics = metrics[metrics["zone"] == ""] if "zone" in metrics else metrics
     rows = []
-    for scenario, every in calls.groupby("scenario", sort=False):
+    # only the columns read here: a copy of the whole calls table (every column) would be made below
+    needed = ["scenario", "replication", "team", "arrival_min", *dict.fromkeys(c for _, c, _ in CHECKED)]
+    for scenario, every in calls[needed].groupby("scenario", sort=False):
         first = every.groupby("replication")["arrival_min"].transform("min")
         last = every.groupby("replication")["arrival_min"].transform("max")
         share = ((every["arrival_min"] - first) / (last - first).where(last > first)).fillna(0.0)

@@ -36,7 +36,7 @@ def calls_table(log: EventLog, scenario: Scenario, replication: int) -> pd.DataF
     police_team = police_teams(scenario, log.team_names)
 
     # the log's own columns where their type is already right (no copy of the whole jobs table)
-    kind = np.asarray(jobs["kind"], dtype=np.int64) if len(jobs["kind"]) else np.zeros(0, np.int64)
+    kind = jobs["kind"] if len(jobs["kind"]) else np.zeros(0, np.int8)  # narrow: compared only
     job_call = np.asarray(jobs["call_id"], dtype=np.int64) if len(kind) else np.zeros(0, np.int64)
 
     def rows_of(job_kind: int) -> tuple[np.ndarray, np.ndarray]:

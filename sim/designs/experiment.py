@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..analysis.metrics import HEADLINE_METRICS, replication_tables
 from ..analysis.stats import adjust_for_multiplicity, compare, replications_needed, summarise
-from ..engine.memory import arrow_uses_malloc, give_back
+from ..engine.memory import arrow_uses_malloc, big_blocks_from_the_system, give_back
 from ..engine.model import simulate
 from ..errors import ScenarioError
 from ..scenario.loading import load_scenario
@@ -45,6 +45,7 @@ def run_replication(job: ReplicationJob) -> dict[str, pd.DataFrame]:
     """Simulate one replication and turn its event log into tidy tables (the per-call table
     left empty when the job does not keep calls)."""
     arrow_uses_malloc()
+    big_blocks_from_the_system()
     log = simulate(job.scenario, job.replication, job.seed, job.days, job.warmup_days)
     tables = replication_tables(log, job.scenario, job.replication)
     if not job.keep_calls:

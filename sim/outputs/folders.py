@@ -220,6 +220,7 @@ def save(result, out: str | Path | None = None, command: str | None = None, char
         get_style(style)  # a bad style is bad input before anything is written; imports the chart code
 
     def fill(folder: Path) -> None:
+        give_back()  # what summarising and checking the results freed, before the tables are converted
         WRITERS[result.kind](result, folder, command)
         give_back()  # what writing the tables freed, before the charts are drawn (here or in the helpers)
         if charts and helpers and result.kind == "run":
