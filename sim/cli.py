@@ -169,10 +169,10 @@ def progress_counter(total: int, quiet: bool, description: str = "replications")
 
 
 def _ci_text(mean: float, lo: float, hi: float, metric: str, diff: bool = False) -> str:
-    """`mean [low, high]` in the metric's own format (from the catalogue)."""
+    """`mean [low, high]` in the metric's own format (from the catalogue); money of a million or more in millions."""
     from .outputs.formatting import interval
 
-    return interval(mean, lo, hi, metric, diff)
+    return interval(mean, lo, hi, metric, diff, short=True)
 
 
 def print_headline(experiment) -> None:

@@ -191,3 +191,16 @@ def test_run_says_which_headline_differences_are_not_yet_resolved(tmp_path):
         c = comp.loc[(r.scenario, r.metric, "")]
         assert c["ci_low"] <= 0 <= c["ci_high"] and r.diff_mean != 0
         assert r.too_small or r.replications_needed >= 3
+
+
+def test_console_tables_show_money_of_a_million_or_more_in_millions():
+    from sim.outputs.formatting import interval
+
+    assert interval(25_444_317, 25_300_825, 25_587_809, "cost_total", short=True) == "25.44 M [25.30 M, 25.59 M]"
+    assert interval(5_689_965, 5_647_640, 5_732_290, "cost_total", diff=True, short=True) == \
+        "+5.69 M [+5.65 M, +5.73 M]"
+    assert interval(-2_000, -1_200_000, 1_196_000, "cost_total", diff=True, short=True) == \
+        "0.00 M [-1.20 M, +1.20 M]"
+    assert interval(120_000, 110_000, 130_000, "cost_total", short=True) == "120,000 [110,000, 130,000]"
+    assert interval(25_444_317, 25_300_825, 25_587_809, "cost_total") == "25,444,317 [25,300,825, 25,587,809]"
+    assert interval(0.5, 0.4, 0.6, "fallback_share", short=True) == "50.0% [40.0%, 60.0%]"

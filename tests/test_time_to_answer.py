@@ -46,6 +46,25 @@ def test_rows_appended_after_a_read_are_in_the_next_read():
     assert len(again["call_id"]) == len(first["call_id"]) + 1 and again["call_id"][-1] == 10**6
 
 
+def test_the_logs_narrow_columns_keep_every_value_and_refuse_one_that_does_not_fit():
+    log = eventlog.EventLog(horizon_min=10.0, warmup_min=0.0, team_names=["a"], type_names=["t"])
+    edge = eventlog.JobRow(kind=127, call_id=2**62, team=32_767, unit=2**31 - 1, requested_min=0.5, assigned_min=1.0,
+                           on_scene_min=2.0, clear_min=3.0, disposition=-128, priority=-1)
+    low = edge._replace(kind=-128, team=-32_768, unit=-(2**31), disposition=127, priority=127)
+    log.jobs += [edge, low]
+    jobs = log.table("jobs")
+    for i, row in enumerate((edge, low)):
+        for column, value in row._asdict().items():
+            got = jobs[column][i]
+            assert got == value or (got != got and value != value), (column, got, value)
+    assert jobs["team"].dtype == np.int16 and jobs["clear_min"].dtype == np.float64
+    # a value out of a narrow column's range is refused when packed, never wrapped around
+    too_big = eventlog.EventLog(horizon_min=10.0, warmup_min=0.0, team_names=["a"], type_names=["t"])
+    too_big.jobs.append(edge._replace(team=32_768))
+    with pytest.raises(OverflowError):
+        too_big.table("jobs")
+
+
 HELPER_RUN = """
 import sys
 from sim.outputs.chart_workers import ChartHelpers

@@ -29,8 +29,10 @@ def _digits(value: float, unit: Unit) -> int:
     return 1 if abs(value) >= 10 else 2
 
 
-def fmt(value: float | None, metric_or_unit: str, diff: bool = False, minus: str = "-") -> str:
-    """One value of a metric (or of a unit: count, minutes, hours, share, money)."""
+def fmt(value: float | None, metric_or_unit: str, diff: bool = False, minus: str = "-",
+        millions: bool = False) -> str:
+    """One value of a metric (or of a unit: count, minutes, hours, share, money); `millions`: money in
+    millions with two decimals (`25.44 M`), for narrow tables."""
     if value is None or value != value:
         return "–"
     unit = _unit(metric_or_unit)
@@ -38,6 +40,8 @@ def fmt(value: float | None, metric_or_unit: str, diff: bool = False, minus: str
         return "∞" if value > 0 else f"{minus}∞"
     if unit == "share":
         scaled, digits, suffix = value * 100, 1, (" pts" if diff else "%")
+    elif unit == "money" and millions:
+        scaled, digits, suffix = value / 1e6, 2, " M"
     else:
         scaled, digits, suffix = value, _digits(value, unit), ""
     text = f"{abs(scaled):,.{digits}f}"
@@ -48,12 +52,17 @@ def fmt(value: float | None, metric_or_unit: str, diff: bool = False, minus: str
 
 
 def interval(mean: float, low: float, high: float, metric_or_unit: str, diff: bool = False, minus: str = "-",
-             style: str = "brackets") -> str:
-    """`mean [low, high]` (style "brackets") or `low to high` (style "to") in the metric's own format."""
-    lo, hi = fmt(low, metric_or_unit, diff, minus), fmt(high, metric_or_unit, diff, minus)
+             style: str = "brackets", short: bool = False) -> str:
+    """`mean [low, high]` (style "brackets") or `low to high` (style "to") in the metric's own format.
+
+    `short`: money of a million or more in millions (`25.44 M [25.30 M, 25.59 M]`), so a console
+    table's column does not wrap."""
+    millions = short and _unit(metric_or_unit) == "money" and any(
+        v is not None and math.isfinite(v) and abs(v) >= 1e6 for v in (mean, low, high))
+    lo, hi = fmt(low, metric_or_unit, diff, minus, millions), fmt(high, metric_or_unit, diff, minus, millions)
     if style == "to":
         return f"{lo} to {hi}"
-    return f"{fmt(mean, metric_or_unit, diff, minus)} [{lo}, {hi}]"
+    return f"{fmt(mean, metric_or_unit, diff, minus, millions)} [{lo}, {hi}]"
 
 
 def compact(value: float, minus: str = MINUS) -> str:
