@@ -200,3 +200,25 @@ def test_givens_name_effect_ratios_and_role_effects():
     peer = next(line for line in lines if "Peer + clinician team" in line)
     assert "involuntary holds ×0.5" in peer and "linkage to services ×8" in peer
     assert "the Peer support specialist's" in peer and "linkage to services ×1.25" in peer
+
+
+def test_assumptions_say_travel_comes_from_the_geography_and_skip_a_follow_up_only_team():
+    from helpers import ROOT
+    from sim.outputs.report import assumptions
+    from sim.scenario.loading import load_scenario
+
+    peer = dict(assumptions(load_scenario(ROOT / "scenarios" / "peer_embedded.yaml").to_dict()))
+    assert peer["Geography"].startswith("6 zones (share of calls: downtown 28%")
+    assert "mean travel 5–38 min from a base to a call" in peer["Geography"]
+    assert peer["Peer + clinician team: travel / on scene (min)"].startswith(
+        "turnout constant (value 2) + travel from the unit's base / lognormal")
+    assert not any(k.startswith("Peer follow-up team:") for k in peer)  # it makes follow-up visits only
+    assert "linkage to services ×1.25" in peer["Peer support specialist: effects (risk ratios)"]
+    # without geography, travel is the team's own distribution
+    plain = load_scenario(ROOT / "scenarios" / "peer_embedded.yaml").to_dict()
+    del plain["geography"]
+    for team in plain["teams"].values():
+        team.pop("turnout_min", None)
+    rows = dict(assumptions(plain))
+    assert "Geography" not in rows
+    assert rows["Police: travel / on scene (min)"].startswith("constant (value 0) / lognormal")

@@ -135,6 +135,16 @@ def dist_words(dist: dict) -> str:
     return f"{dist.get('dist', '')} ({params})"
 
 
+def _geography_words(geography) -> str:
+    """Zones with their shares of calls and the range of mean travel times between them."""
+    names = geography.zone_names
+    times = [t for a in names for b in names if (t := geography.mean_travel_min(a, b)) is not None]
+    zones = ", ".join(f"{name.replace('_', ' ')} {zone.share:.0%}" for name, zone in geography.zones.items())
+    spread = f", each call's travel varying around it (cv {geography.travel_cv:g})" if geography.travel_cv else ""
+    travel = (f"mean travel {min(times):.0f}–{max(times):.0f} min from a base to a call{spread}" if times else "")
+    return f"{len(names)} zones (share of calls: {zones}); {travel}; units start from their bases"
+
+
 def _pct(values: dict) -> str:
     return ", ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in values.items() if v) or "none"
 
@@ -159,10 +169,25 @@ def assumptions(sc: dict) -> list[tuple[str, str]]:
         scenario = Scenario.model_validate(sc)
     except ValueError:  # a results folder from an older version: show what it can
         scenario = None
-    for team_id, team in sc.get("teams", {}).items():
+    geography = scenario.geography if scenario is not None else None
+    if geography is not None:
+        rows.append(("Geography", _geography_words(geography)))
+    teams = sc.get("teams", {})
+    # teams that answer crisis calls (sent by a rule, or as another team's backup); a follow-up-only team
+    # has neither a time on scene for calls nor outcomes of its own, and its visits are described below
+    answering = {t for rule in sc.get("routing", []) for t in rule.get("send", [])}
+    answering |= {(team.get("backup") or {}).get("team") for team in teams.values()}
+    for team_id, team in teams.items():
         label = team.get("label") or team_id
-        rows.append((f"{label}: travel / on scene (min)",
-                     f"{dist_words(team.get('response_min', {}))} / {dist_words(team.get('on_scene_min', {}))}"))
+        if team_id not in answering:
+            continue
+        if geography is not None:
+            turnout = team.get("turnout_min")
+            travel = (f"turnout {dist_words(turnout)} + travel from the unit's base" if turnout else
+                      "travel from the unit's base")
+        else:
+            travel = dist_words(team.get("response_min", {}))
+        rows.append((f"{label}: travel / on scene (min)", f"{travel} / {dist_words(team.get('on_scene_min') or {})}"))
         if scenario is not None:
             chances = mix_average(scenario, team_id)
             force, injury = chances.pop("use_of_force"), chances.pop("injury")
