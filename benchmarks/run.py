@@ -663,7 +663,7 @@ def _tree_rss_mb(pid: int) -> tuple[float, float]:
     return own, total
 
 
-def run_process(cmd: list[str], sample_s: float = 0.05, cwd=ROOT, mark: str | None = None) -> dict:
+def run_process(cmd: list[str], sample_s: float | None = 0.05, cwd=ROOT, mark: str | None = None) -> dict:
     """Run a command to the end: wall time, CPU (it and its children), its own process's peak RSS
     (VmHWM) and the peak of its process tree's memory (summed Pss, sampled every `sample_s`).
     With `mark`, also the seconds until a line of its output first holds `mark` (`mark_s`; output
@@ -697,7 +697,8 @@ def run_process(cmd: list[str], sample_s: float = 0.05, cwd=ROOT, mark: str | No
             done.wait(sample_s)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    if sample_s is not None:  # None: time only (reading a big process tree's smaps every 50 ms costs ~0.3 s of a 4 s run)
+        sampler.start()
     if mark:
         err = proc.stderr.read()
         proc.wait()
@@ -708,7 +709,8 @@ def run_process(cmd: list[str], sample_s: float = 0.05, cwd=ROOT, mark: str | No
         out, err = proc.communicate()
         wall = time.perf_counter() - started
     done.set()
-    sampler.join()
+    if sample_s is not None:
+        sampler.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-2000:]}")
@@ -728,13 +730,15 @@ def measure_k(repeats: int) -> dict:
         bare, cs, cs_cpu, bare_cpu, help_s, loads, headline, no_charts = [], [], [], [], [], [], [], []
         calls = None
         for i in range(repeats):
-            b = run_process([sys.executable, str(ROOT / "benchmarks" / "bare_mmc.py"), str(MMC_CUSTOMERS), str(SEED)])
+            # timed without sampling memory (sample_s=None): that would load the bigger process tree more
+            b = run_process([sys.executable, str(ROOT / "benchmarks" / "bare_mmc.py"), str(MMC_CUSTOMERS), str(SEED)],
+                            sample_s=None)
             out = tmp / f"run{i}"
             c = run_process(_cli() + ["run", str(tmp / "mmc.yaml"), "-r", "1", "--workers", "1", "--out", str(out)],
-                            mark="Headline metrics")
+                            mark="Headline metrics", sample_s=None)
             headline.append(c["mark_s"])
             no_charts.append(run_process(_cli() + ["run", str(tmp / "mmc.yaml"), "-r", "1", "--workers", "1", "--out",
-                                                   str(tmp / f"bare-folder{i}"), "--no-charts"])["wall_s"])
+                                                   str(tmp / f"bare-folder{i}"), "--no-charts"], sample_s=None)["wall_s"])
             if calls is None:
                 import pandas as pd
 
@@ -745,7 +749,7 @@ def measure_k(repeats: int) -> dict:
             cs.append(c["wall_s"])
             cs_cpu.append(c["cpu_s"])
             loads.append(c["load_avg_1min"])
-            help_s.append(run_process(_cli() + ["--help"])["wall_s"])
+            help_s.append(run_process(_cli() + ["--help"], sample_s=None)["wall_s"])
         bare_rate = MMC_CUSTOMERS / median(bare)
         cs_rate = calls / median(cs)
         return {"k_calls": calls, "k_bare_wall_s": median(bare), "k_run_wall_s": median(cs),
