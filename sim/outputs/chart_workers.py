@@ -70,6 +70,8 @@ def _die_with(parent: int) -> None:
 
 def _helper(conn, n: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which ends the helper
+    # the parent's SIGTERM handler (the CLI's clean stop) is not this process's: `terminate()` ends it quietly
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         from . import plots  # noqa: F401  (the slow part, done while the model runs)
 
