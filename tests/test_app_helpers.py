@@ -145,3 +145,15 @@ def test_summary_names_clear_and_unclear_differences(results_dir):
                 assert f"{row['words']}: **{cell.change}** (95% CI {cell.change_interval})" in block
             elif cell.change:
                 assert row["words"][1:] in block.splitlines()[-1]
+
+
+def test_a_team_paid_by_its_roles_shows_that_cost_and_a_typed_cost_replaces_it(peer_raw):
+    fields = {f.path: f for f in editable_fields(peer_raw)}
+    cost = fields["teams.peer_team.cost_per_unit_hour"]
+    resolved = load_scenario(SCENARIOS / "peer_embedded.yaml").teams["peer_team"].cost_per_unit_hour
+    assert cost.value == resolved > 0 and "roles" in cost.help  # not 0: the members' pay
+    unchanged = check_edits(peer_raw, list(fields.values()), values(list(fields.values())))
+    assert unchanged.ok and unchanged.changes == {}
+    typed = check_edits(peer_raw, list(fields.values()),
+                        {**values(list(fields.values())), "teams.peer_team.cost_per_unit_hour": resolved + 13})
+    assert typed.ok and typed.scenario.teams["peer_team"].cost_per_unit_hour == resolved + 13

@@ -35,7 +35,9 @@ class Field:
     help: str = ""
 
 
-def _team_fields(team_id: str, team: Mapping[str, Any]) -> list[Field]:
+def _team_fields(team_id: str, team: Mapping[str, Any], cost: float | None = None) -> list[Field]:
+    """`cost`: the team's cost per unit-hour as the scenario resolves it (its members' roles' pay when the
+    file does not set one), shown instead of 0 for a team whose cost comes from its roles."""
     group = team.get("label") or team_id
     base = f"teams.{team_id}"
     out: list[Field] = []
@@ -52,8 +54,11 @@ def _team_fields(team_id: str, team: Mapping[str, Any]) -> list[Field]:
             ]
     else:
         out.append(Field(f"{base}.units", "Units around the clock", group, "int", team.get("units", 0)))
+    from_roles = "cost_per_unit_hour" not in team and bool(team.get("members")) and cost is not None
     out.append(Field(f"{base}.cost_per_unit_hour", "Cost per staffed unit-hour", group, "number",
-                     team.get("cost_per_unit_hour", 0.0)))
+                     cost if from_roles else team.get("cost_per_unit_hour", 0.0),
+                     "The sum of its members' hourly pay (their roles); a value typed here replaces it."
+                     if from_roles else ""))
     scene = team.get("on_scene_min", {})
     for key in ("mean", "value"):
         if key in scene:
@@ -91,8 +96,12 @@ def editable_fields(raw: Mapping[str, Any]) -> list[Field]:
     """The fields the page offers for a scenario's plain data (`extends` merged)."""
     out = [Field("demand.crisis_calls_per_day", "Crisis calls per day", "City", "number",
                  raw["demand"]["crisis_calls_per_day"], "First-time crises; repeat crises come on top.")]
+    try:
+        costs = {t: team.cost_per_unit_hour for t, team in Scenario.model_validate(raw).teams.items()}
+    except (ValueError, TypeError):  # the page shows the file's own values; its errors come from the checks
+        costs = {}
     for team_id, team in raw.get("teams", {}).items():
-        out += _team_fields(team_id, team)
+        out += _team_fields(team_id, team, costs.get(team_id))
     out += _routing_fields(raw)
     return out
 
