@@ -442,7 +442,12 @@ def print_outcome_tables(s) -> None:
         if s.triage.recognised:
             console.print("  recognised at intake: " + ", ".join(f"{k} {v:.0%}" for k, v in s.triage.recognised.items())
                           + f"; the rest go to {' → '.join(s.unrecognised_send())}", highlight=False)
+    answering = s.answering_teams()
     for name, team in s.teams.items():
+        if name not in answering:
+            console.print(f"{name}: makes follow-up visits only (no crisis calls of its own, so no outcome table)",
+                          highlight=False)
+            continue
         table = Table(title=f"{name}: outcomes (%) by call type and true risk", title_justify="left",
                       show_edge=False, box=None, pad_edge=False)
         for col in ("call type", "risk", *(short[k] for k in OUTCOME_KEYS), "units"):

@@ -204,3 +204,14 @@ def test_console_tables_show_money_of_a_million_or_more_in_millions():
     assert interval(120_000, 110_000, 130_000, "cost_total", short=True) == "120,000 [110,000, 130,000]"
     assert interval(25_444_317, 25_300_825, 25_587_809, "cost_total") == "25,444,317 [25,300,825, 25,587,809]"
     assert interval(0.5, 0.4, 0.6, "fallback_share", short=True) == "50.0% [40.0%, 60.0%]"
+
+
+def test_check_gives_no_outcome_table_to_a_follow_up_only_team():
+    from sim.scenario.loading import load_scenario
+
+    peer = ROOT / "scenarios" / "peer_embedded.yaml"
+    assert load_scenario(peer).answering_teams() == ["police", "peer_team"]
+    result = CliRunner().invoke(app, ["check", str(peer)])
+    assert result.exit_code == 0, result.output
+    assert "peer_team: outcomes (%)" in result.output and "peer_follow_up: outcomes (%)" not in result.output
+    assert "peer_follow_up: makes follow-up visits only" in result.output

@@ -175,8 +175,11 @@ def assumptions(sc: dict) -> list[tuple[str, str]]:
     teams = sc.get("teams", {})
     # teams that answer crisis calls (sent by a rule, or as another team's backup); a follow-up-only team
     # has neither a time on scene for calls nor outcomes of its own, and its visits are described below
-    answering = {t for rule in sc.get("routing", []) for t in rule.get("send", [])}
-    answering |= {(team.get("backup") or {}).get("team") for team in teams.values()}
+    if scenario is not None:
+        answering = set(scenario.answering_teams())
+    else:
+        answering = {t for rule in sc.get("routing", []) for t in rule.get("send", [])}
+        answering |= {(team.get("backup") or {}).get("team") for team in teams.values()}
     for team_id, team in teams.items():
         label = team.get("label") or team_id
         if team_id not in answering:

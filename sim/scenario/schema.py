@@ -647,6 +647,15 @@ class Scenario(Strict):
             return list(self.triage.unrecognised_send)
         return [self.police_team()]
 
+    def answering_teams(self) -> list[str]:
+        """Teams that answer crisis calls (in the file's order): sent by a routing rule or by triage's route for
+        calls it does not recognise, or another team's backup. The others make follow-up visits only."""
+        named = {t for rule in self.routing for t in rule.send}
+        named |= {team.backup.team for team in self.teams.values() if team.backup is not None}
+        if self.triage is not None and any(v < 1 for v in self.triage.recognised.values()):
+            named |= set(self.unrecognised_send())
+        return [t for t in self.teams if t in named]
+
     def other_calls_team(self) -> str | None:
         other = self.demand.other_police_calls
         if other is not None and other.team is not None:
