@@ -61,6 +61,8 @@ def test_report_tells_the_whole_story(report):
     assert "Peer team → Police patrol (next team after 10 min waiting)" in html
     assert "lognormal (mean 14, sd 7)" in html and "peer_embedded.yaml" in html
     assert 'name="viewport"' in html  # readable on a phone
+    # each chart's words are its drawer's whole first sentence, not a line cut at a comma
+    assert "a co-responder, police, by phone, or unserved, per scenario." in html
 
 
 def test_report_command_refuses_a_folder_without_results(tmp_path):

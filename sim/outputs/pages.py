@@ -33,3 +33,9 @@ def write_page(folder: str | Path, html: str) -> Path:
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def chart_summary(draw) -> str:
+    """A chart drawer's first docstring paragraph on one line: the words under the chart in the report
+    (its first line alone cut sentences that run on)."""
+    return " ".join((draw.__doc__ or "").strip().split("\n\n")[0].split())

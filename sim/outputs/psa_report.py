@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .pages import png_src, render_page, write_page
+from .pages import chart_summary, png_src, render_page, write_page
 from .psa_plots import PSA_CHARTS, draw_psa
 from .psa_results import load_psa
 from .psa_words import how_sure, top_driver
-
 
 
 def _dist_words(d: dict) -> str:
@@ -37,7 +36,7 @@ def render_psa_report(psa: dict) -> str:
     for stem, title, draw in PSA_CHARTS:
         png = psa["folder"] / "figures" / f"{stem}.png"
         if png.exists():
-            charts.append({"title": title, "what": (draw.__doc__ or "").strip().splitlines()[0],
+            charts.append({"title": title, "what": chart_summary(draw),
                            "src": png_src(png)})
     inputs = [{"key": i["key_path"], "label": i.get("label") or i["key_path"], "dist": _dist_words(i["distribution"]),
                "scenarios": ", ".join(labels.get(s, s) for s in i["scenarios"])} for i in man["uncertain_inputs"]]

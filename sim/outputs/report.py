@@ -20,7 +20,7 @@ from ..scenario.schema import Scenario, Team
 from . import adds_chart
 from .formatting import MINUS, fmt, interval
 from .givens import givens, ratio_words
-from .pages import REPORT_FILE, png_src, render_page, write_page  # noqa: F401 (REPORT_FILE: the app reads it from here)
+from .pages import REPORT_FILE, chart_summary, png_src, render_page, write_page  # noqa: F401 (REPORT_FILE: the app reads it from here)
 from .plots import CHARTS, DAYS_PER_YEAR, EXTRA_CHARTS, ZONE_CHARTS, draw_all, get_style
 from .results import SavedResults, load_results
 
@@ -283,7 +283,7 @@ def _embedded_charts(folder: Path) -> list[dict]:
         png = folder / "figures" / f"{chart.stem}.png"
         if png.exists():
             charts.append({"title": chart.title, "stem": chart.stem, "src": png_src(png),
-                           "what": (chart.draw.__doc__ or "").strip().splitlines()[0]})
+                           "what": chart_summary(chart.draw)})
     return charts + _what_each_adds(folder)
 
 
