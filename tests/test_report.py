@@ -216,6 +216,7 @@ def test_assumptions_say_travel_comes_from_the_geography_and_skip_a_follow_up_on
         "turnout constant (value 2) + travel from the unit's base / lognormal")
     assert not any(k.startswith("Peer follow-up team:") for k in peer)  # it makes follow-up visits only
     assert "linkage to services ×1.25" in peer["Peer support specialist: effects (risk ratios)"]
+    assert peer["Call types"].endswith("IDD 5%") and "ED transport" in peer["Police: outcomes (over the call mix)"]
     # without geography, travel is the team's own distribution
     plain = load_scenario(ROOT / "scenarios" / "peer_embedded.yaml").to_dict()
     del plain["geography"]

@@ -65,6 +65,16 @@ def interval(mean: float, low: float, high: float, metric_or_unit: str, diff: bo
     return f"{fmt(mean, metric_or_unit, diff, minus, millions)} [{lo}, {hi}]"
 
 
+ACRONYMS = frozenset({"idd", "ed", "er", "ems", "emt", "cit", "cad", "dui", "ptsd", "sud"})
+"""Words in identifiers that readers write in capitals (`idd` -> IDD, `ed_transport` -> ED transport)."""
+
+
+def id_words(name: str) -> str:
+    """An identifier from a scenario (call type, outcome, zone) as words: underscores to spaces, acronyms
+    in capitals (ACRONYMS); everything else as written."""
+    return " ".join(w.upper() if w.lower() in ACRONYMS else w for w in str(name).split("_"))
+
+
 def compact(value: float, minus: str = MINUS) -> str:
     """A large number in few characters for chart labels: 1.23 M, 45 k, 950."""
     if value is None or not math.isfinite(value):

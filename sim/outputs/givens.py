@@ -10,6 +10,7 @@ into those sentences, naming each ratio, so a reader never mistakes an input for
 
 from __future__ import annotations
 
+from .formatting import id_words
 from .results import SavedResults
 
 EFFECT_WORDS = {
@@ -45,7 +46,7 @@ def _team_givens(sc: dict, team_id: str, team: dict) -> list[str]:
         parts.append("ratios to police " + ", ".join(ratios))
     for call_type, effects in (team.get("effects_by_type") or {}).items():
         if ratio_words(effects):
-            parts.append(f"on {call_type.replace('_', ' ')} calls " + ", ".join(ratio_words(effects)))
+            parts.append(f"on {id_words(call_type)} calls " + ", ".join(ratio_words(effects)))
     roles = sc.get("roles") or {}
     for member in team.get("members") or []:
         role = roles.get(member) or {}

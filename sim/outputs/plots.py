@@ -31,7 +31,7 @@ from ..analysis.stats import t_interval
 from ..errors import ScenarioError
 from . import captions as _captions
 from .captions import money_unit
-from .formatting import MINUS, axis_number, compact, fmt, interval
+from .formatting import MINUS, axis_number, compact, fmt, id_words, interval
 from .identity import RESPONDERS
 from .results import SavedResults, load_results
 from .style import (
@@ -166,7 +166,7 @@ def _finish(fig: Figure, results: SavedResults, style: Style, title: str, out_di
 
 
 def _type_words(results: SavedResults, call_type: str) -> str:
-    return "IDD calls" if call_type == "idd" else f"{call_type.replace('_', ' ')} calls"
+    return f"{id_words(call_type)} calls"
 
 
 def _scenario_legend(ax, ink: Ink, style: Style) -> None:

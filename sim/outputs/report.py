@@ -18,7 +18,7 @@ from ..analysis.catalogue import HEADLINE_METRICS
 from ..scenario.outcomes import mix_average
 from ..scenario.schema import Scenario, Team
 from . import adds_chart
-from .formatting import MINUS, fmt, interval
+from .formatting import MINUS, fmt, id_words, interval
 from .givens import givens, ratio_words
 from .pages import REPORT_FILE, chart_summary, png_src, render_page, write_page  # noqa: F401 (REPORT_FILE: the app reads it from here)
 from .plots import CHARTS, DAYS_PER_YEAR, EXTRA_CHARTS, ZONE_CHARTS, draw_all, get_style
@@ -114,7 +114,7 @@ def routing_words(scenario: dict) -> list[str]:
     lines = []
     for rule in scenario.get("routing", []):
         match = rule.get("match", {})
-        types = ", ".join(t.replace("_", " ") for t in match.get("call_type", []))
+        types = ", ".join(id_words(t) for t in match.get("call_type", []))
         risk = f"{'/'.join(match['risk'])}-risk " if match.get("risk") else ""
         if not types:
             types = "all" if not risk else "(every type)"
@@ -139,14 +139,14 @@ def _geography_words(geography) -> str:
     """Zones with their shares of calls and the range of mean travel times between them."""
     names = geography.zone_names
     times = [t for a in names for b in names if (t := geography.mean_travel_min(a, b)) is not None]
-    zones = ", ".join(f"{name.replace('_', ' ')} {zone.share:.0%}" for name, zone in geography.zones.items())
+    zones = ", ".join(f"{id_words(name)} {zone.share:.0%}" for name, zone in geography.zones.items())
     spread = f", each call's travel varying around it (cv {geography.travel_cv:g})" if geography.travel_cv else ""
     travel = (f"mean travel {min(times):.0f}–{max(times):.0f} min from a base to a call{spread}" if times else "")
     return f"{len(names)} zones (share of calls: {zones}); {travel}; units start from their bases"
 
 
 def _pct(values: dict) -> str:
-    return ", ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in values.items() if v) or "none"
+    return ", ".join(f"{id_words(k)} {v:.0%}" for k, v in values.items() if v) or "none"
 
 
 def assumptions(sc: dict) -> list[tuple[str, str]]:
@@ -207,7 +207,7 @@ def assumptions(sc: dict) -> list[tuple[str, str]]:
         rows.append(("Calls resolved by phone: follow-up", follow_up_words(sc, sc["follow_up_phone"])))
     for role_id, role in sc.get("roles", {}).items():
         words = ratio_words(role.get("effects")) + [
-            f"{w} on {t.replace('_', ' ')} calls" for t, e in (role.get("effects_by_type") or {}).items()
+            f"{w} on {id_words(t)} calls" for t, e in (role.get("effects_by_type") or {}).items()
             for w in ratio_words(e)]
         if words:
             rows.append((f"{role.get('label') or role_id}: effects (risk ratios)", ", ".join(words)))
@@ -220,9 +220,9 @@ def _costs_words(costs: dict) -> str:
     parts = []
     for event, item in costs.items():
         if isinstance(item, dict) and item.get("cost"):
-            parts.append(f"{event.replace('_', ' ')} {item['cost']:,.0f} ({item.get('payer', '').replace('_', ' ')})")
+            parts.append(f"{id_words(event)} {item['cost']:,.0f} ({item.get('payer', '').replace('_', ' ')})")
         elif isinstance(item, (int, float)) and item and event != "police_hour_value":
-            parts.append(f"{event.replace('_', ' ')} {item:,.0f}")
+            parts.append(f"{id_words(event)} {item:,.0f}")
     if costs.get("police_hour_value"):
         parts.append(f"police time valued at {costs['police_hour_value']:,.0f} an hour")
     return ", ".join(parts) or "none"
