@@ -876,10 +876,14 @@ def plan(
             console.print(f"Schedule (paste under teams.{team}):", highlight=False)
             console.print(shifts_text(result.shifts(), result.bases()).rstrip(), highlight=False)
         if result.station_check is not None:
+            from .analysis.targets import parse_metric
+            from .outputs.formatting import fmt
+
             for row in result.station_check.to_dict("records"):
+                name = parse_metric(row["metric"]).metric
                 console.print(f"Planned bases against the scenario's, same shifts: {row['metric']} "
-                              f"{row['planned_bases']:.3g} against {row['scenario_bases']:.3g} (difference "
-                              f"{row['difference']:+.3g} [{row['difference_ci_low']:+.3g}, {row['difference_ci_high']:+.3g}], "
+                              f"{fmt(row['planned_bases'], name)} against {fmt(row['scenario_bases'], name)} "
+                              f"(difference {_ci_text(row['difference'], row['difference_ci_low'], row['difference_ci_high'], name, diff=True)}, "
                               f"{row['replications']} paired replications)", highlight=False)
         for row in result.confirmation_table().to_dict("records"):
             values = "; ".join(f"{t} {_ci_text(row[f'{t} mean'], row[f'{t} ci_low'], row[f'{t} ci_high'], t.ref.metric)}"

@@ -43,6 +43,11 @@ def test_the_search_answer_is_rerun_on_fresh_seeds_and_judged_once():
     assert (mean, lo, hi) == (row[f"{TARGET} mean"], row[f"{TARGET} ci_low"], row[f"{TARGET} ci_high"])
     assert CLAIM in result.message() and "confirmed with fresh replications" in result.message()
     assert "95% confidence" not in result.message()
+    # the answer's value in the metric's own format, as the tables show it (a share as a percentage)
+    from sim.analysis.numbers import interval
+
+    shown = f"eligible_reached_share[crew] {interval(mean, lo, hi, 'eligible_reached_share', short=True)}"
+    assert shown in result.message() and "%" in shown
 
 
 def test_an_answer_that_fails_confirmation_moves_up_the_ladder(monkeypatch):

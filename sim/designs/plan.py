@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.budget import WEEKS_PER_YEAR, fixed_cost_per_year, team_cost_per_year, unit_hour_cost
+from ..analysis.numbers import interval
 from ..analysis.queueing import HOURS_PER_WEEK, HourlyLoad, hourly_load
 from ..analysis.stations import StationModel
 from ..analysis.stats import t_interval
@@ -545,7 +546,7 @@ class PlanResult:
             return f"No schedule tried has 95% intervals within {targets} ({self.runs} replications simulated)."
         first = q.targets[0]
         mean, lo, hi, _v = self.target_values(self.answer)[str(first)]
-        reach = f"{first.ref} {_num(mean)} [{_num(lo)}, {_num(hi)}]"
+        reach = f"{first.ref} {_ci(mean, lo, hi, first.ref.metric)}"
         fixed = f"the fixed {q.fixed_cost:,.0f} included; " if q.fixed_cost else ""
         if self.met:
             moved = ("" if self.search_answer in (None, self.answer) else
@@ -556,8 +557,9 @@ class PlanResult:
                 f"within it costs {s.cost:,.0f} a year ({fixed}{reach}, simulated; {self.runs} replications).")
 
 
-def _num(x: float) -> str:
-    return f"{x:.3f}" if abs(x) < 10 else f"{x:.1f}"
+def _ci(mean: float, lo: float, hi: float, metric: str) -> str:
+    """`53.5% [51.4%, 55.6%]`: in the metric's own format (the catalogue's unit), as every table shows it."""
+    return interval(mean, lo, hi, metric, short=True)
 
 
 def _shift_text(shift: dict) -> str:
