@@ -546,7 +546,7 @@ class PlanResult:
             return f"No schedule tried has 95% intervals within {targets} ({self.runs} replications simulated)."
         first = q.targets[0]
         mean, lo, hi, _v = self.target_values(self.answer)[str(first)]
-        reach = f"{first.ref} {_ci(mean, lo, hi, first.ref.metric)}"
+        reach = f"{first.ref} {interval(mean, lo, hi, first.ref.metric, short=True)}"  # as the tables show it
         fixed = f"the fixed {q.fixed_cost:,.0f} included; " if q.fixed_cost else ""
         if self.met:
             moved = ("" if self.search_answer in (None, self.answer) else
@@ -555,11 +555,6 @@ class PlanResult:
                     f"({fixed}{reach}, simulated; {how}{moved}; {self.runs} replications).")
         return (f"No schedule within the budget of {q.budget:,.0f} has 95% intervals within {targets}; the best "
                 f"within it costs {s.cost:,.0f} a year ({fixed}{reach}, simulated; {self.runs} replications).")
-
-
-def _ci(mean: float, lo: float, hi: float, metric: str) -> str:
-    """`53.5% [51.4%, 55.6%]`: in the metric's own format (the catalogue's unit), as every table shows it."""
-    return interval(mean, lo, hi, metric, short=True)
 
 
 def _shift_text(shift: dict) -> str:

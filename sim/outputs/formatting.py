@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ..analysis.catalogue import metric
-from ..analysis.numbers import MINUS, _digits, _unit, fmt, interval  # noqa: F401  (one formatter; re-exported)
+from ..analysis.numbers import MINUS, _unit, fmt, interval  # noqa: F401  (fmt, interval: one formatter, re-exported)
 
 ACRONYMS = frozenset({"idd", "ed", "er", "ems", "emt", "cit", "cad", "dui", "ptsd", "sud"})
 """Words in identifiers that readers write in capitals (`idd` -> IDD, `ed_transport` -> ED transport)."""

@@ -173,13 +173,9 @@ def assumptions(sc: dict) -> list[tuple[str, str]]:
     if geography is not None:
         rows.append(("Geography", _geography_words(geography)))
     teams = sc.get("teams", {})
-    # teams that answer crisis calls (sent by a rule, or as another team's backup); a follow-up-only team
-    # has neither a time on scene for calls nor outcomes of its own, and its visits are described below
-    if scenario is not None:
-        answering = set(scenario.answering_teams())
-    else:
-        answering = {t for rule in sc.get("routing", []) for t in rule.get("send", [])}
-        answering |= {(team.get("backup") or {}).get("team") for team in teams.values()}
+    # a follow-up-only team has neither a time on scene for calls nor outcomes of its own (its visits are
+    # described below); a folder from an older version that no longer validates shows every team
+    answering = set(scenario.answering_teams()) if scenario is not None else set(teams)
     for team_id, team in teams.items():
         label = team.get("label") or team_id
         if team_id not in answering:
