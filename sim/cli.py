@@ -22,7 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from .errors import Interrupted, OutputError, RunFailed, ScenarioError
+from .errors import Interrupted, OutputError, RunFailed, ScenarioError, stop
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Simulate crisis response with police, co-responder and peer-embedded teams.")
@@ -975,7 +975,7 @@ def _stop(signum, frame) -> None:
     # a second signal while cleaning up must not interrupt the clean-up
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise Interrupted(signum)
+    stop(signum)
 
 
 @app.command("app")
@@ -1145,9 +1145,22 @@ def main() -> None:
     try:
         app(prog_name="crisis-sim")
     except Interrupted as exc:
-        name = signal.Signals(exc.signum).name
-        err_console.print(f"stopped by {name}: workers stopped, nothing written", highlight=False)
+        err_console.print(stopped_words(exc.signum), highlight=False)
         sys.exit(exc.exit_code)
+    finally:
+        # the command is over: a signal while the interpreter exits would end it by the signal, with no word
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def stopped_words(signum: int) -> str:
+    """The one line a stopped command prints: what was left behind, if anything."""
+    name = signal.Signals(signum).name
+    results = sys.modules.get("sim.outputs.results")  # not imported: nothing was written
+    written = getattr(results, "WRITTEN", [])
+    if written:
+        return f"stopped by {name} after the results were written to {written[-1]}"
+    return f"stopped by {name}: workers stopped, nothing written"
 
 
 if __name__ == "__main__":

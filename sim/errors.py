@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import reprlib
+from typing import Iterator
 
 
 class ScenarioError(Exception):
@@ -65,6 +67,32 @@ class Interrupted(BaseException):
     @property
     def exit_code(self) -> int:
         return 128 + self.signum
+
+
+_held = {"depth": 0, "signum": None}
+
+
+@contextlib.contextmanager
+def stops_held() -> Iterator[None]:
+    """A stop (`stop(signum)`, what the command line's SIGINT and SIGTERM handler calls) that comes
+    inside this block waits until the block ends, then stops the command as usual: for steps that
+    must finish together once begun (a finished results folder put in place and recorded)."""
+    _held["depth"] += 1
+    try:
+        yield
+    finally:
+        _held["depth"] -= 1
+        if not _held["depth"] and _held["signum"] is not None:
+            signum, _held["signum"] = _held["signum"], None
+            raise Interrupted(signum)
+
+
+def stop(signum: int) -> None:
+    """Stop the command (raise Interrupted), or as soon as a `stops_held` block ends."""
+    if _held["depth"]:
+        _held["signum"] = signum
+        return
+    raise Interrupted(signum)
 
 
 _SHORT = reprlib.Repr()

@@ -8,24 +8,24 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import signal
 import threading
 import time
+import traceback
+from multiprocessing import connection
 from typing import Any, Callable, Sequence
+
+from ..processes import die_with_parent
 
 OnDone = Callable[[int], None]
 
 
 def _ignore_sigint() -> None:
-    # Ctrl-C goes to the parent, which then stops the whole pool at once; SIGTERM (what the
-    # parent's pool.terminate sends) ends a worker quietly, whatever handler it inherited.
+    # Ctrl-C goes to the parent, which then stops every worker at once; SIGTERM (what the
+    # parent sends to stop a worker) ends it quietly, whatever handler it inherited.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _indexed(args):
-    fn, i, job = args
-    return i, fn(job)
 
 
 def run_serial(fn: Callable, jobs: Sequence, on_done: OnDone | None = None) -> list:
@@ -46,23 +46,125 @@ def _start_method() -> str:
     return "spawn"
 
 
+class RemoteTraceback(Exception):
+    """Where a worker's error came from: its traceback, attached as the error's cause."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _serve(conn, fn: Callable, parent: int) -> None:
+    """A worker: run each job the parent sends, one at a time, and send back (index, ok, value)."""
+    _ignore_sigint()
+    die_with_parent(parent)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        i, job = task
+        try:
+            reply = (i, True, fn(job))
+        except BaseException as exc:  # noqa: BLE001  (sent back whole; the parent raises it)
+            reply = (i, False, (exc, traceback.format_exc()))
+        try:
+            conn.send(reply)
+        except OSError:  # the parent has gone
+            return
+        except Exception as exc:  # noqa: BLE001  (it would not pickle; nothing was sent yet)
+            what = "its result" if reply[1] else f"its error ({type(reply[2][0]).__name__}: {reply[2][0]})"
+            failure = RuntimeError(f"job {i + 1} could not send back {what}: {type(exc).__name__}: {exc}")
+            with contextlib.suppress(OSError):
+                conn.send((i, False, (failure, traceback.format_exc())))
+
+
 def run_processes(fn: Callable, jobs: Sequence, workers: int, on_done: OnDone | None = None) -> list:
-    """Run jobs in `workers` local processes."""
+    """Run jobs in `workers` local processes, each handed one job at a time through its own pipe.
+
+    Not multiprocessing.Pool: when a run is stopped (Ctrl-C, SIGTERM, an error) its terminate()
+    can wait forever on a worker ended halfway through sending a result (CPython issues 78178,
+    96995, both open). Here no lock is shared between processes, so stopping is ending each
+    worker and waiting for it. A worker that dies (killed, out of memory) fails the run with
+    RunFailed instead of leaving it waiting.
+    """
+    from ..errors import RunFailed
+
     ctx = multiprocessing.get_context(_start_method())
+    todo = list(enumerate(jobs))[::-1]
     results: list[Any] = [None] * len(jobs)
-    pool = ctx.Pool(processes=min(workers, max(len(jobs), 1)), initializer=_ignore_sigint)
+    pool: list[list] = []  # [process, connection, index of the job it runs or None]
+    stopping = False
     try:
-        for i, result in pool.imap_unordered(_indexed, [(fn, i, job) for i, job in enumerate(jobs)], chunksize=1):
-            results[i] = result
-            if on_done:
-                on_done(1)
-        pool.close()
+        for _ in range(min(workers, max(len(jobs), 1))):
+            ours, theirs = ctx.Pipe()
+            proc = ctx.Process(target=_serve, args=(theirs, fn, os.getpid()), daemon=True)
+            proc.start()
+            theirs.close()
+            pool.append([proc, ours, None])
+
+        def hand(worker: list) -> None:
+            if todo:
+                i, job = todo.pop()
+                worker[1].send((i, job))
+                worker[2] = i
+
+        for worker in pool:
+            hand(worker)
+        while busy := [w for w in pool if w[2] is not None]:
+            ready = set(connection.wait([w[1] for w in busy] + [w[0].sentinel for w in busy]))
+            for worker in busy:
+                proc, conn, i = worker
+                if conn in ready:
+                    try:
+                        done, ok, value = conn.recv()
+                    except (EOFError, OSError):
+                        proc.join(timeout=1)
+                        raise RunFailed(_died(i, proc.exitcode, len(jobs))) from None
+                    if not ok:
+                        exc, remote = value
+                        exc.__cause__ = RemoteTraceback(remote)
+                        raise exc
+                    results[done] = value
+                    worker[2] = None
+                    if on_done:
+                        on_done(1)
+                    hand(worker)
+                elif proc.sentinel in ready:
+                    proc.join(timeout=1)
+                    raise RunFailed(_died(i, proc.exitcode, len(jobs)))
     except BaseException:
-        pool.terminate()
+        stopping = True
+        for proc, _, _ in pool:
+            proc.terminate()  # SIGTERM: a worker ends at once, whatever it is doing
         raise
     finally:
-        pool.join()
+        for proc, conn, _ in pool:
+            if not stopping:
+                with contextlib.suppress(OSError):
+                    conn.send(None)
+            conn.close()
+        for proc, _, _ in pool:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
     return results
+
+
+def _died(i: int, exitcode: int | None, n: int) -> str:
+    how = f"exit code {exitcode}" if exitcode is None or exitcode >= 0 else f"killed by {_signal_name(-exitcode)}"
+    hint = " (the system may have run out of memory: try fewer --workers)" if exitcode == -signal.SIGKILL else ""
+    return (f"a worker process ended while running job {i + 1} of {n} ({how}){hint}; the run stopped "
+            "and nothing was written")
+
+
+def _signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
 
 
 DASK_TIMEOUT_S = 60.0

@@ -24,6 +24,8 @@ import threading
 import traceback
 from pathlib import Path
 
+from ..processes import die_with_parent
+
 
 HELPERS_UP_TO_CALLS = 500_000
 """Beyond this many simulated calls (the run's estimate), the helpers are let go as soon as it is
@@ -55,19 +57,6 @@ def _draw_share(job, k: int, n: int) -> tuple:
         return ("error", f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
 
-def _die_with(parent: int) -> None:
-    """Let the kernel end this process when its parent ends (Linux), so a share never outlives a
-    helper that was stopped (Ctrl-C, a long run letting it go)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:  # the parent ended before that took effect
-        os._exit(1)
-
-
 def _helper(conn, n: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which ends the helper
     # the parent's SIGTERM handler (the CLI's clean stop) is not this process's: `terminate()` ends it quietly
@@ -84,7 +73,7 @@ def _helper(conn, n: int) -> None:
             pid = os.fork()
             if pid == 0:
                 os.close(read)
-                _die_with(me)
+                die_with_parent(me)
                 with os.fdopen(write, "wb") as out:
                     pickle.dump(_draw_share(job, k, n), out)
                 os._exit(0)

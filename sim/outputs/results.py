@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 
 from ..analysis.stats import with_zone
-from ..errors import OutputError, ScenarioError
+from ..errors import OutputError, ScenarioError, stops_held
 from ..scenario.schema import Scenario
 
 RESULT_MARKER = "manifest.json"
@@ -278,7 +278,7 @@ def write_atomically(out: str | Path | None, default: Path, fill) -> Path:
     explicit = out is not None
     final = Path(out) if explicit else default
     check_out_dir(final if explicit else None)
-    into_empty = final.is_dir()
+    into_empty = explicit and final.is_dir()  # an empty --out (a mount point); a default name in use gets a suffix
     tag = f"partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp = final / f".{tag}" if into_empty else final.parent / f".{final.name}.{tag}"
     try:
@@ -290,15 +290,21 @@ def write_atomically(out: str | Path | None, default: Path, fill) -> Path:
     try:
         fill(tmp)
         _seal(tmp)
-        if into_empty:
-            return _move_contents(tmp, final)
-        return _move_into_place(tmp, final, explicit)
+        with stops_held():  # put in place and recorded together, or neither
+            done = _move_contents(tmp, final) if into_empty else _move_into_place(tmp, final, explicit)
+            WRITTEN.append(done)
+        return done
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise OutputError(f"could not write the results to {final}: {exc.strerror or exc}; nothing was kept") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+WRITTEN: list[Path] = []
+"""The results folders this process has put in place: a command stopped (Ctrl-C) after writing
+one says so, instead of "nothing written"."""
 
 
 def _move_contents(tmp: Path, final: Path) -> Path:
