@@ -79,6 +79,16 @@ def test_check_prints_load_and_warning(tmp_yaml):
     assert "warning" not in base.output and "offered load police" in base.output
 
 
+def test_check_words_a_load_that_is_the_same_every_hour_once():
+    """A follow-up team's visits are spread evenly over its hours: one figure, not a peak and a low
+    at the same hour ("highest 75% (mon 09:00), lowest 75% (mon 09:00)")."""
+    out = CliRunner().invoke(app, ["check", str(SCENARIOS / "peer_embedded.yaml")]).output
+    line = next(x for x in out.splitlines() if "offered load peer_follow_up" in x)
+    assert "in every hour on shift (its follow-up visits, spread evenly" in line and "highest" not in line
+    police = next(x for x in out.splitlines() if "offered load police" in x)
+    assert "highest" in police and "lowest" in police
+
+
 def test_load_reads_travel_from_geography_as_the_nearest_base():
     # two zones 10 min apart (5 within), all units in zone a, turnout 1: a call in a takes 1 + 5,
     # a call in b 1 + 10, so travel is 0.7 × 6 + 0.3 × 11 = 7.5 min on top of 60 on scene
