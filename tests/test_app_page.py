@@ -64,6 +64,18 @@ def test_every_page_renders(given):
     assert any("No results folder" in i.value for i in at.info), "How sure? says there is nothing yet"
 
 
+def test_open_results_says_what_is_wrong_with_a_damaged_folder(given):
+    """A results folder whose manifest was cut short is named with what is wrong, not a traceback."""
+    damaged = given["results"] / "cut" / "20261127-120000"
+    damaged.mkdir(parents=True)
+    (damaged / "manifest.json").write_text('{"kind": "run", "scenarios": [{"na')
+    at = app_test().run()
+    at.switch_page("pages/open_results.py").run()
+    no_exceptions(at)
+    assert any("manifest.json is damaged" in e.value and "rerun the command" in e.value for e in at.error), \
+        [e.value for e in at.error]
+
+
 def test_invalid_edit_shows_the_check_message_and_disables_run(given):
     at = app_test().run()
     at.text_input(key="edit:peer_embedded_copy:teams.peer_team.shifts[0].end").set_value("08:00").run()

@@ -122,6 +122,12 @@ def _unsealed_empty_metrics(folder: Path):
     (folder / "metrics.csv").write_text("")
 
 
+def _manifest_key_renamed(folder: Path):
+    """A manifest edited by hand: still JSON, still an object, its files all there, but "seed" misspelt."""
+    path = folder / "manifest.json"
+    path.write_text(path.read_text().replace('"seed"', '"sed"'))
+
+
 def _partial_name(folder: Path):
     """What a killed run leaves: a hidden `.NAME.partial-PID-HEX` (reached here through a link)."""
     hidden = folder.parent / ".results.partial-999999-abcdef12"
@@ -188,6 +194,8 @@ CASES = [
     folder_case("no manifest", _remove("manifest.json"), "manifest.json"),
     folder_case("manifest truncated", _truncate("manifest.json", 40), "manifest.json"),
     folder_case("manifest not an object", _write("manifest.json", "[1, 2]"), "manifest.json"),
+    folder_case("manifest edited by hand", _manifest_key_renamed, "was changed after the folder was written"),
+    folder_case("manifest edited by hand, rerun", _manifest_key_renamed, "was changed after the folder was written", "rerun"),
     folder_case("metrics.csv missing", _remove("metrics.csv"), "metrics.csv"),
     folder_case("metrics.csv truncated", _truncate("metrics.csv"), "metrics.csv", "plot"),
     folder_case("summary.csv empty", _write("summary.csv", ""), "summary.csv"),

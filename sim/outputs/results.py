@@ -205,12 +205,20 @@ def _seal(folder: Path) -> None:
         if file.is_file() and rel not in _UNSEALED and not rel.startswith("figures/"):
             files[rel] = file.stat().st_size
     info["files"] = files
+    info["manifest_sha256"] = _manifest_digest(info)
     path.write_text(json.dumps(info, indent=2) + "\n")
 
 
+def _manifest_digest(info: dict) -> str:
+    """A checksum of the manifest's own content (not its layout), so an edited manifest is recognised."""
+    content = {k: v for k, v in info.items() if k != "manifest_sha256"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
 def read_manifest(folder: str | Path) -> dict:
-    """A results folder's manifest after checking the folder is whole: every data file the
-    manifest lists is there with its recorded size (or ScenarioError naming what is wrong)."""
+    """A results folder's manifest after checking the folder is whole: the manifest is as it was
+    sealed, and every data file it lists is there with its recorded size (or ScenarioError naming
+    what is wrong). Folders sealed before the manifest's own checksum existed are checked by size."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ScenarioError(f"{folder} is not a folder" if folder.exists() else f"{folder} does not exist")
@@ -224,6 +232,9 @@ def read_manifest(folder: str | Path) -> dict:
     if not isinstance(info, dict) or not isinstance(info.get("scenarios", []), list):
         raise ScenarioError(f"{path} is damaged (not a manifest); rerun the command that made the folder")
     files = info.get("files")
+    if isinstance(files, dict) and "manifest_sha256" in info and info["manifest_sha256"] != _manifest_digest(info):
+        raise ScenarioError(f"{path} was changed after the folder was written (its content no longer matches the "
+                            "checksum it was sealed with); rerun the command that made the folder")
     if isinstance(files, dict):
         for rel, size in files.items():
             file = folder / rel

@@ -1,13 +1,14 @@
 """Open results: any saved results folder (run, sweep, staffing, sensitivity), without re-running."""
 
-import json
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from sim.app import ui
-from sim.app.runs import folder_kind, results_folders
+from sim.app.runs import results_folders
+from sim.errors import ScenarioError
+from sim.outputs.results import read_manifest, results_kind
 
 cfg = ui.config()
 st.title("Open results")
@@ -16,15 +17,18 @@ last = st.session_state.get("last_folder")
 folder = ui.pick_folder(folders, cfg.results, "open", Path(last) if last else None)
 if folder is None:
     st.stop()
-if not (folder / "manifest.json").exists():
-    st.error(f"{folder} is not a crisis-sim results folder (no manifest.json)")
+try:
+    kind, man = results_kind(folder), read_manifest(folder)
+except ScenarioError as exc:  # not a results folder, or a damaged one: say which file and why
+    st.error(str(exc))
     st.stop()
-kind = folder_kind(folder)
-man = json.loads((folder / "manifest.json").read_text())
 st.caption(f"{kind} results · {man.get('command', '')} · created {man.get('created', '?')} · "
            f"{man.get('replications', '?')} replications × {man.get('days', '?')} days")
 if kind == "run":
-    ui.show_run(folder, f"open:{folder}")
+    try:
+        ui.show_run(folder, f"open:{folder}")
+    except ScenarioError as exc:  # a table damaged in a folder sealed before sizes were recorded
+        st.error(str(exc))
 else:
     message = (man.get(kind) or {}).get("message") if isinstance(man.get(kind), dict) else None
     if message:
