@@ -107,8 +107,12 @@ def run_processes(fn: Callable, jobs: Sequence, workers: int, on_done: OnDone | 
         def hand(worker: list) -> None:
             if todo:
                 i, job = todo.pop()
-                worker[1].send((i, job))
                 worker[2] = i
+                try:
+                    worker[1].send((i, job))
+                except OSError:  # the worker ended before it could take the job
+                    worker[0].join(timeout=1)
+                    raise RunFailed(_died(i, worker[0].exitcode, len(jobs))) from None
 
         for worker in pool:
             hand(worker)
