@@ -173,7 +173,7 @@ small, large = ChartHelpers(2, only_with_a_spare_core=False), ChartHelpers(2, on
 if not small:
     print("none")
     sys.exit()
-procs = [p for p, _ in large._helpers]
+procs = [large.process]
 small.keep_for(HELPERS_UP_TO_CALLS)
 large.keep_for(HELPERS_UP_TO_CALLS + 1)
 print(bool(small), bool(large))

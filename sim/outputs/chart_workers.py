@@ -95,12 +95,12 @@ def _helper(conn, n: int) -> None:
 
 
 class ChartHelpers:
-    """Helper processes that will draw one run folder's charts; `draw` hands them the folder."""
+    """The helper process that will draw one run folder's charts (with its copies); `draw` hands it the folder."""
 
     def __init__(self, processes: int = 2, only_with_a_spare_core: bool = True):
-        """`processes`: how many processes draw side by side (one helper and its copies); under 2, none."""
-        self._helpers: list = []
-        self._leaving: list = []
+        """`processes`: how many processes draw side by side (the helper and its copies); under 2, none."""
+        self._helper = None  # (process, connection) while there is one
+        self._leaving = None  # a helper let go (keep_for), joined at close
         cores = os.cpu_count() or 1
         if (processes < 2 or cores < 2 or threading.active_count() != 1
                 or "fork" not in multiprocessing.get_all_start_methods()
@@ -111,46 +111,46 @@ class ChartHelpers:
         proc = ctx.Process(target=_helper, args=(child, processes), daemon=True)
         proc.start()
         child.close()
-        self._helpers.append((proc, parent))
+        self._helper = (proc, parent)
 
     def __bool__(self) -> bool:
-        return bool(self._helpers)
+        return self._helper is not None
+
+    @property
+    def process(self):
+        """The helper's process (None when there is none)."""
+        return self._helper[0] if self._helper else None
 
     def draw(self, folder: str | Path, style: str = "talk") -> list[Path]:
         """Draw the run charts of `folder` in the helper and its copies; returns the files (raises a chart's error)."""
-        for _, conn in self._helpers:
-            conn.send((str(folder), style))
-        paths, failure = [], None
-        for proc, conn in self._helpers:
-            try:
-                reply = conn.recv()
-            except EOFError:
-                reply = ("error", f"a chart process ended early (exit code {proc.exitcode})", "")
-            if reply[0] == "ok":
-                paths += [Path(p) for p in reply[1]]
-            elif failure is None:
-                failure = reply
+        proc, conn = self._helper
+        conn.send((str(folder), style))
+        try:
+            reply = conn.recv()
+        except EOFError:
+            reply = ("error", f"a chart process ended early (exit code {proc.exitcode})", "")
         self.close()
-        if failure is not None:
-            raise RuntimeError(f"drawing the charts failed: {failure[1]}\n{failure[2]}")
-        return paths
+        if reply[0] != "ok":
+            raise RuntimeError(f"drawing the charts failed: {reply[1]}\n{reply[2]}")
+        return [Path(p) for p in reply[1]]
 
     def keep_for(self, calls: int) -> None:
-        """Let the helpers go at once when the run simulates more than HELPERS_UP_TO_CALLS calls: its
+        """Let the helper go at once when the run simulates more than HELPERS_UP_TO_CALLS calls: its
         charts are then drawn in this process, after its tables (see HELPERS_UP_TO_CALLS)."""
-        if calls > HELPERS_UP_TO_CALLS:
-            for proc, conn in self._helpers:
-                proc.terminate()  # still importing the chart code, or waiting: nothing is lost
-                conn.close()
-                self._leaving.append(proc)
-            self._helpers = []
+        if calls > HELPERS_UP_TO_CALLS and self._helper is not None:
+            proc, conn = self._helper
+            proc.terminate()  # still importing the chart code, or waiting: nothing is lost
+            conn.close()
+            self._leaving, self._helper = proc, None
 
     def close(self) -> None:
-        """End the helpers (idempotent): those still waiting get nothing to draw."""
-        for proc in self._leaving:
-            proc.join(timeout=5)
-        self._leaving = []
-        for proc, conn in self._helpers:
+        """End the helper (idempotent): one still waiting gets nothing to draw."""
+        if self._leaving is not None:
+            self._leaving.join(timeout=5)
+            self._leaving = None
+        if self._helper is not None:
+            proc, conn = self._helper
+            self._helper = None
             try:
                 conn.send(None)
             except (BrokenPipeError, OSError):
@@ -159,7 +159,6 @@ class ChartHelpers:
             proc.join(timeout=5)
             if proc.is_alive():
                 proc.terminate()
-        self._helpers = []
 
     def __enter__(self) -> "ChartHelpers":
         return self
