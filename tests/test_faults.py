@@ -138,6 +138,20 @@ def test_worker_processes_return_results_in_job_order_and_raise_a_jobs_own_error
         run_processes(_die_on_one, [0, 1, 2], 2)
 
 
+def test_spawned_worker_processes_work_as_forked_ones(monkeypatch):
+    """A process with threads (a notebook kernel, the app) starts its workers by spawn: they import
+    the job's function by name and behave the same."""
+    from sim.designs import executors
+    from sim.errors import RunFailed
+
+    monkeypatch.setattr(executors, "_start_method", lambda: "spawn")
+    assert executors.run_processes(_square, list(range(5)), 2) == [x * x for x in range(5)]
+    with pytest.raises(ValueError, match="job 2 refused"):
+        executors.run_processes(_refuse_two, list(range(4)), 2)
+    with pytest.raises(RunFailed, match="killed by SIGKILL"):
+        executors.run_processes(_die_on_one, [0, 1, 2], 2)
+
+
 _STOP_MID_RESULT = """
 import random, signal, sys, time
 from sim.designs.executors import run_processes
