@@ -26,7 +26,6 @@ from pathlib import Path
 
 from ..processes import die_with_parent
 
-
 HELPERS_UP_TO_CALLS = 500_000
 """Beyond this many simulated calls (the run's estimate), the helpers are let go as soon as it is
 known: the run then takes several seconds or more, so drawing side by side would save a few per
