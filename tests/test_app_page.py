@@ -75,6 +75,13 @@ def test_open_results_says_what_is_wrong_with_a_damaged_folder(given):
     assert any("manifest.json is damaged" in e.value and "rerun the command" in e.value for e in at.error), \
         [e.value for e in at.error]
 
+    good = save(sim.run_experiment([sim.load_scenario(given["files"][0])], replications=2, days=1, warmup_days=0),
+                given["results"] / "good", charts=False)
+    at.text_input(key="keep:open:typed").set_value(str(good)).run()
+    no_exceptions(at)
+    assert not at.error, [e.value for e in at.error]
+    assert any(c.value.startswith("run results") for c in at.caption)
+
 
 def test_invalid_edit_shows_the_check_message_and_disables_run(given):
     at = app_test().run()
