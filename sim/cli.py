@@ -1114,10 +1114,12 @@ def print_load(scenario) -> None:
     answering = set(scenario.answering_teams())
     for name, tl in offered_load(scenario).items():
         load = tl.load
-        if np.isfinite(load).any() and np.nanmax(load) - np.nanmin(load) < 0.005:  # the same in every hour
+        if not np.isfinite(load).any():
+            continue
+        if np.nanmax(load) - np.nanmin(load) < 0.005:  # the same in every hour on shift
             why = "" if name in answering else " (its follow-up visits, spread evenly over the hours it works)"
             console.print(f"  offered load {name}: {np.nanmean(load):.0%} in every hour on shift{why}", highlight=False)
-        elif np.isfinite(load).any():
+        else:
             peak, low = int(np.nanargmax(load)), int(np.nanargmin(load))
             day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
             console.print(f"  offered load {name}: {np.nanmean(load):.0%} on average, highest {load[peak]:.0%} "

@@ -95,7 +95,6 @@ def run_processes(fn: Callable, jobs: Sequence, workers: int, on_done: OnDone | 
     todo = list(enumerate(jobs))[::-1]
     results: list[Any] = [None] * len(jobs)
     pool: list[list] = []  # [process, connection, index of the job it runs or None]
-    stopping = False
     try:
         for _ in range(min(workers, max(len(jobs), 1))):
             ours, theirs = ctx.Pipe()
@@ -138,16 +137,15 @@ def run_processes(fn: Callable, jobs: Sequence, workers: int, on_done: OnDone | 
                 elif proc.sentinel in ready:
                     proc.join(timeout=1)
                     raise RunFailed(_died(i, proc.exitcode, len(jobs)))
+        for _, conn, _ in pool:  # every job done: each worker ends on its own
+            with contextlib.suppress(OSError):
+                conn.send(None)
     except BaseException:
-        stopping = True
         for proc, _, _ in pool:
             proc.terminate()  # SIGTERM: a worker ends at once, whatever it is doing
         raise
     finally:
-        for proc, conn, _ in pool:
-            if not stopping:
-                with contextlib.suppress(OSError):
-                    conn.send(None)
+        for _, conn, _ in pool:
             conn.close()
         for proc, _, _ in pool:
             proc.join(timeout=5)

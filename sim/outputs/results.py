@@ -31,9 +31,13 @@ def scenario_yaml(scenario: Scenario) -> str:
     return yaml.safe_dump(scenario.to_dict(), sort_keys=False, allow_unicode=True)
 
 
+def json_digest(value) -> str:
+    """sha256 of a JSON value's canonical form (sorted keys, no spaces): its content, not its layout."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
 def scenario_hash(scenario: Scenario) -> str:
-    canonical = json.dumps(scenario.to_dict(), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return json_digest(scenario.to_dict())
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -210,9 +214,8 @@ def _seal(folder: Path) -> None:
 
 
 def _manifest_digest(info: dict) -> str:
-    """A checksum of the manifest's own content (not its layout), so an edited manifest is recognised."""
-    content = {k: v for k, v in info.items() if k != "manifest_sha256"}
-    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    """A checksum of the manifest's own content, so an edited manifest is recognised."""
+    return json_digest({k: v for k, v in info.items() if k != "manifest_sha256"})
 
 
 def read_manifest(folder: str | Path) -> dict:
